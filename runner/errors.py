@@ -1,0 +1,69 @@
+"""The error tree. Only `runner.cli.main` turns these into exit codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class RunnerError(Exception):
+    """A problem the user can fix; printed without a traceback, exit 1."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a file, 1-based, for `FILE:LINE:COL: message` reports."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """One error found in a spec file, with where it is."""
+
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class SpecError(RunnerError):
+    """A spec (or inventory) file is invalid; carries every problem found at once."""
+
+    def __init__(self, problems: list[SpecProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class FlyctlNotFound(RunnerError):
+    """No flyctl binary could be located."""
+
+
+class FlyctlError(RunnerError):
+    """A flyctl call failed; carries the command (secret-free) and its stderr."""
+
+    def __init__(self, command: str, exit_code: int, stderr: str) -> None:
+        self.command = command
+        self.exit_code = exit_code
+        self.stderr = stderr
+        tail = "\n".join(stderr.strip().splitlines()[-10:])
+        super().__init__(f"`{command}` failed (exit {exit_code}): {tail}")
+
+
+class EditRefused(RunnerError):
+    """A file handler cannot make an edit with certainty; the file stays untouched."""
+
+
+class PreflightRefused(RunnerError):
+    """A preflight check refused an app before any effect."""
+
+    def __init__(self, check: str, found: str, fix: str) -> None:
+        self.check = check
+        self.found = found
+        self.fix = fix
+        super().__init__(f"{check}: {found}. {fix}")
