@@ -47,9 +47,20 @@ class RunFlyctl:
     stdin: str | None = None
     secret: bool = False
     summary: str = ""
+    cwd: Path | None = None  # run from this folder (deploy runs from the app folder)
 
 
-Effect = WriteFile | RunFlyctl
+@dataclass(frozen=True)
+class RecordSecret:
+    """After the secret is set, remember what flyrun set (`.flyrun-state.json`, DESIGN §5)."""
+
+    state_file: Path
+    app: str
+    name: str
+    value_sha256: str
+
+
+Effect = WriteFile | RunFlyctl | RecordSecret
 
 
 @dataclass(frozen=True)

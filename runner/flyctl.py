@@ -1,0 +1,118 @@
+"""The only module that runs flyctl (through invoke). Queries return parsed data; mutations
+arrive as `RunFlyctl` effects from the executor. JSON shapes from every flyctl era parse."""
+
+from __future__ import annotations
+
+import io
+import os
+import shlex
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from runner.errors import FlyctlError, FlyctlNotFound
+from runner.flyctl_json import Machine, Secret, Volume, parse_machines, parse_secrets, parse_volumes
+from runner.model import RunFlyctl
+
+if TYPE_CHECKING:
+    from invoke.runners import Result
+
+__all__ = ["Flyctl", "Machine", "Secret", "Volume", "find_flyctl", "parse_version"]
+
+QUERY_TIMEOUT = 120
+MUTATION_TIMEOUT = 1800  # a deploy builds an image
+
+
+class CommandRunner(Protocol):
+    """What flyrun needs of an invoke `Context` (a `MockContext` in tests)."""
+
+    def run(self, command: str, **kwargs: Any) -> Result: ...
+
+
+def find_flyctl(explicit: str | None, env: Mapping[str, str]) -> str:
+    """`--flyctl PATH`, else `$FLYRUN_FLYCTL`, else `flyctl`, else `fly` on PATH."""
+    for source, candidate in (("--flyctl", explicit), ("FLYRUN_FLYCTL", env.get("FLYRUN_FLYCTL"))):
+        if candidate:
+            found = shutil.which(candidate)
+            if found is None:
+                raise FlyctlNotFound(f"flyctl not found: {source} names {candidate!r}, "
+                                     "which is not an executable file")
+            return found
+    for name in ("flyctl", "fly"):
+        found = shutil.which(name, path=env.get("PATH"))
+        if found:
+            return found
+    raise FlyctlNotFound(
+        "flyctl not found: looked for --flyctl, $FLYRUN_FLYCTL, then `flyctl` and `fly` on PATH. "
+        "Install it (https://fly.io/docs/flyctl/install/) or pass --flyctl PATH."
+    )
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    """`flyctl v0.4.87 linux/amd64 Commit: …` → (0, 4, 87)."""
+    for word in text.split():
+        core = word.lstrip("v").split("-")[0]
+        parts = core.split(".")
+        if len(parts) == 3 and all(p.isdigit() for p in parts) and word[:1] in "v0123456789":
+            return int(parts[0]), int(parts[1]), int(parts[2])
+    return None
+
+
+class Flyctl:
+    """A flyctl binary driven through invoke: `hide`, `warn`, no stdin, a timeout."""
+
+    def __init__(self, binary: str, runner: CommandRunner | None = None) -> None:
+        self.binary = binary
+        self._runner = runner
+
+    def _context(self) -> CommandRunner:
+        if self._runner is None:
+            import invoke  # lazy: startup time matters
+
+            self._runner = invoke.Context()
+        return self._runner
+
+    def command_line(self, argv: tuple[str, ...]) -> str:
+        return shlex.join((self.binary, *argv))
+
+    def _run(self, argv: tuple[str, ...], *, stdin: str | None = None,
+             cwd: Path | None = None, timeout: int = QUERY_TIMEOUT) -> str:
+        command = self.command_line(argv)
+        in_stream: io.StringIO | bool = io.StringIO(stdin) if stdin is not None else False
+        context = self._context()
+        kwargs: dict[str, Any] = {"hide": True, "warn": True, "in_stream": in_stream,
+                                  "echo_stdin": False, "timeout": timeout, "env": _env()}
+        if cwd is not None:
+            command = f"cd {shlex.quote(str(cwd))} && {command}"
+        result = context.run(command, **kwargs)
+        if result.exited != 0:
+            raise FlyctlError(self.command_line(argv), result.exited, result.stderr or result.stdout)
+        return str(result.stdout)
+
+    def version(self) -> tuple[int, int, int] | None:
+        return parse_version(self._run(("version",)))
+
+    def whoami(self) -> str:
+        import json
+
+        data = json.loads(self._run(("auth", "whoami", "--json")))
+        return str(data.get("email", "")) if isinstance(data, dict) else ""
+
+    def volumes(self, app: str) -> tuple[Volume, ...]:
+        return parse_volumes(self._run(("volumes", "list", "--app", app, "--json")))
+
+    def secrets(self, app: str) -> tuple[Secret, ...]:
+        return parse_secrets(self._run(("secrets", "list", "--app", app, "--json")))
+
+    def machines(self, app: str) -> tuple[Machine, ...]:
+        return parse_machines(self._run(("machines", "list", "--app", app, "--json")))
+
+    def perform(self, effect: RunFlyctl) -> str:
+        """Run a mutating command (only the executor calls this, only in apply)."""
+        return self._run(effect.argv, stdin=effect.stdin, cwd=effect.cwd, timeout=MUTATION_TIMEOUT)
+
+
+def _env() -> dict[str, str]:
+    # Every call passes --app; an inherited FLY_APP must not redirect anything either.
+    return {"FLY_APP": ""} if "FLY_APP" in os.environ else {}
