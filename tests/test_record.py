@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from runner.errors import RunnerError
+from runner.record import SecretRecord, save_secret_record, secret_record, sha256
+
+
+def test_round_trip_holds_hash_not_value(tmp_path: Path) -> None:
+    state = tmp_path / ".flyrun-state.json"
+    value = "sqlite3:///mnt/shop_data/production.sqlite"
+    assert secret_record(state, "shop", "DATABASE_URL") is None
+    save_secret_record(state, "shop", "DATABASE_URL", SecretRecord(sha256(value), "522d6815e668a102"))
+    save_secret_record(state, "blog", "DATABASE_URL", SecretRecord(sha256("x"), "0000000000000000"))
+    assert secret_record(state, "shop", "DATABASE_URL") == SecretRecord(sha256(value),
+                                                                         "522d6815e668a102")
+    assert value not in state.read_text()
+    assert set(json.loads(state.read_text())["apps"]) == {"shop", "blog"}
+
+
+def test_corrupt_state_file_is_a_located_error(tmp_path: Path) -> None:
+    state = tmp_path / ".flyrun-state.json"
+    state.write_text("{\n  oops\n}")
+    with pytest.raises(RunnerError, match=r"\.flyrun-state\.json:2:3: not valid JSON"):
+        secret_record(state, "shop", "DATABASE_URL")
