@@ -1,0 +1,135 @@
+"""Runs a rendered playbook for one app in check or apply mode. The only code that mutates:
+it writes files (atomically) and runs the flyctl commands that tasks returned as effects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from runner.errors import FlyctlError, PreflightRefused, RunnerError
+from runner.files import FileView, read_text, write_atomic
+from runner.flyctl import Flyctl
+from runner.model import Effect, Outcome, RecordSecret, RunFlyctl, Status, WriteFile, failed
+from runner.playbook import Plan, Step, render
+from runner.record import SecretRecord, save_secret_record
+from runner.results import AppResult, TaskResult, task_result
+from runner.spec import AppSpec
+from runner.tasks.base import Options, Remote, TaskContext
+
+PENDING = (Status.CHANGED, Status.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class Executor:
+    flyctl: Flyctl
+    options: Options
+
+    def context(self, spec: AppSpec) -> TaskContext:
+        return TaskContext(spec, FileView(), Remote(self.flyctl, spec.app), self.options)
+
+    def check(self, spec: AppSpec) -> AppResult:
+        return self._guarded(spec, self._check)
+
+    def apply(self, spec: AppSpec) -> AppResult:
+        return self._guarded(spec, self._apply)
+
+    def _guarded(self, spec: AppSpec, run: Callable[[AppSpec], list[TaskResult]]) -> AppResult:
+        try:
+            tasks = run(spec)
+        except PreflightRefused as exc:
+            tasks = [TaskResult(f"preflight: {exc.check}", Status.FAILED,
+                                f"{spec.app}: {exc.check} refused: {exc.found}. {exc.fix}")]
+        except RunnerError as exc:
+            tasks = [TaskResult("preflight", Status.FAILED, f"{spec.app}: {exc}")]
+        return AppResult(spec.app, spec.spec_file, tuple(tasks))
+
+    def _check(self, spec: AppSpec) -> list[TaskResult]:
+        from runner.preflight import app_preflight
+
+        ctx = self.context(spec)
+        app_preflight(ctx, apply=False)
+        plan = render(spec)
+        results, notified = [], False
+        for step in plan.steps:
+            outcome = _safe_check(step, ctx)
+            for effect in outcome.effects:
+                if isinstance(effect, WriteFile):
+                    ctx.files.plan(effect.path, effect.new)
+            notified |= outcome.status is Status.CHANGED and step.notify is not None
+            results.append(task_result(step.task.name, outcome, spec.path))
+        if notified:
+            for handler in plan.handlers:
+                outcome = _safe_check(handler, ctx)
+                results.append(task_result(f"handler: {handler.task.name}", outcome, spec.path))
+        return results
+
+    def _apply(self, spec: AppSpec) -> list[TaskResult]:
+        from runner.preflight import app_preflight
+
+        ctx = self.context(spec)
+        app_preflight(ctx, apply=True)
+        plan = render(spec)
+        results, notified = [], False
+        for step in plan.steps:
+            outcome = _safe_check(step, ctx)
+            result = self._perform(step, outcome, ctx)
+            results.append(result)
+            if result.status is Status.FAILED:
+                return results
+            notified |= result.status is Status.CHANGED and step.notify is not None
+        if notified:
+            for handler in plan.handlers:
+                result = self._perform(handler, _safe_check(handler, ctx), ctx, prefix="handler: ")
+                results.append(result)
+                if result.status is Status.FAILED:
+                    return results
+        return results + self._prove(spec, plan)
+
+    def _perform(self, step: Step, outcome: Outcome, ctx: TaskContext,
+                 prefix: str = "") -> TaskResult:
+        name = prefix + step.task.name
+        try:
+            for effect in outcome.effects:
+                self._do(effect, ctx)
+        except (RunnerError, OSError) as exc:
+            return task_result(name, outcome, ctx.spec.path, status=Status.FAILED,
+                               extra_notes=(f"failed: {exc}",))
+        return task_result(name, outcome, ctx.spec.path)
+
+    def _do(self, effect: Effect, ctx: TaskContext) -> None:
+        if isinstance(effect, WriteFile):
+            if read_text(effect.path) != effect.old:
+                raise RunnerError(f"{effect.path} changed while flyrun ran; not written")
+            write_atomic(effect.path, effect.new)
+            ctx.files.forget(effect.path)
+        elif isinstance(effect, RunFlyctl):
+            self.flyctl.perform(effect)
+        elif isinstance(effect, RecordSecret):
+            secret = next((s for s in self.flyctl.secrets(effect.app) if s.name == effect.name),
+                          None)
+            if secret is None:
+                raise RunnerError(f"{effect.name} is not listed right after it was set")
+            save_secret_record(effect.state_file, effect.app, effect.name,
+                               SecretRecord(effect.value_sha256, secret.digest))
+
+    def _prove(self, spec: AppSpec, plan: Plan) -> list[TaskResult]:
+        """Idempotence proof: check every task again on fresh facts; nothing may be pending."""
+        ctx = self.context(spec)
+        pending = []
+        for step in plan.steps:
+            outcome = _safe_check(step, ctx)
+            if outcome.status in PENDING or outcome.status is Status.FAILED:
+                pending.append(f"{step.task.name}: {outcome.status.value}: {outcome.message}")
+        if not pending:
+            return []
+        return [TaskResult("verify (idempotence proof)", Status.FAILED,
+                           "still pending after apply: " + " | ".join(pending))]
+
+
+def _safe_check(step: Step, ctx: TaskContext) -> Outcome:
+    try:
+        return step.task.check(ctx)
+    except FlyctlError as exc:
+        return failed(str(exc))
+    except RunnerError as exc:
+        return failed(str(exc))

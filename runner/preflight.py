@@ -1,0 +1,131 @@
+"""Preflight checks (DESIGN §5): all of them run before the first effect; a refusal names the
+check, what was found and what to do, and stops the app with nothing changed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from runner.errors import EditRefused, FlyctlError, PreflightRefused
+from runner.flyctl import Flyctl
+from runner.tasks.base import TaskContext
+from runner.tasks.files import FLY_TOML, GEMFILE_LOCK
+from runner.tasks.secret import SECRET, verify
+
+MIN_FLYCTL = (0, 1, 0)
+_DOCKER_ENV = re.compile(
+    r"""^\s*ENV\s+(?:.*\s)?DATABASE_URL(?:=|\s+)["']?(?P<value>[^"'\s\\]+)""",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def flyctl_preflight(flyctl: Flyctl) -> str:
+    """Once per run: a recent enough flyctl, logged in. Returns a one-line description."""
+    try:
+        version = flyctl.version()
+    except FlyctlError as exc:
+        raise PreflightRefused("flyctl version", f"`fly version` failed: {exc.stderr.strip()}",
+                               "Check that the flyctl binary works.") from exc
+    if version is None or version < MIN_FLYCTL:
+        shown = "unrecognised" if version is None else "v" + ".".join(map(str, version))
+        raise PreflightRefused("flyctl version", f"flyctl {shown}",
+                               "Upgrade flyctl to v0.1.0 or newer (`fly version upgrade`).")
+    try:
+        email = flyctl.whoami()
+    except FlyctlError as exc:
+        raise PreflightRefused("logged in", exc.stderr.strip() or "not logged in",
+                               "Run `fly auth login`, or set FLY_API_TOKEN.") from exc
+    return f"flyctl v{'.'.join(map(str, version))}, logged in as {email}"
+
+
+def app_preflight(ctx: TaskContext, *, apply: bool) -> None:
+    """Per app; raises PreflightRefused on the first failing check."""
+    for check in (_fly_toml, _machines, _gem, _env_database_url):
+        check(ctx)
+    if apply:
+        _secret_replaceable(ctx)
+
+
+def _fly_toml(ctx: TaskContext) -> None:
+    from runner.handlers.flytoml import mount_problems, parse_fly_toml
+
+    text = ctx.read(FLY_TOML)
+    if text is None:
+        raise PreflightRefused("fly.toml", f"no fly.toml in {ctx.spec.path}",
+                               "Run flyrun where the app's fly.toml is, or set `path` in the spec.")
+    try:
+        app = parse_fly_toml(text).app
+        problems = mount_problems(text)
+    except EditRefused as exc:
+        raise PreflightRefused("fly.toml", str(exc), "Fix fly.toml so that it parses.") from exc
+    if app is not None and app != ctx.spec.app:
+        raise PreflightRefused("fly.toml app", f"fly.toml says app = {app!r}, spec says "
+                               f"{ctx.spec.app!r}", "Make the spec's `app` match fly.toml.")
+    if problems:
+        raise PreflightRefused("fly.toml mounts", "; ".join(problems),
+                               "Fix the [mounts] section; flyctl would reject it too.")
+
+
+def _machines(ctx: TaskContext) -> None:
+    spec = ctx.spec
+    group = [m for m in ctx.remote.machines if m.group == spec.process_group]
+    away = [m for m in group if m.region != spec.volume.region]
+    if away:
+        found = ", ".join(f"{m.id} in {m.region}" for m in away)
+        raise PreflightRefused("machine regions", f"machines of '{spec.process_group}' outside "
+                               f"{spec.volume.region}: {found}",
+                               f"A volume attaches only in its region: move or destroy them, "
+                               f"or use region {away[0].region}.")
+    if len(group) > 1:
+        raise PreflightRefused("machine count", f"{len(group)} machines in '{spec.process_group}'",
+                               "SQLite has one writer and a volume attaches to one machine: "
+                               f"`fly scale count 1 --process-group {spec.process_group}` first.")
+
+
+def _gem(ctx: TaskContext) -> None:
+    from runner.rails_facts import sqlite3_in_production
+
+    gemfile = ctx.read("Gemfile")
+    if gemfile is None:
+        raise PreflightRefused("sqlite3 gem", f"no Gemfile in {ctx.spec.path}",
+                               "flyrun converts Rails apps; point `path` at the app.")
+    verdict = sqlite3_in_production(gemfile, ctx.read(GEMFILE_LOCK))
+    if not verdict.ok:
+        raise PreflightRefused("sqlite3 gem", "sqlite3 is not in the production bundle",
+                               verdict.message)
+
+
+def env_database_urls(ctx: TaskContext) -> Iterator[tuple[str, str]]:
+    """(where, value) of every DATABASE_URL baked into fly.toml [env] or the Dockerfile."""
+    from runner.handlers.flytoml import parse_fly_toml
+
+    text = ctx.read(FLY_TOML)
+    if text is not None and SECRET in (env := parse_fly_toml(text).env):
+        yield "fly.toml [env]", env[SECRET]
+    dockerfile = ctx.read("Dockerfile")
+    if dockerfile is not None:
+        for match in _DOCKER_ENV.finditer(dockerfile):
+            line = dockerfile.count("\n", 0, match.start()) + 1
+            yield f"Dockerfile:{line} ENV", match.group("value")
+
+
+def _env_database_url(ctx: TaskContext) -> None:
+    wanted = ctx.spec.database_url
+    for where, value in env_database_urls(ctx):
+        if value != wanted:
+            shown = value if value.startswith("sqlite3:") else value.split(":", 1)[0] + ":…"
+            raise PreflightRefused("DATABASE_URL elsewhere", f"{where} sets DATABASE_URL={shown}",
+                                   f"Remove it or make it {wanted}: it would fight the secret.")
+
+
+def _secret_replaceable(ctx: TaskContext) -> None:
+    current = ctx.remote.secret(SECRET)
+    if current is None or ctx.replace_database_url:
+        return
+    verdict = verify(ctx, current.digest, ctx.spec.database_url)
+    if not verdict.equal:
+        raise PreflightRefused(
+            "existing DATABASE_URL secret", f"cannot be verified equal: {verdict.reason}",
+            "The app may be on another database and would come up empty. Set "
+            "replace_database_url: true in the spec (or pass --replace-database-url) to replace it.",
+        )

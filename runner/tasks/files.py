@@ -1,0 +1,112 @@
+"""Tasks 3–5: file edits (fly.toml mount, fly.rake migrations, production.rb warning).
+Each computes the new text with a pure handler and returns one `WriteFile` effect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from runner.errors import EditRefused
+from runner.model import Outcome, Status, WriteFile, failed, ok, skipped
+from runner.tasks.base import TaskContext
+
+FLY_TOML = "fly.toml"
+FLY_RAKE = "lib/tasks/fly.rake"
+PRODUCTION_RB = "config/environments/production.rb"
+GEMFILE_LOCK = "Gemfile.lock"
+
+
+def edit(ctx: TaskContext, relative: str, old: str, new: str, message: str,
+         notes: tuple[str, ...] = ()) -> Outcome:
+    """`changed` with a WriteFile when the text differs, else `ok`."""
+    if new == old:
+        return ok(message, *notes)
+    return Outcome(Status.CHANGED, message, (WriteFile(ctx.path(relative), old, new),), notes)
+
+
+@dataclass(frozen=True)
+class MountTask:
+    name: str
+
+    def check(self, ctx: TaskContext) -> Outcome:
+        from runner.handlers.flytoml import add_mount, parse_fly_toml
+
+        text = ctx.read(FLY_TOML)
+        if text is None:
+            return failed(f"{FLY_TOML} not found in {ctx.spec.path}")
+        spec = ctx.spec
+        try:
+            groups = parse_fly_toml(text).process_groups
+            processes = (spec.process_group,) if len(groups) > 1 else None
+            new = add_mount(text, spec.volume.name, spec.mount_path, processes)
+        except EditRefused as exc:
+            return failed(f"{FLY_TOML}: {exc}")
+        verb = "mounts" if new == text else "add mount"
+        return edit(ctx, FLY_TOML, text, new, f"{verb} {spec.volume.name} at {spec.mount_path}")
+
+
+@dataclass(frozen=True)
+class RakeMigrationsTask:
+    name: str
+
+    def check(self, ctx: TaskContext) -> Outcome:
+        from runner.handlers.rake import convert_fly_rake
+
+        text = ctx.read(FLY_RAKE)
+        if text is None:
+            return skipped(f"{FLY_RAKE} not found: no release/server rake tasks to change")
+        try:
+            result = convert_fly_rake(text)
+        except EditRefused as exc:
+            return failed(f"{FLY_RAKE}: {exc}")
+        if result.text == text:
+            return ok("db:migrate already runs on fly:server, not fly:release", *result.notes)
+        moved = ", ".join(result.moved) or "nothing"
+        return edit(ctx, FLY_RAKE, text, result.text,
+                    f"move {moved} from fly:release to fly:server", result.notes)
+
+
+SILENCING_VERSIONS = ((7, 0), (7, 1))
+CRASH = ("a bare sqlite3_production_warning line crashes boot on Rails {v} "
+         "(NoMethodError: undefined method `sqlite3_production_warning=')")
+
+
+@dataclass(frozen=True)
+class ProductionWarningTask:
+    name: str
+
+    def check(self, ctx: TaskContext) -> Outcome:
+        from runner.handlers import production_rb as prb
+        from runner.rails_facts import rails_version
+
+        text = ctx.read(PRODUCTION_RB)
+        if text is None:
+            return skipped(f"{PRODUCTION_RB} not found")
+        lock = ctx.read(GEMFILE_LOCK)
+        version = rails_version(lock) if lock is not None else None
+        shown = ".".join(map(str, version)) if version else "unknown"
+        has_setting = version is not None and version[:2] in SILENCING_VERSIONS
+        setting = prb.warning_setting(text)
+        mode = ctx.spec.silence_sqlite_warning
+        if setting is prb.WarningSetting.BARE and not has_setting:
+            if mode == "false":
+                return failed(CRASH.format(v=shown) + "; silence_sqlite_warning is false, so "
+                              "flyrun leaves it: guard or remove the line")
+            return self._guard(ctx, text, prb.guard_bare_warning, CRASH.format(v=shown))
+        if mode == "false":
+            return skipped("silence_sqlite_warning is false")
+        if mode == "auto" and not has_setting:
+            return skipped(f"Rails {shown}: sqlite3_production_warning exists only in Rails 7.0 "
+                           "and 7.1 (on 6.1 and 8.x the setting crashes boot; 7.2 deprecates it)")
+        if setting in (prb.WarningSetting.BARE, prb.WarningSetting.GUARDED):
+            return ok("production.rb already sets sqlite3_production_warning")
+        return self._guard(ctx, text, prb.add_guarded_warning,
+                           f"silence the SQLite production warning (Rails {shown})")
+
+    @staticmethod
+    def _guard(ctx: TaskContext, text: str, handler: Callable[[str], str], message: str) -> Outcome:
+        try:
+            new = handler(text)
+        except EditRefused as exc:
+            return failed(f"{PRODUCTION_RB}: {exc}")
+        return edit(ctx, PRODUCTION_RB, text, new, message)
