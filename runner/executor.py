@@ -41,14 +41,26 @@ class Executor:
                                 f"{spec.app}: {exc.check} refused: {exc.found}. {exc.fix}")]
         except RunnerError as exc:
             tasks = [TaskResult("preflight", Status.FAILED, f"{spec.app}: {exc}")]
-        return AppResult(spec.app, spec.spec_file, tuple(tasks))
+        return AppResult(spec.app, spec.spec_file, tuple(tasks), *self._layout(spec))
+
+    def _layout(self, spec: AppSpec) -> tuple[str | None, tuple[str, ...]]:
+        from runner.tasks.migrations import app_layout
+
+        try:
+            layout = app_layout(self.context(spec))
+        except RunnerError:
+            return None, ()
+        return layout.kind, layout.evidence
 
     def _check(self, spec: AppSpec) -> list[TaskResult]:
         from runner.preflight import app_preflight
 
         ctx = self.context(spec)
         app_preflight(ctx, apply=False)
-        plan = render(spec)
+        return self._check_pass(render(spec), ctx)
+
+    def _check_pass(self, plan: Plan, ctx: TaskContext) -> list[TaskResult]:
+        """Check every task; planned file edits go to the overlay so later tasks see them."""
         results, notified = [], False
         for step in plan.steps:
             outcome = _safe_check(step, ctx)
@@ -56,11 +68,12 @@ class Executor:
                 if isinstance(effect, WriteFile):
                     ctx.files.plan(effect.path, effect.new)
             notified |= outcome.status is Status.CHANGED and step.notify is not None
-            results.append(task_result(step.task.name, outcome, spec.path))
+            results.append(task_result(step.task.name, outcome, ctx.spec.path))
         if notified:
             for handler in plan.handlers:
                 outcome = _safe_check(handler, ctx)
-                results.append(task_result(f"handler: {handler.task.name}", outcome, spec.path))
+                results.append(task_result(f"handler: {handler.task.name}", outcome,
+                                           ctx.spec.path))
         return results
 
     def _apply(self, spec: AppSpec) -> list[TaskResult]:
@@ -69,6 +82,10 @@ class Executor:
         ctx = self.context(spec)
         app_preflight(ctx, apply=True)
         plan = render(spec)
+        dry = self._check_pass(plan, ctx)
+        if any(r.status is Status.FAILED for r in dry):
+            return dry  # refused before the first effect: nothing changed
+        ctx = TaskContext(spec, FileView(), ctx.remote, self.options)  # no effect yet: reuse
         results, notified = [], False
         for step in plan.steps:
             outcome = _safe_check(step, ctx)

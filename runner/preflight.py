@@ -10,7 +10,7 @@ from runner.errors import EditRefused, FlyctlError, PreflightRefused
 from runner.flyctl import Flyctl
 from runner.tasks.base import TaskContext
 from runner.tasks.files import FLY_TOML, GEMFILE_LOCK
-from runner.tasks.secret import SECRET, verify
+from runner.tasks.secret import SECRET
 
 MIN_FLYCTL = (0, 1, 0)
 _DOCKER_ENV = re.compile(
@@ -40,7 +40,7 @@ def flyctl_preflight(flyctl: Flyctl) -> str:
 
 def app_preflight(ctx: TaskContext, *, apply: bool) -> None:
     """Per app; raises PreflightRefused on the first failing check."""
-    for check in (_fly_toml, _machines, _gem, _env_database_url):
+    for check in (_fly_toml, _layout, _machines, _gem, _env_database_url):
         check(ctx)
     if apply:
         _secret_replaceable(ctx)
@@ -64,6 +64,15 @@ def _fly_toml(ctx: TaskContext) -> None:
     if problems:
         raise PreflightRefused("fly.toml mounts", "; ".join(problems),
                                "Fix the [mounts] section; flyctl would reject it too.")
+
+
+def _layout(ctx: TaskContext) -> None:
+    from runner.tasks.migrations import app_layout
+
+    layout = app_layout(ctx)
+    if layout.problem is not None:
+        raise PreflightRefused("layout", f"{layout.kind} ({'; '.join(layout.evidence)})",
+                               layout.problem[0].upper() + layout.problem[1:] + ".")
 
 
 def _machines(ctx: TaskContext) -> None:
@@ -110,22 +119,40 @@ def env_database_urls(ctx: TaskContext) -> Iterator[tuple[str, str]]:
 
 
 def _env_database_url(ctx: TaskContext) -> None:
-    wanted = ctx.spec.database_url
+    """A DATABASE_URL baked into fly.toml [env] or the Dockerfile is reused when it points into
+    the mount; anything else would fight the volume, so it is refused with the reason."""
+    from runner.dburl import in_mount, parse_url
+
+    mount = ctx.spec.mount_path
     for where, value in env_database_urls(ctx):
-        if value != wanted:
-            shown = value if value.startswith("sqlite3:") else value.split(":", 1)[0] + ":…"
-            raise PreflightRefused("DATABASE_URL elsewhere", f"{where} sets DATABASE_URL={shown}",
-                                   f"Remove it or make it {wanted}: it would fight the secret.")
+        parsed = parse_url(value)
+        if parsed.kind == "sqlite" and in_mount(value, mount):
+            continue
+        if parsed.kind == "two_slashes":
+            raise PreflightRefused(
+                "DATABASE_URL elsewhere", f"{where} sets DATABASE_URL={value}, with two slashes: "
+                "Rails reads the first path segment as a host and drops it",
+                f"Remove it (flyrun sets {ctx.spec.database_url}) or write three slashes.")
+        if parsed.kind in ("sqlite", "relative"):
+            raise PreflightRefused(
+                "DATABASE_URL elsewhere", f"{where} sets DATABASE_URL={value}, outside the "
+                f"mount {mount}", f"Remove it or point it into {mount}: the data would "
+                "otherwise stay on the machine's ephemeral disk.")
+        scheme = value.split(":", 1)[0]
+        raise PreflightRefused(
+            "DATABASE_URL elsewhere", f"{where} sets a {scheme} DATABASE_URL",
+            "flyrun never overrides another database silently: the data would stay behind in "
+            "it. Move the data to SQLite first, then remove that DATABASE_URL.")
 
 
 def _secret_replaceable(ctx: TaskContext) -> None:
-    current = ctx.remote.secret(SECRET)
-    if current is None or ctx.replace_database_url:
+    from runner.tasks.secret import unverified
+
+    if ctx.replace_database_url:
         return
-    verdict = verify(ctx, current.digest, ctx.spec.database_url)
-    if not verdict.equal:
+    for want, verdict in unverified(ctx):
         raise PreflightRefused(
-            "existing DATABASE_URL secret", f"cannot be verified equal: {verdict.reason}",
+            f"existing {want.name} secret", f"cannot be verified equal: {verdict.reason}",
             "The app may be on another database and would come up empty. Set "
             "replace_database_url: true in the spec (or pass --replace-database-url) to replace it.",
         )

@@ -57,6 +57,8 @@ class TextReporter:
     def _app(self, app: AppResult, verb: str) -> None:
         self._line()
         self._line(f"APP [{app.app}] ({app.spec})")
+        if app.layout:
+            self._line(f"layout: {app.layout} ({'; '.join(app.evidence)})")
         for task in app.tasks:
             word = verb if task.status is Status.CHANGED else task.status.value
             self._line(f"{self._paint(task.status, word + ':')} {task.name} — {task.message}")
@@ -96,6 +98,8 @@ def _app_json(app: AppResult) -> dict[str, Any]:
         "app": app.app,
         "spec": str(app.spec),
         "status": app.status.value,
+        "layout": app.layout,
+        "evidence": list(app.evidence),
         "counts": counts(app.tasks),
         "tasks": [
             {"name": t.name, "status": t.status.value, "message": t.message, "notes": list(t.notes),

@@ -7,7 +7,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.model import Effect, Outcome, RecordSecret, RunFlyctl, Status, WriteFile, worst
+from runner.model import Effect, Outcome, RunFlyctl, Status, WriteFile, worst
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class AppResult:
     app: str
     spec: Path
     tasks: tuple[TaskResult, ...]
+    layout: str | None = None  # rake | entrypoint | custom (runner.layout)
+    evidence: tuple[str, ...] = ()
 
     @property
     def status(self) -> Status:
@@ -79,7 +81,3 @@ def task_result(name: str, outcome: Outcome, root: Path, *, status: Status | Non
         before=outcome.before,
         after=outcome.after,
     )
-
-
-def record_note(effect: RecordSecret) -> str:
-    return f"record {effect.name} digest in {effect.state_file.name}"

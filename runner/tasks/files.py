@@ -45,30 +45,19 @@ class MountTask:
         return edit(ctx, FLY_TOML, text, new, f"{verb} {spec.volume.name} at {spec.mount_path}")
 
 
-@dataclass(frozen=True)
-class RakeMigrationsTask:
-    name: str
-
-    def check(self, ctx: TaskContext) -> Outcome:
-        from runner.handlers.rake import convert_fly_rake
-
-        text = ctx.read(FLY_RAKE)
-        if text is None:
-            return skipped(f"{FLY_RAKE} not found: no release/server rake tasks to change")
-        try:
-            result = convert_fly_rake(text)
-        except EditRefused as exc:
-            return failed(f"{FLY_RAKE}: {exc}")
-        if result.text == text:
-            return ok("db:migrate already runs on fly:server, not fly:release", *result.notes)
-        moved = ", ".join(result.moved) or "nothing"
-        return edit(ctx, FLY_RAKE, text, result.text,
-                    f"move {moved} from fly:release to fly:server", result.notes)
-
-
 SILENCING_VERSIONS = ((7, 0), (7, 1))
 CRASH = ("a bare sqlite3_production_warning line crashes boot on Rails {v} "
          "(NoMethodError: undefined method `sqlite3_production_warning=')")
+
+
+def why_not(version: tuple[int, int, int] | None) -> str:
+    """Why `auto` leaves production.rb alone on this Rails version (reference/rails.md §1)."""
+    if version is None:
+        return "version unknown (no rails in Gemfile.lock), so the line is not added"
+    if version[:2] == (7, 2):
+        return "sqlite3_production_warning is deprecated and has no effect on 7.2"
+    return ("the setting exists only in Rails 7.0 and 7.1; on this version a bare line "
+            "crashes boot and there is no warning to silence")
 
 
 @dataclass(frozen=True)
@@ -96,8 +85,7 @@ class ProductionWarningTask:
         if mode == "false":
             return skipped("silence_sqlite_warning is false")
         if mode == "auto" and not has_setting:
-            return skipped(f"Rails {shown}: sqlite3_production_warning exists only in Rails 7.0 "
-                           "and 7.1 (on 6.1 and 8.x the setting crashes boot; 7.2 deprecates it)")
+            return skipped(f"Rails {shown}: {why_not(version)}")
         if setting in (prb.WarningSetting.BARE, prb.WarningSetting.GUARDED):
             return ok("production.rb already sets sqlite3_production_warning")
         return self._guard(ctx, text, prb.add_guarded_warning,

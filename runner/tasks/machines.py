@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from runner.model import Outcome, RunFlyctl, Status, ok
 from runner.tasks.base import TaskContext
-from runner.tasks.secret import SECRET
+from runner.tasks.secret import wanted_secrets
 
 
 @dataclass(frozen=True)
@@ -28,20 +28,22 @@ class MachinesUseVolumeTask:
                        for m in machine.mounts):
                 pending.append(f"machine {machine.id} does not mount {spec.volume.name} "
                                f"at {spec.mount_path}")
-        secret = ctx.remote.secret(SECRET)
-        if secret is None:
-            pending.append(f"{SECRET} is not set")
-        elif secret.status is None:
-            notes.append(f"this flyctl does not report whether {SECRET} is deployed "
-                         "(needs flyctl v0.4.6+); judged by the machines' mounts only")
-        elif secret.status != "Deployed":
-            pending.append(f"{SECRET} is {secret.status}, not Deployed")
+        for want in wanted_secrets(ctx):
+            secret = ctx.remote.secret(want.name)
+            if secret is None:
+                if want.secret:
+                    pending.append(f"{want.name} is not set")
+            elif secret.status is None:
+                notes.append(f"this flyctl does not report whether {want.name} is deployed "
+                             "(needs flyctl v0.4.6+); judged by the machines' mounts only")
+            elif secret.status != "Deployed":
+                pending.append(f"{want.name} is {secret.status}, not Deployed")
         if pending:
             return Outcome(Status.CHANGED, "deploy needed: " + "; ".join(pending),
                            notes=tuple(notes))
         count = len(machines)
         return ok(f"{count} machine{'s' if count != 1 else ''} of '{spec.process_group}' mount "
-                  f"{spec.volume.name} at {spec.mount_path}; {SECRET} deployed", *notes)
+                  f"{spec.volume.name} at {spec.mount_path}; database URLs deployed", *notes)
 
 
 @dataclass(frozen=True)

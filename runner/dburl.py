@@ -1,0 +1,76 @@
+"""SQLite DATABASE_URLs as Rails reads them (reference/rails.md §2), and the production
+databases of config/database.yml that need a URL of their own (Rails 8 multi-DB)."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+Kind = Literal["sqlite", "two_slashes", "relative", "other"]
+_ERB = re.compile(r"<%=?.*?%>", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ParsedUrl:
+    kind: Kind
+    path: str | None  # absolute database path for kind "sqlite"
+
+
+def parse_url(url: str) -> ParsedUrl:
+    """`sqlite3:///abs` and `sqlite3:/abs` are absolute; `sqlite3://host/x` drops `host`
+    (the two-slash bug) unless it is localhost; `sqlite3:rel` is relative to Rails.root."""
+    if not url.startswith("sqlite3:"):
+        return ParsedUrl("other", None)
+    rest = url[len("sqlite3:"):].split("?", 1)[0]
+    if rest.startswith("///"):
+        return ParsedUrl("sqlite", posixpath.normpath(rest[2:]))
+    if rest.startswith("//localhost/"):
+        return ParsedUrl("sqlite", posixpath.normpath(rest[len("//localhost"):]))
+    if rest.startswith("//"):
+        return ParsedUrl("two_slashes", None)
+    if rest.startswith("/"):
+        return ParsedUrl("sqlite", posixpath.normpath(rest))
+    return ParsedUrl("relative", None)
+
+
+def in_mount(url: str, mount_path: str) -> bool:
+    parsed = parse_url(url)
+    return parsed.kind == "sqlite" and posixpath.dirname(parsed.path or "") == mount_path
+
+
+def derived_database(database: str, name: str) -> str:
+    """production.sqlite + cache → production_cache.sqlite (dockerfile-rails' naming)."""
+    path = PurePosixPath(database)
+    return f"{path.stem}_{name}{path.suffix}"
+
+
+def env_name(config_name: str) -> str:
+    """Rails reads `<NAME>_DATABASE_URL` for a config named `name` (other than primary)."""
+    return f"{config_name.upper()}_DATABASE_URL"
+
+
+def extra_databases(database_yml: str | None) -> tuple[str, ...]:
+    """Names of the production databases besides the primary that have no `url:` of their
+    own (Rails 8: cache, queue, cable); they need `<NAME>_DATABASE_URL` to reach the volume."""
+    if not database_yml:
+        return ()
+    import yaml
+
+    try:
+        data = yaml.safe_load(_ERB.sub("erb", database_yml))
+    except yaml.YAMLError:
+        return ()
+    production = data.get("production") if isinstance(data, dict) else None
+    if not isinstance(production, dict) or not _is_multi(production):
+        return ()
+    names = list(production)
+    return tuple(name for name in names[1:] if isinstance(production[name], dict)
+                 and "url" not in production[name])
+
+
+def _is_multi(production: dict[str, Any]) -> bool:
+    """A three-tier config: every value is a mapping (a database), not a setting."""
+    return bool(production) and all(isinstance(v, dict) for v in production.values())

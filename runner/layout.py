@@ -1,0 +1,155 @@
+"""Which layout is *active* (reference/rails.md §3, §5): who runs migrations, and where.
+
+- rake: the server is started through `fly:server` (SERVER_COMMAND, CMD, ENTRYPOINT, Procfile
+  or [processes]); migrations move from `fly:release` to `fly:server`.
+- entrypoint: dockerfile-rails / Rails 7.1+: ENTRYPOINT bin/docker-entrypoint, which runs
+  `db:prepare` before `./bin/rails server`; a migrating release_command must go (release
+  machines have no volume).
+- custom: anything else, or a mix flyrun cannot settle: refused with the evidence.
+Pure functions over file texts."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Literal
+
+from runner.handlers.flytoml import FlyToml
+
+MIGRATING = re.compile(
+    r"^(?:bundle\s+exec\s+)?(?:\./|/\S*/)?(?:bin/)?(?:rails|rake)\s+"
+    r"(?:db:(?:migrate|prepare)|fly:release)\b"
+)
+_CMD = re.compile(r"^\s*(CMD|ENTRYPOINT)\s+(.+?)\s*$", re.MULTILINE)
+_ARG_ENV = re.compile(r"^\s*(?:ARG|ENV)\s+SERVER_COMMAND[= ]\s*\"?([^\"\n]*)\"?", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class AppFiles:
+    fly_toml: FlyToml
+    dockerfile: str | None
+    entrypoint: str | None  # bin/docker-entrypoint
+    procfile: str | None
+    fly_rake: str | None
+
+
+@dataclass(frozen=True)
+class Layout:
+    kind: Literal["rake", "entrypoint", "custom"]
+    evidence: tuple[str, ...]
+    server_command: str | None = None  # what the process group's machines start with
+    problem: str | None = None  # set when flyrun refuses: what is unsettled and what to do
+
+
+def _exec_form(value: str) -> str:
+    """`["./bin/rails", "server"]` → `./bin/rails server`; shell form unchanged."""
+    value = value.strip()
+    if value.startswith("["):
+        items = re.findall(r'"((?:[^"\\]|\\.)*)"', value)
+        return " ".join(items)
+    return value
+
+
+def dockerfile_commands(dockerfile: str | None) -> dict[str, str]:
+    """The last CMD and ENTRYPOINT of the final stage, as command lines."""
+    found: dict[str, str] = {}
+    for match in _CMD.finditer(dockerfile or ""):
+        found[match.group(1).upper()] = _exec_form(match.group(2))
+    return found
+
+
+def server_command_value(files: AppFiles) -> str | None:
+    """$SERVER_COMMAND from fly.toml [build.args]/[env], else the Dockerfile's ARG/ENV default."""
+    fly = files.fly_toml
+    for source in (fly.build_args, fly.env):
+        if "SERVER_COMMAND" in source:
+            return source["SERVER_COMMAND"]
+    match = _ARG_ENV.search(files.dockerfile or "")
+    return match.group(1).strip() if match and "$" not in match.group(1) else None
+
+
+def start_command(files: AppFiles, group: str) -> tuple[str | None, str]:
+    """The command the group's machines start with, and where it comes from."""
+    if group in files.fly_toml.processes:
+        return files.fly_toml.processes[group], f"fly.toml [processes] {group}"
+    commands = dockerfile_commands(files.dockerfile)
+    command = commands.get("CMD")
+    if command and "SERVER_COMMAND" in command:
+        return server_command_value(files), "Dockerfile CMD ${SERVER_COMMAND}"
+    return command, "Dockerfile CMD"
+
+
+def release_migrates(release_command: str | None) -> bool:
+    return bool(release_command) and bool(MIGRATING.match((release_command or "").strip()))
+
+
+def _entrypoint_runs_fly_server(files: AppFiles) -> bool:
+    entry = dockerfile_commands(files.dockerfile).get("ENTRYPOINT", "")
+    return "fly:server" in entry
+
+
+def detect_layout(files: AppFiles, group: str) -> Layout:
+    command, source = start_command(files, group)
+    evidence = [f"{source}: {command}" if command else f"{source}: none found"]
+    release = files.fly_toml.release_command
+    if release is not None:
+        evidence.append(f"fly.toml [deploy] release_command = {release!r}")
+    procfile = files.procfile or ""
+    if (
+        (command and "fly:server" in command)
+        or _entrypoint_runs_fly_server(files)
+        or ("fly:server" in procfile and command and "foreman" in command)
+    ):
+        if files.fly_rake is None:
+            return Layout(
+                "custom",
+                tuple(evidence),
+                command,
+                "fly:server is started but lib/tasks/fly.rake is missing; "
+                "add it back or start the server directly",
+            )
+        return Layout("rake", (*evidence, "lib/tasks/fly.rake defines fly:server"), command)
+    entry = dockerfile_commands(files.dockerfile).get("ENTRYPOINT", "")
+    if "docker-entrypoint" in entry and files.entrypoint is not None:
+        evidence.append(f"Dockerfile ENTRYPOINT {entry}")
+        if files.fly_rake is not None:
+            evidence.append("lib/tasks/fly.rake is dead code: nothing runs fly:server")
+        return Layout("entrypoint", tuple(evidence), command)
+    if "docker-entrypoint" in entry:
+        return Layout(
+            "custom",
+            tuple(evidence),
+            command,
+            f"the Dockerfile's ENTRYPOINT is {entry} but bin/docker-entrypoint is "
+            "missing; restore it (`bin/rails generate dockerfile`)",
+        )
+    return Layout(
+        "custom",
+        tuple(evidence),
+        command,
+        "neither fly:server (lib/tasks/fly.rake) nor bin/docker-entrypoint starts "
+        "the server, so flyrun cannot tell where migrations should run; run "
+        "`bin/rails generate dockerfile` (dockerfile-rails) to get the entrypoint "
+        "layout, or start the server with `bin/rails fly:server`",
+    )
+
+
+def entrypoint_prepares(entrypoint: str, command: str | None) -> bool:
+    """Does bin/docker-entrypoint run db:prepare (or db:migrate) for this start command?
+
+    dockerfile-rails guards it with `"${1}" == "./bin/rails" && "${2}" == "server"` (Rails 7.1)
+    or the last two arguments (Rails 8, behind ./bin/thrust); other commands skip it."""
+    if not re.search(
+        r"^\s*[^#\n]*\b(?:rails|rake)\s+db:(?:prepare|migrate)\b", entrypoint, re.MULTILINE
+    ):
+        return False
+    if command is None:
+        return False
+    words = shlex.split(command)
+    if 'if [ "${@: -2:1}" == "./bin/rails" ] && [ "${@: -1:1}" == "server" ]' in entrypoint:
+        return words[-2:] == ["./bin/rails", "server"]
+    if 'if [ "${1}" == "./bin/rails" ] && [ "${2}" == "server" ]' in entrypoint:
+        return words[:2] == ["./bin/rails", "server"]
+    unguarded = not re.search(r"^\s*if\b", entrypoint, re.MULTILINE)
+    return unguarded
