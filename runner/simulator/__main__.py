@@ -1,0 +1,7 @@
+"""`python -m runner.simulator ARGS...`: the fake flyctl."""
+
+from __future__ import annotations
+
+from runner.simulator.cli import main
+
+raise SystemExit(main())
