@@ -1,0 +1,251 @@
+"""Load spec files (DESIGN §4): YAML with positions → JSON Schema → rules → frozen dataclasses.
+
+`load_specs(paths)` reads every file, reports every problem of every file at once (one
+`SpecError`), and returns one `AppSpec` per app. Nothing downstream sees raw YAML data.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar, cast
+
+from runner.errors import Location, SpecError, SpecProblem
+from runner.spec_rules import (
+    AppFolder,
+    FlyToml,
+    field_problems,
+    folder_problems,
+    required_problems,
+    resolve_region,
+)
+from runner.spec_schema import validate_document
+from runner.spec_views import AppView, app_views, defaults_view, is_inventory
+from runner.yamlmarks import YamlDocument, describe, load_yaml
+
+DEFAULT_PATH = "."
+DEFAULT_SIZE = 3
+DEFAULT_DATABASE = "production.sqlite"
+DEFAULT_PROCESS_GROUP = "app"
+DEFAULT_SILENCE = "auto"
+DEFAULT_REPLACE_DATABASE_URL = False
+DEFAULT_DEPLOY = True
+STATE_FILE = ".flyrun-state.json"
+
+SilenceSqliteWarning = Literal["auto", "true", "false"]
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class VolumeSpec:
+    name: str
+    size: int  # GB
+    region: str  # the spec's, else fly.toml primary_region
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    spec_file: Path  # absolute path of the file the app came from
+    app: str
+    path: Path  # absolute app folder
+    volume: VolumeSpec
+    mount_path: str
+    database: str
+    process_group: str
+    silence_sqlite_warning: SilenceSqliteWarning
+    replace_database_url: bool
+    deploy: bool
+
+    @property
+    def database_url(self) -> str:
+        """`sqlite3:///mnt/x/production.sqlite`: three slashes, as mount_path is absolute."""
+        return f"sqlite3://{self.mount_path}/{self.database}"
+
+    @property
+    def fly_toml(self) -> Path:
+        return self.path / "fly.toml"
+
+    @property
+    def state_file(self) -> Path:
+        return self.spec_file.parent / STATE_FILE
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """One app of one file after every rule: its problems, or what it resolved to."""
+
+    view: AppView
+    problems: list[SpecProblem]
+    folder: Path | None = None
+    region: str | None = None
+
+
+def load_specs(paths: Sequence[Path]) -> list[AppSpec]:
+    """Load every spec file; raise `SpecError` with every problem of every file if any."""
+    problems: list[SpecProblem] = []
+    specs: list[AppSpec] = []
+    first_at: dict[str, Location] = {}
+    seen: set[Path] = set()
+    for path in paths:
+        absolute = _absolute(Path(path))
+        if absolute in seen:
+            continue
+        seen.add(absolute)
+        file_problems, checked = _load_file(Path(path))
+        file_problems += _duplicate_apps(checked, first_at)
+        problems += sorted(set(file_problems), key=_position)
+        if not file_problems:
+            specs += [_build(c, absolute) for c in checked]
+    if problems:
+        raise SpecError(problems)
+    return specs
+
+
+def _position(problem: SpecProblem) -> tuple[int, int, str]:
+    return (problem.location.line, problem.location.column, problem.message)
+
+
+def _load_file(path: Path) -> tuple[list[SpecProblem], list[_Checked]]:
+    doc, problem = _read_document(path)
+    if problem is not None:
+        return [problem], []
+    assert doc is not None
+    problems = list(doc.problems)
+    if not isinstance(doc.data, dict):
+        return problems, []
+    schema = validate_document(doc)
+    problems += schema.problems
+    bad = schema.bad_paths | doc.problem_paths
+    if is_inventory(doc.data):
+        problems += field_problems(defaults_view(doc, bad))
+    checked = [_check_app(view, path.parent) for view in app_views(doc, bad)]
+    return problems + [p for c in checked for p in c.problems], checked
+
+
+def _read_document(path: Path) -> tuple[YamlDocument | None, SpecProblem | None]:
+    """The parsed file, or the one problem that stops it from being read at all."""
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return None, SpecProblem(Location(file, 1, 1), f"cannot read: {reason}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        column = len(raw[line_start : exc.start].decode("utf-8", "replace")) + 1
+        message = f"not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be decoded)"
+        return None, SpecProblem(Location(file, line, column), message)
+    doc = load_yaml(text, file)
+    if doc.data is None and not doc.problems:
+        return None, SpecProblem(Location(file, 1, 1), "the file is empty; expected `version: 1`")
+    if doc.data is not None and not isinstance(doc.data, dict):
+        message = f"expected a mapping of spec keys (version, app, ...), got {describe(doc.data)}"
+        return None, SpecProblem(doc.mark(()).value, message)
+    return doc, None
+
+
+def _check_app(view: AppView, spec_dir: Path) -> _Checked:
+    """Every rule for one app: fields, required keys, its folder and fly.toml, region."""
+    problems = field_problems(view) + required_problems(view)
+    if view.has(("path",)) and not view.usable(("path",)):
+        return _Checked(view, problems)
+    raw = view.get(("path",), DEFAULT_PATH)
+    folder = read_app_folder(spec_dir, raw)
+    problems += folder_problems(view, folder)
+    if not folder.is_dir or folder.fly.error is not None:
+        return _Checked(view, problems)
+    region, region_problems = resolve_region(view, folder.fly)
+    return _Checked(view, problems + region_problems, _absolute(spec_dir / raw), region)
+
+
+def _absolute(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop: keep the path as written
+        return path.absolute()
+
+
+def read_app_folder(spec_dir: Path, raw: str) -> AppFolder:
+    """The facts the rules need about the app folder `raw` (relative to the spec's folder)."""
+    folder = spec_dir / raw
+    fly_shown = Path(raw, "fly.toml").as_posix()
+    try:
+        exists, is_dir = folder.exists(), folder.is_dir()
+    except (OSError, ValueError):  # a name too long, or with a NUL byte
+        exists = is_dir = False
+    if not is_dir:
+        return AppFolder(raw, is_dir, exists, FlyToml(fly_shown, exists=False))
+    return AppFolder(raw, is_dir, exists, read_fly_toml(folder / "fly.toml", fly_shown))
+
+
+def read_fly_toml(path: Path, shown: str) -> FlyToml:
+    """`app` and `primary_region` of a fly.toml; `error` says why it cannot be used."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+        data = tomllib.loads(text)
+    except FileNotFoundError:
+        return FlyToml(shown, exists=False)
+    except OSError as exc:
+        return FlyToml(shown, exists=True, error=str(exc.strerror or exc))
+    except UnicodeDecodeError:
+        return FlyToml(shown, exists=True, error="it is not UTF-8 text")
+    except tomllib.TOMLDecodeError as exc:
+        return FlyToml(shown, exists=True, error=f"invalid TOML: {exc}")
+    values: dict[str, str | None] = {}
+    for key in ("app", "primary_region"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            return FlyToml(shown, exists=True, error=f"{key} is {describe(value)}, not a string")
+        values[key] = value or None
+    return FlyToml(shown, True, None, values["app"], values["primary_region"])
+
+
+def _duplicate_apps(checked: list[_Checked], first_at: dict[str, Location]) -> list[SpecProblem]:
+    """An app listed twice (in one inventory or across files) is an error at the second."""
+    problems: list[SpecProblem] = []
+    for item in checked:
+        name = item.view.get(("app",))
+        if not isinstance(name, str) or not item.view.usable(("app",)):
+            continue
+        here = item.view.origins[("app",)].value
+        first = first_at.setdefault(name, here)
+        if first != here:
+            where = f"line {first.line}" if first.file == here.file else str(first)
+            message = f"{name!r} is listed twice (first at {where})"
+            problems.append(item.view.problem(("app",), message))
+    return problems
+
+
+def _build(checked: _Checked, spec_file: Path) -> AppSpec:
+    """The dataclass for an app whose file had no problem (so types are as the schema says)."""
+    view = checked.view
+    assert checked.folder is not None and checked.region is not None
+    name = _typed(view.get(("volume", "name")), str)
+    silence = view.get(("silence_sqlite_warning",), DEFAULT_SILENCE)
+    if isinstance(silence, bool):
+        silence = "true" if silence else "false"
+    return AppSpec(
+        spec_file=spec_file,
+        app=_typed(view.get(("app",)), str),
+        path=checked.folder,
+        volume=VolumeSpec(name, int(view.get(("volume", "size"), DEFAULT_SIZE)), checked.region),
+        mount_path=_typed(view.get(("mount_path",), f"/mnt/{name}"), str),
+        database=_typed(view.get(("database",), DEFAULT_DATABASE), str),
+        process_group=_typed(view.get(("process_group",), DEFAULT_PROCESS_GROUP), str),
+        silence_sqlite_warning=cast(SilenceSqliteWarning, _typed(silence, str)),
+        replace_database_url=_typed(
+            view.get(("replace_database_url",), DEFAULT_REPLACE_DATABASE_URL), bool
+        ),
+        deploy=_typed(view.get(("deploy",), DEFAULT_DEPLOY), bool),
+    )
+
+
+def _typed(value: Any, kind: type[_T]) -> _T:
+    if not isinstance(value, kind):
+        raise TypeError(f"validated spec value {value!r} is not a {kind.__name__}")
+    return value
