@@ -20,35 +20,57 @@ EXIT_OK, EXIT_FAILED, EXIT_PENDING, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flyrun",
-        description="Convert Rails apps on Fly.io to SQLite3 on a persistent volume, declaratively.",
+        description="Convert Rails apps on Fly.io to SQLite3 on a persistent volume.",
     )
     parser.add_argument("--version", action="version", version=f"flyrun {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     validate = sub.add_parser("validate", help="validate spec files (offline, no flyctl)")
     validate.add_argument("specs", nargs="+", type=Path, metavar="SPEC")
-    for name, text in (("check", "report what would change; change nothing (exit 2 if pending)"),
-                       ("apply", "make the changes, then prove nothing is left to do")):
+    for name, text in (
+        ("check", "report what would change; change nothing (exit 2 if pending)"),
+        ("apply", "make the changes, then prove nothing is left to do"),
+    ):
         command = sub.add_parser(name, help=text)
         command.add_argument("specs", nargs="+", type=Path, metavar="SPEC")
         _run_options(command)
         if name == "apply":
-            command.add_argument("-y", "--yes", action="store_true",
-                                 help="do not ask for confirmation on a terminal")
-    demo = sub.add_parser("demo", help="check → apply → check a bundled example app against "
-                                       "the built-in flyctl simulator, in a temporary folder")
+            command.add_argument(
+                "-y", "--yes", action="store_true", help="do not ask for confirmation on a terminal"
+            )
+    demo = sub.add_parser(
+        "demo",
+        help="check → apply → check a bundled example app against "
+        "the built-in flyctl simulator, in a temporary folder",
+    )
     demo.add_argument("--keep", action="store_true", help="keep the temporary folder")
     return parser
 
 
 def _run_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--format", choices=("text", "json"), default="text",
-                         help="json: one JSON report on stdout, text on stderr")
-    command.add_argument("--flyctl", metavar="PATH",
-                         help="flyctl binary (default: $FLYRUN_FLYCTL, then flyctl, fly on PATH)")
-    command.add_argument("--replace-database-url", action="store_true",
-                         help="allow replacing a DATABASE_URL secret flyrun cannot verify")
-    command.add_argument("-j", "--jobs", type=int, default=4, metavar="N",
-                         help="apps converted in parallel (default 4)")
+    command.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="json: one JSON report on stdout, text on stderr",
+    )
+    command.add_argument(
+        "--flyctl",
+        metavar="PATH",
+        help="flyctl binary (default: $FLYRUN_FLYCTL, then flyctl, fly on PATH)",
+    )
+    command.add_argument(
+        "--replace-database-url",
+        action="store_true",
+        help="allow replacing a DATABASE_URL secret flyrun cannot verify",
+    )
+    command.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=4,
+        metavar="N",
+        help="apps converted in parallel (default 4)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,8 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except Exception:
         traceback.print_exc()
-        print("flyrun: internal error (a bug: please report it with the traceback above)",
-              file=sys.stderr)
+        print(
+            "flyrun: internal error (a bug: please report it with the traceback above)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 
@@ -81,15 +105,21 @@ def _dispatch(args: argparse.Namespace) -> int:
     specs = load_specs(args.specs)
     if args.command == "validate":
         for spec in specs:
-            print(f"{spec.spec_file}: ok: app {spec.app}, volume {spec.volume.name} "
-                  f"({spec.volume.size} GB, {spec.volume.region}) at {spec.mount_path}")
+            print(
+                f"{spec.spec_file}: ok: app {spec.app}, volume {spec.volume.name} "
+                f"({spec.volume.size} GB, {spec.volume.region}) at {spec.mount_path}"
+            )
         return EXIT_OK
     from runner.run import RunRequest, run
 
     text_stream: TextIO = sys.stderr if args.format == "json" else sys.stdout
     request = RunRequest(
-        mode=args.command, specs=tuple(specs), flyctl=args.flyctl, jobs=max(1, args.jobs),
-        replace_database_url=args.replace_database_url, json=args.format == "json",
+        mode=args.command,
+        specs=tuple(specs),
+        flyctl=args.flyctl,
+        jobs=max(1, args.jobs),
+        replace_database_url=args.replace_database_url,
+        json=args.format == "json",
         confirm=args.command == "apply" and not args.yes and sys.stdin.isatty(),
     )
     return run(request, text_stream, sys.stdout, dict(os.environ))

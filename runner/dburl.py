@@ -24,11 +24,11 @@ def parse_url(url: str) -> ParsedUrl:
     (the two-slash bug) unless it is localhost; `sqlite3:rel` is relative to Rails.root."""
     if not url.startswith("sqlite3:"):
         return ParsedUrl("other", None)
-    rest = url[len("sqlite3:"):].split("?", 1)[0]
+    rest = url[len("sqlite3:") :].split("?", 1)[0]
     if rest.startswith("///"):
         return ParsedUrl("sqlite", posixpath.normpath(rest[2:]))
     if rest.startswith("//localhost/"):
-        return ParsedUrl("sqlite", posixpath.normpath(rest[len("//localhost"):]))
+        return ParsedUrl("sqlite", posixpath.normpath(rest[len("//localhost") :]))
     if rest.startswith("//"):
         return ParsedUrl("two_slashes", None)
     if rest.startswith("/"):
@@ -67,8 +67,11 @@ def extra_databases(database_yml: str | None) -> tuple[str, ...]:
     if not isinstance(production, dict) or not _is_multi(production):
         return ()
     names = list(production)
-    return tuple(name for name in names[1:] if isinstance(production[name], dict)
-                 and "url" not in production[name])
+    return tuple(
+        name
+        for name in names[1:]
+        if isinstance(production[name], dict) and "url" not in production[name]
+    )
 
 
 def _is_multi(production: dict[str, Any]) -> bool:

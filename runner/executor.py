@@ -37,8 +37,13 @@ class Executor:
         try:
             tasks = run(spec)
         except PreflightRefused as exc:
-            tasks = [TaskResult(f"preflight: {exc.check}", Status.FAILED,
-                                f"{spec.app}: {exc.check} refused: {exc.found}. {exc.fix}")]
+            tasks = [
+                TaskResult(
+                    f"preflight: {exc.check}",
+                    Status.FAILED,
+                    f"{spec.app}: {exc.check} refused: {exc.found}. {exc.fix}",
+                )
+            ]
         except RunnerError as exc:
             tasks = [TaskResult("preflight", Status.FAILED, f"{spec.app}: {exc}")]
         return AppResult(spec.app, spec.spec_file, tuple(tasks), *self._layout(spec))
@@ -72,8 +77,7 @@ class Executor:
         if notified:
             for handler in plan.handlers:
                 outcome = _safe_check(handler, ctx)
-                results.append(task_result(f"handler: {handler.task.name}", outcome,
-                                           ctx.spec.path))
+                results.append(task_result(f"handler: {handler.task.name}", outcome, ctx.spec.path))
         return results
 
     def _apply(self, spec: AppSpec) -> list[TaskResult]:
@@ -102,15 +106,17 @@ class Executor:
                     return results
         return results + self._prove(spec, plan)
 
-    def _perform(self, step: Step, outcome: Outcome, ctx: TaskContext,
-                 prefix: str = "") -> TaskResult:
+    def _perform(
+        self, step: Step, outcome: Outcome, ctx: TaskContext, prefix: str = ""
+    ) -> TaskResult:
         name = prefix + step.task.name
         try:
             for effect in outcome.effects:
                 self._do(effect, ctx)
         except (RunnerError, OSError) as exc:
-            return task_result(name, outcome, ctx.spec.path, status=Status.FAILED,
-                               extra_notes=(f"failed: {exc}",))
+            return task_result(
+                name, outcome, ctx.spec.path, status=Status.FAILED, extra_notes=(f"failed: {exc}",)
+            )
         return task_result(name, outcome, ctx.spec.path)
 
     def _do(self, effect: Effect, ctx: TaskContext) -> None:
@@ -122,12 +128,17 @@ class Executor:
         elif isinstance(effect, RunFlyctl):
             self.flyctl.perform(effect)
         elif isinstance(effect, RecordSecret):
-            secret = next((s for s in self.flyctl.secrets(effect.app) if s.name == effect.name),
-                          None)
+            secret = next(
+                (s for s in self.flyctl.secrets(effect.app) if s.name == effect.name), None
+            )
             if secret is None:
                 raise RunnerError(f"{effect.name} is not listed right after it was set")
-            save_secret_record(effect.state_file, effect.app, effect.name,
-                               SecretRecord(effect.value_sha256, secret.digest))
+            save_secret_record(
+                effect.state_file,
+                effect.app,
+                effect.name,
+                SecretRecord(effect.value_sha256, secret.digest),
+            )
 
     def _prove(self, spec: AppSpec, plan: Plan) -> list[TaskResult]:
         """Idempotence proof: check every task again on fresh facts; nothing may be pending."""
@@ -139,8 +150,13 @@ class Executor:
                 pending.append(f"{step.task.name}: {outcome.status.value}: {outcome.message}")
         if not pending:
             return []
-        return [TaskResult("verify (idempotence proof)", Status.FAILED,
-                           "still pending after apply: " + " | ".join(pending))]
+        return [
+            TaskResult(
+                "verify (idempotence proof)",
+                Status.FAILED,
+                "still pending after apply: " + " | ".join(pending),
+            )
+        ]
 
 
 def _safe_check(step: Step, ctx: TaskContext) -> Outcome:

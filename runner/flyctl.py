@@ -36,8 +36,10 @@ def find_flyctl(explicit: str | None, env: Mapping[str, str]) -> str:
         if candidate:
             found = shutil.which(candidate)
             if found is None:
-                raise FlyctlNotFound(f"flyctl not found: {source} names {candidate!r}, "
-                                     "which is not an executable file")
+                raise FlyctlNotFound(
+                    f"flyctl not found: {source} names {candidate!r}, "
+                    "which is not an executable file"
+                )
             return found
     for name in ("flyctl", "fly"):
         found = shutil.which(name, path=env.get("PATH"))
@@ -68,26 +70,40 @@ class Flyctl:
 
     def _context(self) -> CommandRunner:
         if self._runner is None:
-            import invoke  # lazy: startup time matters
+            from invoke.context import Context  # lazy: startup time matters
 
-            self._runner = invoke.Context()
+            self._runner = Context()
         return self._runner
 
     def command_line(self, argv: tuple[str, ...]) -> str:
         return shlex.join((self.binary, *argv))
 
-    def _run(self, argv: tuple[str, ...], *, stdin: str | None = None,
-             cwd: Path | None = None, timeout: int = QUERY_TIMEOUT) -> str:
+    def _run(
+        self,
+        argv: tuple[str, ...],
+        *,
+        stdin: str | None = None,
+        cwd: Path | None = None,
+        timeout: int = QUERY_TIMEOUT,
+    ) -> str:
         command = self.command_line(argv)
         in_stream: io.StringIO | bool = io.StringIO(stdin) if stdin is not None else False
         context = self._context()
-        kwargs: dict[str, Any] = {"hide": True, "warn": True, "in_stream": in_stream,
-                                  "echo_stdin": False, "timeout": timeout, "env": _env()}
+        kwargs: dict[str, Any] = {
+            "hide": True,
+            "warn": True,
+            "in_stream": in_stream,
+            "echo_stdin": False,
+            "timeout": timeout,
+            "env": _env(),
+        }
         if cwd is not None:
             command = f"cd {shlex.quote(str(cwd))} && {command}"
         result = context.run(command, **kwargs)
         if result.exited != 0:
-            raise FlyctlError(self.command_line(argv), result.exited, result.stderr or result.stdout)
+            raise FlyctlError(
+                self.command_line(argv), result.exited, result.stderr or result.stdout
+            )
         return str(result.stdout)
 
     def version(self) -> tuple[int, int, int] | None:

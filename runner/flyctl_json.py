@@ -55,7 +55,9 @@ def _load_list(text: str, what: str) -> list[dict[str, Any]]:
     if data is None:
         return []
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise RunnerError(f"unexpected JSON shape from flyctl for {what}: expected a list of objects")
+        raise RunnerError(
+            f"unexpected JSON shape from flyctl for {what}: expected a list of objects"
+        )
     return data
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Task and app statuses, with Ansible's words."""
 
     OK = "ok"
@@ -18,7 +18,13 @@ class Status(str, Enum):
 
 
 # Worst first: an app's status is the worst of its tasks (skipped counts as ok).
-_SEVERITY = {Status.FAILED: 3, Status.CHANGED: 2, Status.UNKNOWN: 1, Status.OK: 0, Status.SKIPPED: 0}
+_SEVERITY = {
+    Status.FAILED: 3,
+    Status.CHANGED: 2,
+    Status.UNKNOWN: 1,
+    Status.OK: 0,
+    Status.SKIPPED: 0,
+}
 
 
 def worst(statuses: list[Status]) -> Status:

@@ -24,17 +24,26 @@ def flyctl_preflight(flyctl: Flyctl) -> str:
     try:
         version = flyctl.version()
     except FlyctlError as exc:
-        raise PreflightRefused("flyctl version", f"`fly version` failed: {exc.stderr.strip()}",
-                               "Check that the flyctl binary works.") from exc
+        raise PreflightRefused(
+            "flyctl version",
+            f"`fly version` failed: {exc.stderr.strip()}",
+            "Check that the flyctl binary works.",
+        ) from exc
     if version is None or version < MIN_FLYCTL:
         shown = "unrecognised" if version is None else "v" + ".".join(map(str, version))
-        raise PreflightRefused("flyctl version", f"flyctl {shown}",
-                               "Upgrade flyctl to v0.1.0 or newer (`fly version upgrade`).")
+        raise PreflightRefused(
+            "flyctl version",
+            f"flyctl {shown}",
+            "Upgrade flyctl to v0.1.0 or newer (`fly version upgrade`).",
+        )
     try:
         email = flyctl.whoami()
     except FlyctlError as exc:
-        raise PreflightRefused("logged in", exc.stderr.strip() or "not logged in",
-                               "Run `fly auth login`, or set FLY_API_TOKEN.") from exc
+        raise PreflightRefused(
+            "logged in",
+            exc.stderr.strip() or "not logged in",
+            "Run `fly auth login`, or set FLY_API_TOKEN.",
+        ) from exc
     return f"flyctl v{'.'.join(map(str, version))}, logged in as {email}"
 
 
@@ -51,19 +60,28 @@ def _fly_toml(ctx: TaskContext) -> None:
 
     text = ctx.read(FLY_TOML)
     if text is None:
-        raise PreflightRefused("fly.toml", f"no fly.toml in {ctx.spec.path}",
-                               "Run flyrun where the app's fly.toml is, or set `path` in the spec.")
+        raise PreflightRefused(
+            "fly.toml",
+            f"no fly.toml in {ctx.spec.path}",
+            "Run flyrun where the app's fly.toml is, or set `path` in the spec.",
+        )
     try:
         app = parse_fly_toml(text).app
         problems = mount_problems(text)
     except EditRefused as exc:
         raise PreflightRefused("fly.toml", str(exc), "Fix fly.toml so that it parses.") from exc
     if app is not None and app != ctx.spec.app:
-        raise PreflightRefused("fly.toml app", f"fly.toml says app = {app!r}, spec says "
-                               f"{ctx.spec.app!r}", "Make the spec's `app` match fly.toml.")
+        raise PreflightRefused(
+            "fly.toml app",
+            f"fly.toml says app = {app!r}, spec says {ctx.spec.app!r}",
+            "Make the spec's `app` match fly.toml.",
+        )
     if problems:
-        raise PreflightRefused("fly.toml mounts", "; ".join(problems),
-                               "Fix the [mounts] section; flyctl would reject it too.")
+        raise PreflightRefused(
+            "fly.toml mounts",
+            "; ".join(problems),
+            "Fix the [mounts] section; flyctl would reject it too.",
+        )
 
 
 def _layout(ctx: TaskContext) -> None:
@@ -71,8 +89,11 @@ def _layout(ctx: TaskContext) -> None:
 
     layout = app_layout(ctx)
     if layout.problem is not None:
-        raise PreflightRefused("layout", f"{layout.kind} ({'; '.join(layout.evidence)})",
-                               layout.problem[0].upper() + layout.problem[1:] + ".")
+        raise PreflightRefused(
+            "layout",
+            f"{layout.kind} ({'; '.join(layout.evidence)})",
+            layout.problem[0].upper() + layout.problem[1:] + ".",
+        )
 
 
 def _machines(ctx: TaskContext) -> None:
@@ -81,14 +102,19 @@ def _machines(ctx: TaskContext) -> None:
     away = [m for m in group if m.region != spec.volume.region]
     if away:
         found = ", ".join(f"{m.id} in {m.region}" for m in away)
-        raise PreflightRefused("machine regions", f"machines of '{spec.process_group}' outside "
-                               f"{spec.volume.region}: {found}",
-                               f"A volume attaches only in its region: move or destroy them, "
-                               f"or use region {away[0].region}.")
+        raise PreflightRefused(
+            "machine regions",
+            f"machines of '{spec.process_group}' outside {spec.volume.region}: {found}",
+            f"A volume attaches only in its region: move or destroy them, "
+            f"or use region {away[0].region}.",
+        )
     if len(group) > 1:
-        raise PreflightRefused("machine count", f"{len(group)} machines in '{spec.process_group}'",
-                               "SQLite has one writer and a volume attaches to one machine: "
-                               f"`fly scale count 1 --process-group {spec.process_group}` first.")
+        raise PreflightRefused(
+            "machine count",
+            f"{len(group)} machines in '{spec.process_group}'",
+            "SQLite has one writer and a volume attaches to one machine: "
+            f"`fly scale count 1 --process-group {spec.process_group}` first.",
+        )
 
 
 def _gem(ctx: TaskContext) -> None:
@@ -96,12 +122,16 @@ def _gem(ctx: TaskContext) -> None:
 
     gemfile = ctx.read("Gemfile")
     if gemfile is None:
-        raise PreflightRefused("sqlite3 gem", f"no Gemfile in {ctx.spec.path}",
-                               "flyrun converts Rails apps; point `path` at the app.")
+        raise PreflightRefused(
+            "sqlite3 gem",
+            f"no Gemfile in {ctx.spec.path}",
+            "flyrun converts Rails apps; point `path` at the app.",
+        )
     verdict = sqlite3_in_production(gemfile, ctx.read(GEMFILE_LOCK))
     if not verdict.ok:
-        raise PreflightRefused("sqlite3 gem", "sqlite3 is not in the production bundle",
-                               verdict.message)
+        raise PreflightRefused(
+            "sqlite3 gem", "sqlite3 is not in the production bundle", verdict.message
+        )
 
 
 def env_database_urls(ctx: TaskContext) -> Iterator[tuple[str, str]]:
@@ -130,19 +160,25 @@ def _env_database_url(ctx: TaskContext) -> None:
             continue
         if parsed.kind == "two_slashes":
             raise PreflightRefused(
-                "DATABASE_URL elsewhere", f"{where} sets DATABASE_URL={value}, with two slashes: "
+                "DATABASE_URL elsewhere",
+                f"{where} sets DATABASE_URL={value}, with two slashes: "
                 "Rails reads the first path segment as a host and drops it",
-                f"Remove it (flyrun sets {ctx.spec.database_url}) or write three slashes.")
+                f"Remove it (flyrun sets {ctx.spec.database_url}) or write three slashes.",
+            )
         if parsed.kind in ("sqlite", "relative"):
             raise PreflightRefused(
-                "DATABASE_URL elsewhere", f"{where} sets DATABASE_URL={value}, outside the "
-                f"mount {mount}", f"Remove it or point it into {mount}: the data would "
-                "otherwise stay on the machine's ephemeral disk.")
+                "DATABASE_URL elsewhere",
+                f"{where} sets DATABASE_URL={value}, outside the mount {mount}",
+                f"Remove it or point it into {mount}: the data would "
+                "otherwise stay on the machine's ephemeral disk.",
+            )
         scheme = value.split(":", 1)[0]
         raise PreflightRefused(
-            "DATABASE_URL elsewhere", f"{where} sets a {scheme} DATABASE_URL",
+            "DATABASE_URL elsewhere",
+            f"{where} sets a {scheme} DATABASE_URL",
             "flyrun never overrides another database silently: the data would stay behind in "
-            "it. Move the data to SQLite first, then remove that DATABASE_URL.")
+            "it. Move the data to SQLite first, then remove that DATABASE_URL.",
+        )
 
 
 def _secret_replaceable(ctx: TaskContext) -> None:
@@ -152,7 +188,9 @@ def _secret_replaceable(ctx: TaskContext) -> None:
         return
     for want, verdict in unverified(ctx):
         raise PreflightRefused(
-            f"existing {want.name} secret", f"cannot be verified equal: {verdict.reason}",
+            f"existing {want.name} secret",
+            f"cannot be verified equal: {verdict.reason}",
             "The app may be on another database and would come up empty. Set "
-            "replace_database_url: true in the spec (or pass --replace-database-url) to replace it.",
+            "replace_database_url: true in the spec (or pass --replace-database-url) to "
+            "replace it.",
         )

@@ -34,7 +34,9 @@ def _load(state_file: Path) -> dict[str, object]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RunnerError(f"{state_file}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
+        raise RunnerError(
+            f"{state_file}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+        ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("apps"), dict):
         raise RunnerError(f"{state_file}: not a flyrun state file (no 'apps' mapping)")
     return data

@@ -13,8 +13,13 @@ from runner.results import AppResult, RunResult, TaskResult
 
 FORMAT_VERSION = "1.0"
 COUNTED = ("ok", "changed", "failed", "skipped", "unknown")
-_COLOURS = {Status.OK: "32", Status.CHANGED: "33", Status.SKIPPED: "36", Status.FAILED: "31",
-            Status.UNKNOWN: "35"}
+_COLOURS = {
+    Status.OK: "32",
+    Status.CHANGED: "33",
+    Status.SKIPPED: "36",
+    Status.FAILED: "31",
+    Status.UNKNOWN: "35",
+}
 
 
 class Reporter(Protocol):
@@ -89,8 +94,13 @@ def to_json(result: RunResult) -> dict[str, Any]:
         summary[f"apps_{status}"] = sum(1 for a in result.apps if a.status.value == status)
     task_counts = Counter(t.status.value for a in result.apps for t in a.tasks)
     summary["tasks"] = {name: task_counts.get(name, 0) for name in COUNTED}
-    return {"format_version": FORMAT_VERSION, "mode": result.mode, "offline": result.offline,
-            "apps": apps, "summary": summary}
+    return {
+        "format_version": FORMAT_VERSION,
+        "mode": result.mode,
+        "offline": result.offline,
+        "apps": apps,
+        "summary": summary,
+    }
 
 
 def _app_json(app: AppResult) -> dict[str, Any]:
@@ -102,9 +112,16 @@ def _app_json(app: AppResult) -> dict[str, Any]:
         "evidence": list(app.evidence),
         "counts": counts(app.tasks),
         "tasks": [
-            {"name": t.name, "status": t.status.value, "message": t.message, "notes": list(t.notes),
-             "diff": "".join(t.diffs), "commands": list(t.commands),
-             "before": t.before, "after": t.after}
+            {
+                "name": t.name,
+                "status": t.status.value,
+                "message": t.message,
+                "notes": list(t.notes),
+                "diff": "".join(t.diffs),
+                "commands": list(t.commands),
+                "before": t.before,
+                "after": t.after,
+            }
             for t in app.tasks
         ],
     }

@@ -61,15 +61,24 @@ def unified_diff(effect: WriteFile, root: Path) -> str:
     except ValueError:
         label = str(effect.path)
     lines = difflib.unified_diff(
-        effect.old.splitlines(keepends=True), effect.new.splitlines(keepends=True),
-        fromfile=f"a/{label}", tofile=f"b/{label}",
+        effect.old.splitlines(keepends=True),
+        effect.new.splitlines(keepends=True),
+        fromfile=f"a/{label}",
+        tofile=f"b/{label}",
     )
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-                   for line in lines)
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
 
 
-def task_result(name: str, outcome: Outcome, root: Path, *, status: Status | None = None,
-                extra_notes: tuple[str, ...] = ()) -> TaskResult:
+def task_result(
+    name: str,
+    outcome: Outcome,
+    root: Path,
+    *,
+    status: Status | None = None,
+    extra_notes: tuple[str, ...] = (),
+) -> TaskResult:
     effects: tuple[Effect, ...] = outcome.effects
     return TaskResult(
         name=name,

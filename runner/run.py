@@ -34,8 +34,12 @@ def exit_code(result: RunResult) -> int:
     return 0
 
 
-def _all(executor_run: Callable[[AppSpec], AppResult], specs: tuple[AppSpec, ...], jobs: int,
-         progress: TextIO | None) -> tuple[AppResult, ...]:
+def _all(
+    executor_run: Callable[[AppSpec], AppResult],
+    specs: tuple[AppSpec, ...],
+    jobs: int,
+    progress: TextIO | None,
+) -> tuple[AppResult, ...]:
     if len(specs) == 1:
         return (executor_run(specs[0]),)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -61,7 +65,9 @@ def run(request: RunRequest, text: TextIO, out: TextIO, env: Mapping[str, str]) 
     executor = Executor(flyctl, Options(replace_database_url=request.replace_database_url))
     reporter = TextReporter(text)
     if request.confirm:
-        plan = RunResult("check", _all(executor.check, request.specs, request.jobs, None), described)
+        plan = RunResult(
+            "check", _all(executor.check, request.specs, request.jobs, None), described
+        )
         reporter.render(plan)
         if exit_code(plan) != 2 or not any(a.status is Status.CHANGED for a in plan.apps):
             return exit_code(plan)  # nothing to apply, or something already refused
@@ -72,7 +78,9 @@ def run(request: RunRequest, text: TextIO, out: TextIO, env: Mapping[str, str]) 
             return 1
     run_one = executor.check if request.mode == "check" else executor.apply
     progress = text if len(request.specs) > 1 else None
-    result = RunResult(request.mode, _all(run_one, request.specs, request.jobs, progress), described)
+    result = RunResult(
+        request.mode, _all(run_one, request.specs, request.jobs, progress), described
+    )
     reporter.render(result)
     if request.json:
         JsonReporter(out).render(result)

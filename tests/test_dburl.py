@@ -56,14 +56,18 @@ production:
 def test_rails8_multi_db_needs_three_extra_urls() -> None:
     assert extra_databases(RAILS8) == ("cache", "queue", "cable")
     assert [env_name(n) for n in extra_databases(RAILS8)] == [
-        "CACHE_DATABASE_URL", "QUEUE_DATABASE_URL", "CABLE_DATABASE_URL"]
+        "CACHE_DATABASE_URL",
+        "QUEUE_DATABASE_URL",
+        "CABLE_DATABASE_URL",
+    ]
     assert derived_database("production.sqlite", "cache") == "production_cache.sqlite"
 
 
 def test_dockerfile_rails_urls_and_single_db_need_none() -> None:
     with_urls = RAILS8.replace(
         "    migrations_paths: db/cache_migrate\n",
-        '    migrations_paths: db/cache_migrate\n    url: <%= URI.parse(ENV["DATABASE_URL"]) %>\n')
+        '    migrations_paths: db/cache_migrate\n    url: <%= URI.parse(ENV["DATABASE_URL"]) %>\n',
+    )
     assert extra_databases(with_urls) == ("queue", "cable")
     single = "production:\n  adapter: sqlite3\n  database: db/production.sqlite3\n"
     assert extra_databases(single) == ()

@@ -5,7 +5,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from invoke import MockContext, Result
+from invoke.context import MockContext
+from invoke.runners import Result
 
 from runner.errors import FlyctlError, FlyctlNotFound
 from runner.flyctl import Flyctl, find_flyctl, parse_version
@@ -59,8 +60,13 @@ def test_queries_pass_app_and_json_and_never_stdin() -> None:
 
 
 def test_failure_keeps_stderr() -> None:
-    ctx = MockContext(run={"fly secrets list --app ghost --json":
-                           Result(stderr='Error: Could not find App "ghost"\n', exited=1)})
+    ctx = MockContext(
+        run={
+            "fly secrets list --app ghost --json": Result(
+                stderr='Error: Could not find App "ghost"\n', exited=1
+            )
+        }
+    )
     with pytest.raises(FlyctlError, match="Could not find App") as info:
         Flyctl("fly", ctx).secrets("ghost")
     assert info.value.exit_code == 1
@@ -68,8 +74,11 @@ def test_failure_keeps_stderr() -> None:
 
 def test_secret_value_goes_on_stdin_not_argv() -> None:
     ctx = MockContext(run={"fly secrets import --app shop --stage": Result("ok")})
-    effect = RunFlyctl(("secrets", "import", "--app", "shop", "--stage"),
-                       stdin="DATABASE_URL=sqlite3:///mnt/x/db\n", secret=True)
+    effect = RunFlyctl(
+        ("secrets", "import", "--app", "shop", "--stage"),
+        stdin="DATABASE_URL=sqlite3:///mnt/x/db\n",
+        secret=True,
+    )
     Flyctl("fly", ctx).perform(effect)
     call = ctx.run.call_args  # type: ignore[attr-defined]
     assert "sqlite3" not in call.args[0]

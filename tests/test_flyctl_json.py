@@ -47,7 +47,8 @@ def test_empty_outputs() -> None:
 def test_machines_group_and_mounts() -> None:
     text = """[{"id": "e784", "state": "started", "region": "iad", "image_ref": {},
     "config": {"init": {}, "metadata": {"fly_process_group": "web"},
-    "mounts": [{"encrypted": true, "path": "/data", "size_gb": 1, "volume": "vol_1", "name": "data"}]},
+    "mounts": [{"encrypted": true, "path": "/data", "size_gb": 1, "volume": "vol_1",
+                "name": "data"}]},
     "cordoned": false}, {"id": "f1", "region": "ams", "image_ref": {}, "cordoned": false}]"""
     web, bare = parse_machines(text)
     assert (web.group, web.mounts[0].path, web.mounts[0].name) == ("web", "/data", "data")

@@ -13,10 +13,13 @@ def test_round_trip_holds_hash_not_value(tmp_path: Path) -> None:
     state = tmp_path / ".flyrun-state.json"
     value = "sqlite3:///mnt/shop_data/production.sqlite"
     assert secret_record(state, "shop", "DATABASE_URL") is None
-    save_secret_record(state, "shop", "DATABASE_URL", SecretRecord(sha256(value), "522d6815e668a102"))
+    save_secret_record(
+        state, "shop", "DATABASE_URL", SecretRecord(sha256(value), "522d6815e668a102")
+    )
     save_secret_record(state, "blog", "DATABASE_URL", SecretRecord(sha256("x"), "0000000000000000"))
-    assert secret_record(state, "shop", "DATABASE_URL") == SecretRecord(sha256(value),
-                                                                         "522d6815e668a102")
+    assert secret_record(state, "shop", "DATABASE_URL") == SecretRecord(
+        sha256(value), "522d6815e668a102"
+    )
     assert value not in state.read_text()
     assert set(json.loads(state.read_text())["apps"]) == {"shop", "blog"}
 

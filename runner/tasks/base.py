@@ -67,6 +67,7 @@ class TaskContext:
 class Task(Protocol):
     """One step of the playbook."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def check(self, ctx: TaskContext) -> Outcome: ...

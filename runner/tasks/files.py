@@ -16,8 +16,9 @@ PRODUCTION_RB = "config/environments/production.rb"
 GEMFILE_LOCK = "Gemfile.lock"
 
 
-def edit(ctx: TaskContext, relative: str, old: str, new: str, message: str,
-         notes: tuple[str, ...] = ()) -> Outcome:
+def edit(
+    ctx: TaskContext, relative: str, old: str, new: str, message: str, notes: tuple[str, ...] = ()
+) -> Outcome:
     """`changed` with a WriteFile when the text differs, else `ok`."""
     if new == old:
         return ok(message, *notes)
@@ -46,8 +47,10 @@ class MountTask:
 
 
 SILENCING_VERSIONS = ((7, 0), (7, 1))
-CRASH = ("a bare sqlite3_production_warning line crashes boot on Rails {v} "
-         "(NoMethodError: undefined method `sqlite3_production_warning=')")
+CRASH = (
+    "a bare sqlite3_production_warning line crashes boot on Rails {v} "
+    "(NoMethodError: undefined method `sqlite3_production_warning=')"
+)
 
 
 def why_not(version: tuple[int, int, int] | None) -> str:
@@ -56,8 +59,10 @@ def why_not(version: tuple[int, int, int] | None) -> str:
         return "version unknown (no rails in Gemfile.lock), so the line is not added"
     if version[:2] == (7, 2):
         return "sqlite3_production_warning is deprecated and has no effect on 7.2"
-    return ("the setting exists only in Rails 7.0 and 7.1; on this version a bare line "
-            "crashes boot and there is no warning to silence")
+    return (
+        "the setting exists only in Rails 7.0 and 7.1; on this version a bare line "
+        "crashes boot and there is no warning to silence"
+    )
 
 
 @dataclass(frozen=True)
@@ -79,8 +84,10 @@ class ProductionWarningTask:
         mode = ctx.spec.silence_sqlite_warning
         if setting is prb.WarningSetting.BARE and not has_setting:
             if mode == "false":
-                return failed(CRASH.format(v=shown) + "; silence_sqlite_warning is false, so "
-                              "flyrun leaves it: guard or remove the line")
+                return failed(
+                    CRASH.format(v=shown) + "; silence_sqlite_warning is false, so "
+                    "flyrun leaves it: guard or remove the line"
+                )
             return self._guard(ctx, text, prb.guard_bare_warning, CRASH.format(v=shown))
         if mode == "false":
             return skipped("silence_sqlite_warning is false")
@@ -88,8 +95,12 @@ class ProductionWarningTask:
             return skipped(f"Rails {shown}: {why_not(version)}")
         if setting in (prb.WarningSetting.BARE, prb.WarningSetting.GUARDED):
             return ok("production.rb already sets sqlite3_production_warning")
-        return self._guard(ctx, text, prb.add_guarded_warning,
-                           f"silence the SQLite production warning (Rails {shown})")
+        return self._guard(
+            ctx,
+            text,
+            prb.add_guarded_warning,
+            f"silence the SQLite production warning (Rails {shown})",
+        )
 
     @staticmethod
     def _guard(ctx: TaskContext, text: str, handler: Callable[[str], str], message: str) -> Outcome:

@@ -24,26 +24,34 @@ class MachinesUseVolumeTask:
         if not machines:
             pending.append(f"no machine in group '{spec.process_group}' yet")
         for machine in machines:
-            if not any(m.path == spec.mount_path and m.name == spec.volume.name
-                       for m in machine.mounts):
-                pending.append(f"machine {machine.id} does not mount {spec.volume.name} "
-                               f"at {spec.mount_path}")
+            if not any(
+                m.path == spec.mount_path and m.name == spec.volume.name for m in machine.mounts
+            ):
+                pending.append(
+                    f"machine {machine.id} does not mount {spec.volume.name} at {spec.mount_path}"
+                )
         for want in wanted_secrets(ctx):
             secret = ctx.remote.secret(want.name)
             if secret is None:
                 if want.secret:
                     pending.append(f"{want.name} is not set")
             elif secret.status is None:
-                notes.append(f"this flyctl does not report whether {want.name} is deployed "
-                             "(needs flyctl v0.4.6+); judged by the machines' mounts only")
+                notes.append(
+                    f"this flyctl does not report whether {want.name} is deployed "
+                    "(needs flyctl v0.4.6+); judged by the machines' mounts only"
+                )
             elif secret.status != "Deployed":
                 pending.append(f"{want.name} is {secret.status}, not Deployed")
         if pending:
-            return Outcome(Status.CHANGED, "deploy needed: " + "; ".join(pending),
-                           notes=tuple(notes))
+            return Outcome(
+                Status.CHANGED, "deploy needed: " + "; ".join(pending), notes=tuple(notes)
+            )
         count = len(machines)
-        return ok(f"{count} machine{'s' if count != 1 else ''} of '{spec.process_group}' mount "
-                  f"{spec.volume.name} at {spec.mount_path}; database URLs deployed", *notes)
+        return ok(
+            f"{count} machine{'s' if count != 1 else ''} of '{spec.process_group}' mount "
+            f"{spec.volume.name} at {spec.mount_path}; database URLs deployed",
+            *notes,
+        )
 
 
 @dataclass(frozen=True)
@@ -55,5 +63,6 @@ class DeployHandler:
     def check(self, ctx: TaskContext) -> Outcome:
         spec = ctx.spec
         argv = ("deploy", "--app", spec.app, "--config", str(spec.fly_toml))
-        return Outcome(Status.CHANGED, "deploy the app",
-                       (RunFlyctl(argv, summary="deploy", cwd=spec.path),))
+        return Outcome(
+            Status.CHANGED, "deploy the app", (RunFlyctl(argv, summary="deploy", cwd=spec.path),)
+        )

@@ -12,8 +12,7 @@ from runner.tasks.base import TaskContext
 from runner.tasks.files import FLY_RAKE, FLY_TOML
 
 ENTRYPOINT = "bin/docker-entrypoint"
-RELEASE_NOTE = ("flyrun: release machines have no volume; migrations run on the server "
-                "(see {where})")
+RELEASE_NOTE = "flyrun: release machines have no volume; migrations run on the server (see {where})"
 
 
 def app_files(ctx: TaskContext) -> AppFiles:
@@ -22,8 +21,13 @@ def app_files(ctx: TaskContext) -> AppFiles:
     text = ctx.read(FLY_TOML)
     if text is None:
         raise EditRefused(f"{FLY_TOML} not found in {ctx.spec.path}")
-    return AppFiles(parse_fly_toml(text), ctx.read("Dockerfile"), ctx.read(ENTRYPOINT),
-                    ctx.read("Procfile"), ctx.read(FLY_RAKE))
+    return AppFiles(
+        parse_fly_toml(text),
+        ctx.read("Dockerfile"),
+        ctx.read(ENTRYPOINT),
+        ctx.read("Procfile"),
+        ctx.read(FLY_RAKE),
+    )
 
 
 def app_layout(ctx: TaskContext) -> Layout:
@@ -36,12 +40,22 @@ class Edits:
     messages: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
-    def plus(self, ctx: TaskContext, relative: str, old: str, new: str, message: str,
-             notes: tuple[str, ...] = ()) -> Edits:
+    def plus(
+        self,
+        ctx: TaskContext,
+        relative: str,
+        old: str,
+        new: str,
+        message: str,
+        notes: tuple[str, ...] = (),
+    ) -> Edits:
         if new == old:
             return Edits(self.effects, self.messages, self.notes + notes)
-        return Edits((*self.effects, WriteFile(ctx.path(relative), old, new)),
-                     (*self.messages, message), self.notes + notes)
+        return Edits(
+            (*self.effects, WriteFile(ctx.path(relative), old, new)),
+            (*self.messages, message),
+            self.notes + notes,
+        )
 
 
 def _rake(ctx: TaskContext, files: AppFiles) -> Edits:
@@ -50,8 +64,14 @@ def _rake(ctx: TaskContext, files: AppFiles) -> Edits:
     text = files.fly_rake or ""
     result = convert_fly_rake(text)
     moved = ", ".join(result.moved)
-    return Edits().plus(ctx, FLY_RAKE, text, result.text,
-                        f"move {moved} from fly:release to fly:server", result.notes)
+    return Edits().plus(
+        ctx,
+        FLY_RAKE,
+        text,
+        result.text,
+        f"move {moved} from fly:release to fly:server",
+        result.notes,
+    )
 
 
 def _release_rake_migrates(files: AppFiles) -> bool:
@@ -93,10 +113,17 @@ def _entrypoint(ctx: TaskContext, files: AppFiles, layout: Layout, edits: Edits)
             "or run `./bin/rails db:prepare` before the server yourself"
         )
     if "db:prepare" in script or "db:migrate" in script:
-        raise EditRefused(f"{ENTRYPOINT} runs db:prepare under a condition flyrun does not "
-                          f"recognise; make sure it runs for {command!r}")
-    return edits.plus(ctx, ENTRYPOINT, script, add_prepare(script),
-                      f"{ENTRYPOINT} runs db:prepare before {command}")
+        raise EditRefused(
+            f"{ENTRYPOINT} runs db:prepare under a condition flyrun does not "
+            f"recognise; make sure it runs for {command!r}"
+        )
+    return edits.plus(
+        ctx,
+        ENTRYPOINT,
+        script,
+        add_prepare(script),
+        f"{ENTRYPOINT} runs db:prepare before {command}",
+    )
 
 
 @dataclass(frozen=True)
@@ -112,13 +139,20 @@ class MigrationsTask:
             if layout.kind == "rake":
                 edits = _release_command(ctx, files, _rake(ctx, files), rake=True)
             else:
-                edits = _entrypoint(ctx, files, layout,
-                                    _release_command(ctx, files, Edits(), rake=False))
+                edits = _entrypoint(
+                    ctx, files, layout, _release_command(ctx, files, Edits(), rake=False)
+                )
         except EditRefused as exc:
             return failed(str(exc))
         if not edits.effects:
             where = "fly:server" if layout.kind == "rake" else ENTRYPOINT
-            return ok(f"{layout.kind} layout: migrations already run on the server ({where})",
-                      *edits.notes)
-        return Outcome(Status.CHANGED, f"{layout.kind} layout: " + "; ".join(edits.messages),
-                       edits.effects, edits.notes)
+            return ok(
+                f"{layout.kind} layout: migrations already run on the server ({where})",
+                *edits.notes,
+            )
+        return Outcome(
+            Status.CHANGED,
+            f"{layout.kind} layout: " + "; ".join(edits.messages),
+            edits.effects,
+            edits.notes,
+        )

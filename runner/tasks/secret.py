@@ -45,7 +45,9 @@ def wanted_secrets(ctx: TaskContext) -> tuple[Wanted, ...]:
             primary = Wanted(SECRET, value, secret=False, source=where)
             break
     extras = tuple(
-        Wanted(env_name(name), f"sqlite3://{spec.mount_path}/{derived_database(spec.database, name)}")
+        Wanted(
+            env_name(name), f"sqlite3://{spec.mount_path}/{derived_database(spec.database, name)}"
+        )
         for name in extra_databases(ctx.read(DATABASE_YML))
     )
     return (primary, *extras)
@@ -62,8 +64,11 @@ def verify(ctx: TaskContext, name: str, digest: str, value: str) -> Verdict:
     if record is None:
         return Verdict(None, f"digest {digest} cannot be compared and {state} has no record of it")
     if record.digest != digest:
-        return Verdict(None, f"digest {digest} is not the one flyrun recorded ({record.digest}); "
-                       "it was changed since")
+        return Verdict(
+            None,
+            f"digest {digest} is not the one flyrun recorded ({record.digest}); "
+            "it was changed since",
+        )
     if record.value_sha256 != sha256(value):
         return Verdict(False, "flyrun's record shows it was set to another value")
     return Verdict(True, f"digest matches {state}")
@@ -85,10 +90,13 @@ def set_effects(ctx: TaskContext, wanted: list[Wanted]) -> tuple[Effect, ...]:
     argv = ("secrets", "import", "--app", ctx.spec.app, "--stage")
     names = ", ".join(w.name for w in wanted)
     stdin = "".join(f"{w.name}={w.value}\n" for w in wanted)
-    records = tuple(RecordSecret(ctx.spec.state_file, ctx.spec.app, w.name, sha256(w.value))
-                    for w in wanted)
-    return (RunFlyctl(argv, stdin=stdin, secret=True, summary=f"stage {names} (values on stdin)"),
-            *records)
+    records = tuple(
+        RecordSecret(ctx.spec.state_file, ctx.spec.app, w.name, sha256(w.value)) for w in wanted
+    )
+    return (
+        RunFlyctl(argv, stdin=stdin, secret=True, summary=f"stage {names} (values on stdin)"),
+        *records,
+    )
 
 
 @dataclass(frozen=True)
@@ -116,12 +124,20 @@ class SecretTask:
             else:
                 doubts.append(f"{want.name} exists and cannot be verified equal: {verdict.reason}")
         if doubts:
-            return unknown("; ".join(doubts) + ". flyrun will not replace it (the app may be "
-                           "using another database); set replace_database_url: true or pass "
-                           "--replace-database-url to replace it", *fine)
+            return unknown(
+                "; ".join(doubts) + ". flyrun will not replace it (the app may be "
+                "using another database); set replace_database_url: true or pass "
+                "--replace-database-url to replace it",
+                *fine,
+            )
         if not to_set:
             return ok("; ".join(fine))
         names = ", ".join(w.name for w in to_set)
-        return Outcome(Status.CHANGED, f"set {names} (staged)", set_effects(ctx, to_set),
-                       notes=tuple(fine), before="absent or replaceable",
-                       after=f"{names} set (values not shown)")
+        return Outcome(
+            Status.CHANGED,
+            f"set {names} (staged)",
+            set_effects(ctx, to_set),
+            notes=tuple(fine),
+            before="absent or replaceable",
+            after=f"{names} set (values not shown)",
+        )

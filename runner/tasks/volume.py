@@ -22,9 +22,21 @@ class VolumeTask:
             f"a volume named {want.name} also exists in {r}; it is not used (not in {want.region})"
             for r in elsewhere
         )
+        argv: tuple[str, ...]
         if not here:
-            argv = ("volumes", "create", want.name, "--app", spec.app, "--region", want.region,
-                    "--size", str(want.size), "--yes", "--json")
+            argv = (
+                "volumes",
+                "create",
+                want.name,
+                "--app",
+                spec.app,
+                "--region",
+                want.region,
+                "--size",
+                str(want.size),
+                "--yes",
+                "--json",
+            )
             return Outcome(
                 status=Status.CHANGED,
                 message=f"create volume {want.name} ({want.size} GB) in {want.region}",
@@ -35,8 +47,10 @@ class VolumeTask:
             )
         volume = here[0]
         if len(here) > 1:
-            notes += (f"{len(here)} volumes named {want.name} in {want.region}; "
-                      f"checked the largest, {volume.id}",)
+            notes += (
+                f"{len(here)} volumes named {want.name} in {want.region}; "
+                f"checked the largest, {volume.id}",
+            )
         if volume.size_gb < want.size:
             argv = ("volumes", "extend", volume.id, "--app", spec.app, "--size", str(want.size))
             return Outcome(
@@ -48,6 +62,8 @@ class VolumeTask:
                 after=f"{want.size} GB",
             )
         if volume.size_gb > want.size:
-            notes += (f"volume is {volume.size_gb} GB, larger than the spec's {want.size} GB; "
-                      "volumes never shrink, left as is",)
+            notes += (
+                f"volume is {volume.size_gb} GB, larger than the spec's {want.size} GB; "
+                "volumes never shrink, left as is",
+            )
         return ok(f"volume {want.name} ({volume.id}, {volume.size_gb} GB) in {want.region}", *notes)

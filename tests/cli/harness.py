@@ -25,7 +25,8 @@ def tree_digest(root: Path) -> dict[str, str]:
     """Every file under `root` → SHA-256 of its bytes (mode included)."""
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() + oct(p.stat().st_mode)
-        for p in sorted(root.rglob("*")) if p.is_file()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -68,12 +69,20 @@ class FlyApp:
         """The CLI as a user runs it: `python -m runner`, from another folder."""
         argv = [sys.executable, "-m", "runner", *args, str(self.spec), "--flyctl", str(self.shim)]
         env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
-        return subprocess.run(argv, capture_output=True, text=True, cwd=self.root, env=env,
-                              stdin=subprocess.DEVNULL, check=False)
+        return subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            cwd=self.root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
 
 
-def make_app(tmp_path: Path, *, example: str = "shop", version: str = "0.4.87",
-             machines: int = 1) -> FlyApp:
+def make_app(
+    tmp_path: Path, *, example: str = "shop", version: str = "0.4.87", machines: int = 1
+) -> FlyApp:
     from runner.simulator.state import add_machine
 
     app_dir = tmp_path / example

@@ -10,8 +10,13 @@ from jsonschema import Draft202012Validator
 from runner.resources import load_json
 from tests.cli.harness import FlyApp, tree_digest
 
-MUTATING = {("volumes", "create"), ("volumes", "extend"), ("secrets", "import"),
-            ("secrets", "set"), ("deploy",)}
+MUTATING = {
+    ("volumes", "create"),
+    ("volumes", "extend"),
+    ("secrets", "import"),
+    ("secrets", "set"),
+    ("deploy",),
+}
 
 
 def _mutations(calls: list[list[str]]) -> list[list[str]]:
@@ -42,17 +47,30 @@ def test_apply_runs_each_mutation_once_with_app_and_deploys_last(
 ) -> None:
     assert fly_app.run(capsys, "apply")[0] == 0
     mutations = _mutations(fly_app.calls())
-    assert [m[:2] for m in mutations] == [["volumes", "create"], ["secrets", "import"],
-                                           ["deploy", "--app"]]
+    assert [m[:2] for m in mutations] == [
+        ["volumes", "create"],
+        ["secrets", "import"],
+        ["deploy", "--app"],
+    ]
     assert all("--app" in m and m[m.index("--app") + 1] == "shop" for m in mutations)
     create = mutations[0]
-    assert create[2:] == ["shop_data", "--app", "shop", "--region", "iad", "--size", "3",
-                          "--yes", "--json"]
+    assert create[2:] == [
+        "shop_data",
+        "--app",
+        "shop",
+        "--region",
+        "iad",
+        "--size",
+        "3",
+        "--yes",
+        "--json",
+    ]
     assert "--stage" in mutations[1]
 
 
-def test_secret_value_never_in_argv_log_or_report(fly_app: FlyApp,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_secret_value_never_in_argv_log_or_report(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
     value = "sqlite3:///mnt/shop_data/production.sqlite"
     code, out, err = fly_app.run(capsys, "apply", "--format", "json")
     assert code == 0
@@ -63,8 +81,9 @@ def test_secret_value_never_in_argv_log_or_report(fly_app: FlyApp,
     assert fly_app.state["apps"]["shop"]["secrets"]["DATABASE_URL"]["deployed"] is True
 
 
-def test_json_goes_to_stdout_and_text_to_stderr(fly_app: FlyApp,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_goes_to_stdout_and_text_to_stderr(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = fly_app.run(capsys, "check", "--format", "json")
     assert code == 2
     report = json.loads(out)

@@ -51,4 +51,7 @@ def test_block_runs_prepare_only_for_the_server(tmp_path: Path) -> None:
     subprocess.run([str(entry), "./bin/rails", "server"], cwd=tmp_path, check=True)
     subprocess.run([str(entry), "./bin/rails", "console"], cwd=tmp_path, check=True)
     assert (tmp_path / "log").read_text().splitlines() == [
-        "rails db:prepare", "rails server", "rails console"]
+        "rails db:prepare",
+        "rails server",
+        "rails console",
+    ]
