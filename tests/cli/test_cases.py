@@ -1,0 +1,193 @@
+"""Exit codes, refusals and remote-state cases through the CLI, against the simulator."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import runner.run
+from runner.cli import main
+from runner.simulator.state import add_secret, add_volume
+from tests.cli.harness import FlyApp, make_app, tree_digest
+
+URL = "sqlite3:///mnt/shop_data/production.sqlite"
+
+
+def _task(report: dict[str, object], prefix: str) -> dict[str, str]:
+    apps = report["apps"]
+    assert isinstance(apps, list)
+    return next(t for t in apps[0]["tasks"] if t["name"].startswith(prefix))
+
+
+def test_invalid_spec_exit_1_with_location(fly_app: FlyApp,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    fly_app.spec.write_text("version: 1\napp: shop\nvolume:\n  name: shop_data\n  sise: 3\n")
+    code, out, err = fly_app.run(capsys, "check")
+    assert code == 1 and out == ""
+    assert "fly-sqlite.yml:5:3: volume.sise: unknown key (did you mean 'size'?)" in err
+    assert fly_app.calls() == [], "an invalid spec must not reach flyctl"
+
+
+def test_flyctl_not_found_exit_1(fly_app: FlyApp, capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("FLYRUN_FLYCTL", raising=False)
+    code = main(["check", str(fly_app.spec)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "flyctl not found: looked for --flyctl, $FLYRUN_FLYCTL" in err
+
+
+def test_not_logged_in_is_a_preflight_refusal(fly_app: FlyApp,
+                                              capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("FLY_API_TOKEN", "FLY_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    state = fly_app.state
+    state["logged_in"] = False
+    fly_app.edit_state(state)
+    code, _, err = fly_app.run(capsys, "check")
+    assert code == 1
+    assert "logged in" in err and "no access token available" in err, err
+
+
+def test_old_flyctl_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    app = make_app(tmp_path, version="0.0.450")
+    code, _, err = app.run(capsys, "check")
+    assert code == 1 and "Upgrade flyctl to v0.1.0" in err
+
+
+def test_unverifiable_secret_unknown_in_check_refused_in_apply(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = fly_app.state
+    add_secret(state, "shop", "DATABASE_URL", "postgres://u:p@db.internal/shop")
+    fly_app.edit_state(state)
+    files, sim = tree_digest(fly_app.app_dir), fly_app.state_path.read_bytes()
+    code, report = fly_app.run_json(capsys, "check")
+    assert code == 2
+    assert _task(report, "secret")["status"] == "unknown"
+    code, report = fly_app.run_json(capsys, "apply")
+    assert code == 1 and report["apps"][0]["status"] == "failed"
+    assert "replace_database_url" in report["apps"][0]["tasks"][0]["message"]
+    assert tree_digest(fly_app.app_dir) == files and fly_app.state_path.read_bytes() == sim
+
+
+def test_replace_flag_replaces_unverifiable_secret(fly_app: FlyApp,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    state = fly_app.state
+    add_secret(state, "shop", "DATABASE_URL", "postgres://u:p@db.internal/shop")
+    fly_app.edit_state(state)
+    assert fly_app.run(capsys, "apply", "--replace-database-url")[0] == 0
+    code, report = fly_app.run_json(capsys, "check")
+    assert code == 0 and _task(report, "secret")["status"] == "ok"
+
+
+def test_legacy_md5_digest_equal_is_ok(fly_app: FlyApp, capsys: pytest.CaptureFixture[str]) -> None:
+    state = fly_app.state
+    add_secret(state, "shop", "DATABASE_URL", URL, legacy_md5=True)
+    fly_app.edit_state(state)
+    code, report = fly_app.run_json(capsys, "check")
+    assert "legacy MD5 digest matches" in _task(report, "secret")["message"]
+    assert _task(report, "secret")["status"] == "ok" and code == 2
+
+
+def test_legacy_md5_digest_different_is_refused(fly_app: FlyApp,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    state = fly_app.state
+    add_secret(state, "shop", "DATABASE_URL", "sqlite3:///elsewhere/x.db", legacy_md5=True)
+    fly_app.edit_state(state)
+    code, report = fly_app.run_json(capsys, "apply")
+    assert code == 1
+    assert "legacy MD5 digest shows a different value" in json.dumps(report)
+
+
+def test_smaller_volume_is_extended_larger_is_left(fly_app: FlyApp,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    state = fly_app.state
+    small = add_volume(state, "shop", "shop_data", "iad", 1)
+    add_volume(state, "shop", "shop_data", "ams", 10)
+    fly_app.edit_state(state)
+    code, report = fly_app.run_json(capsys, "check")
+    volume = _task(report, "volume")
+    assert volume["status"] == "changed"
+    assert volume["commands"] == [f"fly volumes extend {small['id']} --app shop --size 3"]
+    assert any("also exists in ams" in n for n in volume["notes"])
+    assert fly_app.run(capsys, "apply")[0] == 0
+    state = fly_app.state
+    state["apps"]["shop"]["volumes"][0]["size_gb"] = 50
+    fly_app.edit_state(state)
+    code, report = fly_app.run_json(capsys, "check")
+    volume = _task(report, "volume")
+    assert code == 0 and volume["status"] == "ok"
+    assert any("never shrink" in n for n in volume["notes"])
+
+
+def test_deploy_false_never_deploys(fly_app: FlyApp, capsys: pytest.CaptureFixture[str]) -> None:
+    fly_app.spec.write_text(fly_app.spec.read_text().replace("deploy: true", "deploy: false"))
+    assert fly_app.run(capsys, "apply")[0] == 0
+    assert not any(c[0] == "deploy" for c in fly_app.calls())
+    code, report = fly_app.run_json(capsys, "check")
+    assert code == 0
+    assert not any(t["name"].startswith("running machines") for t in report["apps"][0]["tasks"])
+
+
+def test_failed_deploy_fails_apply_and_check_stays_pending(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = fly_app.state
+    state["apps"]["shop"]["release_command_exit"] = 1
+    fly_app.edit_state(state)
+    code, report = fly_app.run_json(capsys, "apply")
+    assert code == 1
+    assert _task(report, "handler: deploy")["status"] == "failed"
+    state = fly_app.state
+    state["apps"]["shop"]["release_command_exit"] = 0
+    fly_app.edit_state(state)
+    code, report = fly_app.run_json(capsys, "check")
+    assert code == 2 and _task(report, "running machines")["status"] == "changed"
+    assert fly_app.run(capsys, "apply")[0] == 0
+    assert fly_app.run(capsys, "check")[0] == 0
+
+
+def test_two_machines_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    app = make_app(tmp_path, machines=2)
+    code, out, _ = app.run(capsys, "check")
+    assert code == 1 and "machine count" in out and "fly scale count 1" in out
+
+
+def test_ctrl_c_is_130_and_internal_error_is_3(fly_app: FlyApp,
+                                               capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*_: object) -> int:
+        raise KeyboardInterrupt
+
+    def broken(*_: object) -> int:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(runner.run, "run", interrupted)
+    assert fly_app.run(capsys, "check")[0] == 130
+    monkeypatch.setattr(runner.run, "run", broken)
+    code, _, err = fly_app.run(capsys, "check")
+    assert code == 3 and "ZeroDivisionError: boom" in err and "internal error" in err
+
+
+def test_inventory_batch_converges_every_app(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bench.run import batch
+
+    inventory, shim = batch(tmp_path, 3)
+    argv = [str(inventory), "--flyctl", str(shim), "--jobs", "3", "--format", "json"]
+    assert main(["check", *argv]) == 2
+    first = json.loads(capsys.readouterr().out)
+    assert [a["app"] for a in first["apps"]] == ["shop0", "shop1", "shop2"]
+    assert main(["apply", *argv]) == 0
+    capsys.readouterr()
+    assert main(["check", *argv]) == 0
+    third = json.loads(capsys.readouterr().out)
+    assert third["summary"]["apps_ok"] == 3
