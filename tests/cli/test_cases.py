@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,10 +16,9 @@ from tests.cli.harness import FlyApp, make_app, tree_digest
 URL = "sqlite3:///mnt/shop_data/production.sqlite"
 
 
-def _task(report: dict[str, object], prefix: str) -> dict[str, str]:
-    apps = report["apps"]
-    assert isinstance(apps, list)
-    return next(t for t in apps[0]["tasks"] if t["name"].startswith(prefix))
+def _task(report: dict[str, Any], prefix: str) -> dict[str, Any]:
+    tasks: list[dict[str, Any]] = report["apps"][0]["tasks"]
+    return next(t for t in tasks if t["name"].startswith(prefix))
 
 
 def test_invalid_spec_exit_1_with_location(fly_app: FlyApp,
