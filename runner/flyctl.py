@@ -99,7 +99,12 @@ class Flyctl:
         }
         if cwd is not None:
             command = f"cd {shlex.quote(str(cwd))} && {command}"
-        result = context.run(command, **kwargs)
+        from invoke.exceptions import CommandTimedOut
+
+        try:
+            result = context.run(command, **kwargs)
+        except CommandTimedOut as exc:
+            raise FlyctlError(self.command_line(argv), -1, f"timed out after {timeout} s") from exc
         if result.exited != 0:
             raise FlyctlError(
                 self.command_line(argv), result.exited, result.stderr or result.stdout

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from runner.model import Status
+from runner.report import TextReporter
 from runner.results import AppResult, RunResult
 from runner.spec import AppSpec
 
@@ -53,29 +54,37 @@ def _all(
     return tuple(results)
 
 
+def _confirmed(check: Callable[[AppSpec], AppResult], request: RunRequest,
+               reporter: TextReporter, text: TextIO) -> bool:
+    """On a terminal: show the plan (a check pass) and ask before applying."""
+    plan = RunResult("check", _all(check, request.specs, request.jobs, None))
+    reporter.render(plan)
+    if exit_code(plan) == 1:
+        text.write("\nnothing changed: fix the failures above first\n")
+        return False
+    if exit_code(plan) == 0:
+        return True  # converged: nothing to confirm
+    text.write("\nApply these changes? [y/N] ")
+    text.flush()
+    if sys.stdin.readline().strip().lower() in ("y", "yes"):
+        return True
+    text.write("nothing changed\n")
+    return False
+
+
 def run(request: RunRequest, text: TextIO, out: TextIO, env: Mapping[str, str]) -> int:
     from runner.executor import Executor
     from runner.flyctl import Flyctl, find_flyctl
     from runner.preflight import flyctl_preflight
-    from runner.report import JsonReporter, TextReporter
+    from runner.report import JsonReporter
     from runner.tasks.base import Options
 
     flyctl = Flyctl(find_flyctl(request.flyctl, env))
     described = flyctl_preflight(flyctl)
     executor = Executor(flyctl, Options(replace_database_url=request.replace_database_url))
     reporter = TextReporter(text)
-    if request.confirm:
-        plan = RunResult(
-            "check", _all(executor.check, request.specs, request.jobs, None), described
-        )
-        reporter.render(plan)
-        if exit_code(plan) != 2 or not any(a.status is Status.CHANGED for a in plan.apps):
-            return exit_code(plan)  # nothing to apply, or something already refused
-        text.write("\nApply these changes? [y/N] ")
-        text.flush()
-        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
-            text.write("nothing changed\n")
-            return 1
+    if request.confirm and not _confirmed(executor.check, request, reporter, text):
+        return 1
     run_one = executor.check if request.mode == "check" else executor.apply
     progress = text if len(request.specs) > 1 else None
     result = RunResult(

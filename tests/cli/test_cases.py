@@ -191,3 +191,40 @@ def test_inventory_batch_converges_every_app(tmp_path: Path,
     assert main(["check", *argv]) == 0
     third = json.loads(capsys.readouterr().out)
     assert third["summary"]["apps_ok"] == 3
+
+
+class _Terminal:
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self) -> str:
+        return self.answer
+
+
+@pytest.mark.parametrize(("answer", "code", "changed"), [("n\n", 1, False), ("y\n", 0, True)])
+def test_apply_on_a_terminal_asks_first(fly_app: FlyApp, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch, answer: str, code: int,
+                                        changed: bool) -> None:
+    before = tree_digest(fly_app.app_dir)
+    monkeypatch.setattr("sys.stdin", _Terminal(answer))
+    result, out, _ = fly_app.run(capsys, "apply")
+    assert result == code
+    assert "Apply these changes? [y/N]" in out
+    assert (tree_digest(fly_app.app_dir) != before) is changed
+
+
+def test_flyctl_timeout_is_a_clear_failure() -> None:
+    from invoke.context import MockContext
+    from invoke.exceptions import CommandTimedOut
+    from invoke.runners import Result
+
+    from runner.errors import FlyctlError
+    from runner.flyctl import Flyctl
+
+    ctx = MockContext()
+    ctx.run = lambda *a, **k: (_ for _ in ()).throw(CommandTimedOut(Result(), 120))  # type: ignore[method-assign]
+    with pytest.raises(FlyctlError, match="timed out after 120 s"):
+        Flyctl("fly", ctx).volumes("shop")
