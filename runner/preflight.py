@@ -66,10 +66,16 @@ def _fly_toml(ctx: TaskContext) -> None:
             "Run flyrun where the app's fly.toml is, or set `path` in the spec.",
         )
     try:
-        app = parse_fly_toml(text).app
+        fly = parse_fly_toml(text)
         problems = mount_problems(text)
     except EditRefused as exc:
         raise PreflightRefused("fly.toml", str(exc), "Fix fly.toml so that it parses.") from exc
+    app = fly.app
+    group = ctx.spec.process_group
+    if group not in fly.process_groups:
+        raise PreflightRefused("process group", f"fly.toml has no process group {group!r} "
+                               f"(it has {', '.join(fly.process_groups)})",
+                               "Set process_group in the spec to one of them.")
     if app is not None and app != ctx.spec.app:
         raise PreflightRefused(
             "fly.toml app",

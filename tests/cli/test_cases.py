@@ -228,3 +228,10 @@ def test_flyctl_timeout_is_a_clear_failure() -> None:
     ctx.run = lambda *a, **k: (_ for _ in ()).throw(CommandTimedOut(Result(), 120))  # type: ignore[method-assign]
     with pytest.raises(FlyctlError, match="timed out after 120 s"):
         Flyctl("fly", ctx).volumes("shop")
+
+
+def test_unknown_process_group_refused(fly_app: FlyApp, capsys: pytest.CaptureFixture[str]) -> None:
+    fly_app.spec.write_text(fly_app.spec.read_text() + "process_group: web\n")
+    code, out, _ = fly_app.run(capsys, "check")
+    assert code == 1
+    assert "fly.toml has no process group 'web' (it has app)" in out
