@@ -9,7 +9,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from runner import __version__
 from runner.errors import RunnerError, SpecError
@@ -73,18 +73,46 @@ def _run_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # usage errors are failures (1), never "changes pending" (2)
+        return EXIT_OK if exc.code in (0, None) else EXIT_FAILED
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
-        print("flyrun: interrupted", file=sys.stderr)
+        print(
+            "flyrun: interrupted; an app may be partly converted: run `flyrun check` to see "
+            "what is left, and `flyrun apply` again to finish",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     except SpecError as exc:
         print(exc, file=sys.stderr)
+        _json_error(
+            args,
+            "invalid spec",
+            [
+                {
+                    "file": p.location.file,
+                    "line": p.location.line,
+                    "column": p.location.column,
+                    "message": p.message,
+                }
+                for p in exc.problems
+            ],
+        )
         return EXIT_FAILED
     except RunnerError as exc:
         print(f"flyrun: error: {exc}", file=sys.stderr)
+        _json_error(args, str(exc), [])
         return EXIT_FAILED
     except Exception:
         traceback.print_exc()
@@ -93,6 +121,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _json_error(args: argparse.Namespace, message: str, problems: list[dict[str, Any]]) -> None:
+    """With --format json, CI still gets one JSON document when the run stops early."""
+    if getattr(args, "format", "text") != "json":
+        return
+    import json
+
+    from runner.report import error_report
+
+    print(json.dumps(error_report(args.command, message, problems), indent=2))
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -117,7 +156,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         mode=args.command,
         specs=tuple(specs),
         flyctl=args.flyctl,
-        jobs=max(1, args.jobs),
+        jobs=args.jobs,
         replace_database_url=args.replace_database_url,
         json=args.format == "json",
         confirm=args.command == "apply" and not args.yes and sys.stdin.isatty(),

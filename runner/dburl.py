@@ -36,6 +36,16 @@ def parse_url(url: str) -> ParsedUrl:
     return ParsedUrl("relative", None)
 
 
+def redact(url: str) -> str:
+    """A URL fit for a report: SQLite paths shown (credentials stripped), other databases only
+    by scheme, anything that is not a URL not at all."""
+    parsed = parse_url(url)
+    if parsed.kind == "other":
+        match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", url)
+        return f"{match.group(1)}://…" if match else "<a value that is not a URL>"
+    return re.sub(r"^(sqlite3://)[^/@]*@", r"\1…@", url)
+
+
 def in_mount(url: str, mount_path: str) -> bool:
     parsed = parse_url(url)
     return parsed.kind == "sqlite" and posixpath.dirname(parsed.path or "") == mount_path

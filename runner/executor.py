@@ -3,11 +3,12 @@ it writes files (atomically) and runs the flyctl commands that tasks returned as
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from runner.errors import FlyctlError, PreflightRefused, RunnerError
-from runner.files import FileView, read_text, write_atomic
+from runner.files import FileView, read_text, unwritable, write_atomic
 from runner.flyctl import Flyctl
 from runner.model import Effect, Outcome, RecordSecret, RunFlyctl, Status, WriteFile, failed
 from runner.playbook import Plan, Step, render
@@ -17,6 +18,7 @@ from runner.spec import AppSpec
 from runner.tasks.base import Options, Remote, TaskContext
 
 PENDING = (Status.CHANGED, Status.UNKNOWN)
+CANCELLED = threading.Event()  # set on Ctrl-C: no app starts another effect
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,15 @@ class Executor:
         app_preflight(ctx, apply=False)
         return self._check_pass(render(spec), ctx)
 
-    def _check_pass(self, plan: Plan, ctx: TaskContext) -> list[TaskResult]:
+    def _check_pass(
+        self, plan: Plan, ctx: TaskContext, planned: list[Effect] | None = None
+    ) -> list[TaskResult]:
         """Check every task; planned file edits go to the overlay so later tasks see them."""
         results, notified = [], False
         for step in plan.steps:
             outcome = _safe_check(step, ctx)
+            if planned is not None:
+                planned.extend(outcome.effects)
             for effect in outcome.effects:
                 if isinstance(effect, WriteFile):
                     ctx.files.plan(effect.path, effect.new)
@@ -86,9 +92,11 @@ class Executor:
         ctx = self.context(spec)
         app_preflight(ctx, apply=True)
         plan = render(spec)
-        dry = self._check_pass(plan, ctx)
+        planned: list[Effect] = []
+        dry = self._check_pass(plan, ctx, planned)
+        dry += _unwritable(planned)
         if any(r.status is Status.FAILED for r in dry):
-            return dry  # refused before the first effect: nothing changed
+            return _not_applied(dry)  # refused before the first effect: nothing changed
         ctx = TaskContext(spec, FileView(), ctx.remote, self.options)  # no effect yet: reuse
         results, notified = [], False
         for step in plan.steps:
@@ -112,6 +120,8 @@ class Executor:
         name = prefix + step.task.name
         try:
             for effect in outcome.effects:
+                if CANCELLED.is_set():
+                    raise KeyboardInterrupt
                 self._do(effect, ctx)
         except (RunnerError, OSError) as exc:
             return task_result(
@@ -157,6 +167,36 @@ class Executor:
                 "still pending after apply: " + " | ".join(pending),
             )
         ]
+
+
+def _unwritable(planned: list[Effect]) -> list[TaskResult]:
+    targets = [e.path for e in planned if isinstance(e, WriteFile)]
+    targets += [e.state_file for e in planned if isinstance(e, RecordSecret)]
+    problems = unwritable(targets)
+    if not problems:
+        return []
+    return [
+        TaskResult(
+            "preflight: files writable",
+            Status.FAILED,
+            "cannot write " + "; ".join(problems) + ". Fix the permissions (or "
+            "immutable flags) first: flyrun changes nothing until it can write all",
+        )
+    ]
+
+
+def _not_applied(dry: list[TaskResult]) -> list[TaskResult]:
+    """Apply stopped before the first effect: what would have changed is reported skipped."""
+    return [
+        replace(
+            r,
+            status=Status.SKIPPED,
+            message=f"not applied (a check failed, so nothing was changed): {r.message}",
+        )
+        if r.status is Status.CHANGED
+        else r
+        for r in dry
+    ]
 
 
 def _safe_check(step: Step, ctx: TaskContext) -> Outcome:

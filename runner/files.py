@@ -41,7 +41,9 @@ def read_text(path: Path) -> str | None:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file in the same folder and rename; the file's mode is kept."""
+    """Write via a temp file in the same folder and rename; the file's mode is kept, and a
+    symlink keeps pointing where it did (its target is written)."""
+    path = path.resolve()
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".flyrun", dir=path.parent)
     try:
@@ -54,3 +56,20 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def unwritable(paths: list[Path]) -> list[str]:
+    """Why each of these files could not be written atomically (apply's preflight): the
+    file must open for writing and its folder must take a temp file. Nothing is changed."""
+    problems = []
+    for path in dict.fromkeys(p.resolve() for p in paths):
+        try:
+            if path.exists():
+                with path.open("a", encoding="utf-8"):
+                    pass
+            fd, probe = tempfile.mkstemp(prefix=".flyrun-probe.", dir=path.parent)
+            os.close(fd)
+            Path(probe).unlink()
+        except OSError as exc:
+            problems.append(f"{path}: {exc.strerror or exc}")
+    return problems

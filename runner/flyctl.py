@@ -7,6 +7,7 @@ import io
 import os
 import shlex
 import shutil
+import signal
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -105,6 +106,8 @@ class Flyctl:
             result = context.run(command, **kwargs)
         except CommandTimedOut as exc:
             raise FlyctlError(self.command_line(argv), -1, f"timed out after {timeout} s") from exc
+        if result.exited in (-signal.SIGINT, 128 + signal.SIGINT):
+            raise KeyboardInterrupt  # Ctrl-C reached flyctl too: the run is interrupted
         if result.exited != 0:
             raise FlyctlError(
                 self.command_line(argv), result.exited, result.stderr or result.stdout

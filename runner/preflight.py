@@ -26,7 +26,7 @@ def flyctl_preflight(flyctl: Flyctl) -> str:
     except FlyctlError as exc:
         raise PreflightRefused(
             "flyctl version",
-            f"`fly version` failed: {exc.stderr.strip()}",
+            f"`fly version` failed: {exc.stderr.strip() or f'exit {exc.exit_code}, no output'}",
             "Check that the flyctl binary works.",
         ) from exc
     if version is None or version < MIN_FLYCTL:
@@ -73,9 +73,11 @@ def _fly_toml(ctx: TaskContext) -> None:
     app = fly.app
     group = ctx.spec.process_group
     if group not in fly.process_groups:
-        raise PreflightRefused("process group", f"fly.toml has no process group {group!r} "
-                               f"(it has {', '.join(fly.process_groups)})",
-                               "Set process_group in the spec to one of them.")
+        raise PreflightRefused(
+            "process group",
+            f"fly.toml has no process group {group!r} (it has {', '.join(fly.process_groups)})",
+            "Set process_group in the spec to one of them.",
+        )
     if app is not None and app != ctx.spec.app:
         raise PreflightRefused(
             "fly.toml app",
@@ -157,31 +159,31 @@ def env_database_urls(ctx: TaskContext) -> Iterator[tuple[str, str]]:
 def _env_database_url(ctx: TaskContext) -> None:
     """A DATABASE_URL baked into fly.toml [env] or the Dockerfile is reused when it points into
     the mount; anything else would fight the volume, so it is refused with the reason."""
-    from runner.dburl import in_mount, parse_url
+    from runner.dburl import in_mount, parse_url, redact
 
     mount = ctx.spec.mount_path
     for where, value in env_database_urls(ctx):
         parsed = parse_url(value)
         if parsed.kind == "sqlite" and in_mount(value, mount):
             continue
+        shown = f"{where} sets DATABASE_URL={redact(value)}"
         if parsed.kind == "two_slashes":
             raise PreflightRefused(
                 "DATABASE_URL elsewhere",
-                f"{where} sets DATABASE_URL={value}, with two slashes: "
-                "Rails reads the first path segment as a host and drops it",
-                f"Remove it (flyrun sets {ctx.spec.database_url}) or write three slashes.",
+                f"{shown}, with two slashes: Rails reads the first path segment as a host and "
+                "drops it",
+                f"Remove it (flyrun points DATABASE_URL into {mount}) or write three slashes.",
             )
         if parsed.kind in ("sqlite", "relative"):
             raise PreflightRefused(
                 "DATABASE_URL elsewhere",
-                f"{where} sets DATABASE_URL={value}, outside the mount {mount}",
-                f"Remove it or point it into {mount}: the data would "
-                "otherwise stay on the machine's ephemeral disk.",
+                f"{shown}, outside the mount {mount}",
+                f"Remove it or point it into {mount}: the data would otherwise stay on the "
+                "machine's ephemeral disk.",
             )
-        scheme = value.split(":", 1)[0]
         raise PreflightRefused(
             "DATABASE_URL elsewhere",
-            f"{where} sets a {scheme} DATABASE_URL",
+            f"{shown}: another database",
             "flyrun never overrides another database silently: the data would stay behind in "
             "it. Move the data to SQLite first, then remove that DATABASE_URL.",
         )

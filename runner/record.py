@@ -39,6 +39,11 @@ def _load(state_file: Path) -> dict[str, object]:
         ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("apps"), dict):
         raise RunnerError(f"{state_file}: not a flyrun state file (no 'apps' mapping)")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise RunnerError(
+            f"{state_file}: format_version {data.get('format_version')!r} is not "
+            f"{FORMAT_VERSION}; it was written by another flyrun version"
+        )
     return data
 
 

@@ -134,3 +134,10 @@ class JsonReporter:
     def render(self, result: RunResult) -> None:
         json.dump(to_json(result), self.stream, indent=2)
         self.stream.write("\n")
+
+
+def error_report(mode: str, message: str, problems: list[dict[str, Any]]) -> dict[str, Any]:
+    """The report when the run stopped before any app (invalid spec, flyctl unusable)."""
+    empty = to_json(RunResult(mode, ()))
+    empty["error"] = {"message": message, "problems": problems}
+    return empty

@@ -43,7 +43,10 @@ def _all(
 ) -> tuple[AppResult, ...]:
     if len(specs) == 1:
         return (executor_run(specs[0]),)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    from runner.executor import CANCELLED
+
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
         futures = [pool.submit(executor_run, spec) for spec in specs]
         results = []
         for number, future in enumerate(futures, 1):
@@ -51,11 +54,17 @@ def _all(
             if progress is not None:
                 progress.write(f"[{number}/{len(specs)}] {result.app}: {result.status.value}\n")
             results.append(result)
+    except KeyboardInterrupt:
+        CANCELLED.set()  # running apps stop before their next effect; queued ones never start
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return tuple(results)
 
 
-def _confirmed(check: Callable[[AppSpec], AppResult], request: RunRequest,
-               reporter: TextReporter, text: TextIO) -> bool:
+def _confirmed(
+    check: Callable[[AppSpec], AppResult], request: RunRequest, reporter: TextReporter, text: TextIO
+) -> bool:
     """On a terminal: show the plan (a check pass) and ask before applying."""
     plan = RunResult("check", _all(check, request.specs, request.jobs, None))
     reporter.render(plan)
@@ -64,21 +73,22 @@ def _confirmed(check: Callable[[AppSpec], AppResult], request: RunRequest,
         return False
     if exit_code(plan) == 0:
         return True  # converged: nothing to confirm
-    text.write("\nApply these changes? [y/N] ")
-    text.flush()
+    sys.stderr.write("\nApply these changes? [y/N] ")  # not stdout: it may be redirected
+    sys.stderr.flush()
     if sys.stdin.readline().strip().lower() in ("y", "yes"):
         return True
-    text.write("nothing changed\n")
+    sys.stderr.write("nothing changed\n")
     return False
 
 
 def run(request: RunRequest, text: TextIO, out: TextIO, env: Mapping[str, str]) -> int:
-    from runner.executor import Executor
+    from runner.executor import CANCELLED, Executor
     from runner.flyctl import Flyctl, find_flyctl
     from runner.preflight import flyctl_preflight
     from runner.report import JsonReporter
     from runner.tasks.base import Options
 
+    CANCELLED.clear()
     flyctl = Flyctl(find_flyctl(request.flyctl, env))
     described = flyctl_preflight(flyctl)
     executor = Executor(flyctl, Options(replace_database_url=request.replace_database_url))

@@ -73,3 +73,19 @@ def test_dockerfile_rails_urls_and_single_db_need_none() -> None:
     assert extra_databases(single) == ()
     assert extra_databases(None) == ()
     assert extra_databases("production: [unclosed") == ()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgres://admin:TopSecret9@db.internal/shop", "postgres://…"),
+        ("TopSecret9", "<a value that is not a URL>"),
+        ("sqlite3://admin:TopSecret9@mnt/x.db", "sqlite3://…@mnt/x.db"),
+        ("sqlite3:///data/production.sqlite3", "sqlite3:///data/production.sqlite3"),
+    ],
+)
+def test_redact_never_shows_credentials(url: str, shown: str) -> None:
+    from runner.dburl import redact
+
+    assert redact(url) == shown
+    assert "TopSecret9" not in redact(url)

@@ -39,11 +39,20 @@ class MountTask:
         try:
             groups = parse_fly_toml(text).process_groups
             processes = (spec.process_group,) if len(groups) > 1 else None
+            others = [g for g in groups if g != spec.process_group]
             new = add_mount(text, spec.volume.name, spec.mount_path, processes)
         except EditRefused as exc:
             return failed(f"{FLY_TOML}: {exc}")
         verb = "mounts" if new == text else "add mount"
-        return edit(ctx, FLY_TOML, text, new, f"{verb} {spec.volume.name} at {spec.mount_path}")
+        notes = tuple(
+            f"process group '{g}' gets DATABASE_URL but not the volume: its machines would open "
+            f"an empty SQLite file on their own disk; run that work in '{spec.process_group}' "
+            "(SQLite has one writer)"
+            for g in others
+        )
+        return edit(
+            ctx, FLY_TOML, text, new, f"{verb} {spec.volume.name} at {spec.mount_path}", notes
+        )
 
 
 SILENCING_VERSIONS = ((7, 0), (7, 1))

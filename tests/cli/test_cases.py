@@ -21,8 +21,9 @@ def _task(report: dict[str, Any], prefix: str) -> dict[str, Any]:
     return next(t for t in tasks if t["name"].startswith(prefix))
 
 
-def test_invalid_spec_exit_1_with_location(fly_app: FlyApp,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_spec_exit_1_with_location(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
     fly_app.spec.write_text("version: 1\napp: shop\nvolume:\n  name: shop_data\n  sise: 3\n")
     code, out, err = fly_app.run(capsys, "check")
     assert code == 1 and out == ""
@@ -30,8 +31,12 @@ def test_invalid_spec_exit_1_with_location(fly_app: FlyApp,
     assert fly_app.calls() == [], "an invalid spec must not reach flyctl"
 
 
-def test_flyctl_not_found_exit_1(fly_app: FlyApp, capsys: pytest.CaptureFixture[str],
-                                 monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_flyctl_not_found_exit_1(
+    fly_app: FlyApp,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.delenv("FLYRUN_FLYCTL", raising=False)
     code = main(["check", str(fly_app.spec)])
@@ -40,9 +45,9 @@ def test_flyctl_not_found_exit_1(fly_app: FlyApp, capsys: pytest.CaptureFixture[
     assert "flyctl not found: looked for --flyctl, $FLYRUN_FLYCTL" in err
 
 
-def test_not_logged_in_is_a_preflight_refusal(fly_app: FlyApp,
-                                              capsys: pytest.CaptureFixture[str],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_not_logged_in_is_a_preflight_refusal(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in ("FLY_API_TOKEN", "FLY_ACCESS_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     state = fly_app.state
@@ -75,8 +80,9 @@ def test_unverifiable_secret_unknown_in_check_refused_in_apply(
     assert tree_digest(fly_app.app_dir) == files and fly_app.state_path.read_bytes() == sim
 
 
-def test_replace_flag_replaces_unverifiable_secret(fly_app: FlyApp,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_replace_flag_replaces_unverifiable_secret(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
     state = fly_app.state
     add_secret(state, "shop", "DATABASE_URL", "postgres://u:p@db.internal/shop")
     fly_app.edit_state(state)
@@ -94,8 +100,9 @@ def test_legacy_md5_digest_equal_is_ok(fly_app: FlyApp, capsys: pytest.CaptureFi
     assert _task(report, "secret")["status"] == "ok" and code == 2
 
 
-def test_legacy_md5_digest_different_is_refused(fly_app: FlyApp,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_legacy_md5_digest_different_is_refused(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
     state = fly_app.state
     add_secret(state, "shop", "DATABASE_URL", "sqlite3:///elsewhere/x.db", legacy_md5=True)
     fly_app.edit_state(state)
@@ -104,8 +111,9 @@ def test_legacy_md5_digest_different_is_refused(fly_app: FlyApp,
     assert "legacy MD5 digest shows a different value" in json.dumps(report)
 
 
-def test_smaller_volume_is_extended_larger_is_left(fly_app: FlyApp,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_smaller_volume_is_extended_larger_is_left(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
     state = fly_app.state
     small = add_volume(state, "shop", "shop_data", "iad", 1)
     add_volume(state, "shop", "shop_data", "ams", 10)
@@ -158,9 +166,9 @@ def test_two_machines_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert code == 1 and "machine count" in out and "fly scale count 1" in out
 
 
-def test_ctrl_c_is_130_and_internal_error_is_3(fly_app: FlyApp,
-                                               capsys: pytest.CaptureFixture[str],
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_is_130_and_internal_error_is_3(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     def interrupted(*_: object) -> int:
         raise KeyboardInterrupt
 
@@ -174,8 +182,9 @@ def test_ctrl_c_is_130_and_internal_error_is_3(fly_app: FlyApp,
     assert code == 3 and "ZeroDivisionError: boom" in err and "internal error" in err
 
 
-def test_inventory_batch_converges_every_app(tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_inventory_batch_converges_every_app(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -205,14 +214,19 @@ class _Terminal:
 
 
 @pytest.mark.parametrize(("answer", "code", "changed"), [("n\n", 1, False), ("y\n", 0, True)])
-def test_apply_on_a_terminal_asks_first(fly_app: FlyApp, capsys: pytest.CaptureFixture[str],
-                                        monkeypatch: pytest.MonkeyPatch, answer: str, code: int,
-                                        changed: bool) -> None:
+def test_apply_on_a_terminal_asks_first(
+    fly_app: FlyApp,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    answer: str,
+    code: int,
+    changed: bool,
+) -> None:
     before = tree_digest(fly_app.app_dir)
     monkeypatch.setattr("sys.stdin", _Terminal(answer))
-    result, out, _ = fly_app.run(capsys, "apply")
+    result, _, err = fly_app.run(capsys, "apply")
     assert result == code
-    assert "Apply these changes? [y/N]" in out
+    assert "Apply these changes? [y/N]" in err
     assert (tree_digest(fly_app.app_dir) != before) is changed
 
 
@@ -235,3 +249,68 @@ def test_unknown_process_group_refused(fly_app: FlyApp, capsys: pytest.CaptureFi
     code, out, _ = fly_app.run(capsys, "check")
     assert code == 1
     assert "fly.toml has no process group 'web' (it has app)" in out
+
+
+def test_json_report_even_when_the_spec_is_invalid(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jsonschema import Draft202012Validator
+
+    from runner.resources import load_json
+
+    fly_app.spec.write_text(
+        "version: 1\napp: shop\nvolume:\n  name: shop_data\n  region: iad\n  sise: 3\n"
+    )
+    code, report = fly_app.run_json(capsys, "check")
+    assert code == 1 and report["apps"] == []
+    (problem,) = report["error"]["problems"]
+    assert (problem["line"], problem["column"]) == (6, 3)
+    validator = Draft202012Validator(load_json("schemas", "report.schema.json"))
+    assert list(validator.iter_errors(report)) == []
+
+
+@pytest.mark.parametrize("argv", [["check"], ["check", "-j", "0", "x.yml"], ["apply", "--bogus"]])
+def test_usage_errors_exit_1_not_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 1
+    assert main(["--version"]) == 0
+
+
+def test_unwritable_file_refuses_apply_before_any_effect(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (fly_app.app_dir / ".flyrun-state.json").mkdir()  # cannot be written as a file
+    files, sim = tree_digest(fly_app.app_dir), fly_app.state_path.read_bytes()
+    code, report = fly_app.run_json(capsys, "apply")
+    assert code == 1
+    tasks = report["apps"][0]["tasks"]
+    assert tasks[-1]["name"] == "preflight: files writable" and tasks[-1]["status"] == "failed"
+    assert all(t["status"] != "changed" for t in tasks)
+    assert "not applied" in tasks[0]["message"]
+    assert tree_digest(fly_app.app_dir) == files and fly_app.state_path.read_bytes() == sim
+
+
+def test_symlinked_fly_toml_target_is_edited(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shared = fly_app.root / "config" / "shop.toml"
+    shared.parent.mkdir()
+    (fly_app.app_dir / "fly.toml").rename(shared)
+    (fly_app.app_dir / "fly.toml").symlink_to(shared)
+    assert fly_app.run(capsys, "apply")[0] == 0
+    assert (fly_app.app_dir / "fly.toml").is_symlink()
+    assert "[mounts]" in shared.read_text()
+
+
+def test_other_process_groups_are_warned(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    toml = fly_app.app_dir / "fly.toml"
+    toml.write_text(
+        toml.read_text().replace("processes = []\n", "") + "\n[processes]\n"
+        '  app = "bin/rails fly:server"\n  worker = "bundle exec sidekiq"\n'
+    )
+    code, report = fly_app.run_json(capsys, "check")
+    assert code == 2
+    mount = _task(report, "fly.toml mounts")
+    assert 'processes = ["app"]' in mount["diff"]
+    assert any("'worker' gets DATABASE_URL but not the volume" in n for n in mount["notes"])
