@@ -90,3 +90,10 @@ def test_inherited_fly_app_is_neutralised(monkeypatch: pytest.MonkeyPatch) -> No
     ctx = MockContext(run={"fly machines list --app shop --json": Result("[]")})
     Flyctl("fly", ctx).machines("shop")
     assert ctx.run.call_args.kwargs["env"] == {"FLY_APP": ""}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("exited", [-2, 130])
+def test_flyctl_killed_by_ctrl_c_interrupts_the_run(exited: int) -> None:
+    ctx = MockContext(run={"fly volumes list --app shop --json": Result(exited=exited)})
+    with pytest.raises(KeyboardInterrupt):
+        Flyctl("fly", ctx).volumes("shop")

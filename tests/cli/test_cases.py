@@ -314,3 +314,20 @@ def test_other_process_groups_are_warned(
     mount = _task(report, "fly.toml mounts")
     assert 'processes = ["app"]' in mount["diff"]
     assert any("'worker' gets DATABASE_URL but not the volume" in n for n in mount["notes"])
+
+
+def test_after_ctrl_c_no_app_starts_another_effect(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runner import executor
+
+    real = executor.Executor._perform
+
+    def perform_then_interrupt(self: executor.Executor, *args: Any, **kwargs: Any) -> Any:
+        executor.CANCELLED.set()  # as if Ctrl-C arrived during the first task
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(executor.Executor, "_perform", perform_then_interrupt)
+    code, _, err = fly_app.run(capsys, "apply")
+    assert code == 130 and "interrupted" in err
+    assert not any(c[:2] == ["volumes", "create"] for c in fly_app.calls())
