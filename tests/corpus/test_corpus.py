@@ -1,0 +1,371 @@
+"""The corpus (issue 3): realistic Rails-on-Fly app trees, each converted or refused.
+
+One parametrized test per folder under `cases/` (format: README.md). A converted case runs
+check → apply → check against the flyctl simulator and compares every file with its golden
+copy under `expected/` (files not listed there must stay byte-identical); a refused case
+must be refused by both check and apply, with the files and the simulated account untouched.
+
+flyrun runs in-process (`runner.cli.main`), and so does the simulator behind it:
+`InProcessFlyctl` stands in for invoke and runs `runner.simulator.cli.execute` on the same
+state file with the same call log, as the `flyctl` shim would, without a Python start per
+flyctl call. Set FLYRUN_CORPUS_SUBPROCESS=1 to go through the real shim and invoke instead.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from runner.cli import main
+from runner.flyctl import Flyctl
+from runner.handlers.ruby import parses
+from runner.simulator import state as store
+from runner.simulator.cli import append_log, execute
+from runner.simulator.context import Stdin
+from runner.simulator.shim import install_shim
+
+CASES = Path(__file__).resolve().parent / "cases"
+SPEC = "fly-sqlite.yml"
+STATE_FILE = ".flyrun-state.json"  # flyrun's secret record beside the spec: not compared
+IN_PROCESS = os.environ.get("FLYRUN_CORPUS_SUBPROCESS") != "1"
+TASK_KEYS = (  # report task name prefix → the short name case.yml uses
+    ("volume ", "volume"),
+    ("secret ", "secret"),
+    ("fly.toml mounts ", "mount"),
+    ("migrations ", "migrations"),
+    ("production.rb ", "warning"),
+    ("running machines ", "machines"),
+    ("handler: deploy", "deploy"),
+)
+READ_ONLY = {
+    ("version",),
+    ("auth", "whoami"),
+    ("volumes", "list"),
+    ("secrets", "list"),
+    ("machines", "list"),
+}
+RUBY_FILES = (".rb", ".rake", "Gemfile")
+CASE_KEYS = {"description", "source", "fly", "args", "expect", "xfail_reason"}
+EXPECT_KEYS = {
+    "converted": {"outcome", "layout", "check", "says", "evidence"},
+    "refused": {
+        "outcome",
+        "layout",
+        "by",
+        "message",
+        "check_exit",
+        "check",
+        "check_message",
+        "says",
+    },
+}
+JSON = dict[str, Any]
+Files = dict[str, tuple[bytes, int]]
+
+
+# --- cases --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    folder: Path
+    data: JSON
+
+    @property
+    def expect(self) -> JSON:
+        found: JSON = self.data["expect"]
+        return found
+
+    @property
+    def converted(self) -> bool:
+        return bool(self.expect["outcome"] == "converted")
+
+
+def load_cases() -> list[Case]:
+    """Every `cases/*/case.yml`, checked for unknown keys (a typo would skip a check)."""
+    cases = []
+    for folder in sorted(p for p in CASES.iterdir() if (p / "case.yml").is_file()):
+        data = yaml.safe_load((folder / "case.yml").read_text(encoding="utf-8"))
+        where = f"{folder.name}/case.yml"
+        assert isinstance(data, dict) and not set(data) - CASE_KEYS, f"{where}: unknown keys"
+        assert {"description", "source", "expect"} <= set(data), f"{where}: keys missing"
+        allowed = EXPECT_KEYS.get(data["expect"].get("outcome"))
+        assert allowed is not None, f"{where}: outcome must be converted or refused"
+        assert not set(data["expect"]) - allowed, f"{where}: unknown expect keys"
+        assert (folder / "app" / SPEC).is_file(), f"{folder.name}: app/{SPEC} missing"
+        cases.append(Case(folder.name, folder, data))
+    return cases
+
+
+def _params() -> list[Any]:
+    """One param per case; `xfail_reason` marks a known flyrun bug (strict: a fix XPASSes)."""
+    params = []
+    for case in load_cases():
+        reason = case.data.get("xfail_reason")
+        marks = [pytest.mark.xfail(reason=str(reason), strict=True)] if reason else []
+        params.append(pytest.param(case, id=case.name, marks=marks))
+    return params
+
+
+# --- the simulated Fly account ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """The part of invoke's Result that runner.flyctl reads."""
+
+    stdout: str
+    stderr: str
+    exited: int
+
+
+class InProcessFlyctl:
+    """An invoke Context stand-in that runs the simulator in-process, the way its `main`
+    does: load the state, execute, save only when something changed, log the call."""
+
+    def __init__(self, state_path: Path) -> None:
+        self.state_path = state_path
+        self.log_path = Path(f"{state_path}.log")
+
+    def run(self, command: str, **kwargs: Any) -> SimResult:
+        cwd = Path.cwd()
+        prefix = re.match(r"cd (\S+) && ", command)  # runner.flyctl's `cd DIR && flyctl …`
+        if prefix is not None:
+            cwd = Path(shlex.split(prefix[1])[0])
+            command = command[prefix.end() :]
+        argv = shlex.split(command)[1:]
+        stream = kwargs.get("in_stream")
+        data = stream.read().encode() if isinstance(stream, io.StringIO) else b""
+        stdin = Stdin(lambda: data, piped=isinstance(stream, io.StringIO))
+        env = {**os.environ, **kwargs.get("env", {})}
+        state, original = store.load(self.state_path), store.load(self.state_path)
+        outcome = execute(argv, state, env=env, cwd=cwd, stdin=stdin)
+        if state != original:
+            store.save(self.state_path, state)
+        append_log(self.log_path, argv, outcome)
+        return SimResult(outcome.stdout, outcome.stderr, outcome.exit_code)
+
+
+def build_state(case: Case, app: str) -> JSON:
+    """The simulated account of case.yml `fly:` (volumes first: machines mount them)."""
+    fly: JSON = case.data.get("fly") or {}
+    state = store.new_state([app], version=str(fly.get("flyctl", "0.4.87")))
+    ids: dict[tuple[str, str], str] = {}
+    for volume in fly.get("volumes", []):
+        made = store.add_volume(state, app, volume["name"], volume["region"], volume["size"])
+        ids[volume["name"], volume["region"]] = made["id"]
+    for machine in fly.get("machines", []):
+        region = machine["region"]
+        mounts = [
+            {"volume": ids[m["volume"], region], "path": m["path"]}
+            for m in machine.get("mounts", [])
+        ]
+        store.add_machine(state, app, region, machine.get("group", "app"), mounts)
+    for secret in fly.get("secrets", []):
+        store.add_secret(
+            state,
+            app,
+            secret["name"],
+            secret["value"],
+            legacy_md5=bool(secret.get("legacy_md5", False)),
+            deployed=bool(secret.get("deployed", True)),
+        )
+    return state
+
+
+# --- one run of the CLI -------------------------------------------------------------------
+
+
+def tree(root: Path) -> Files:
+    """Every file under `root` but flyrun's state record: its bytes and executable bits."""
+    return {
+        str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mode & 0o111)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != STATE_FILE
+    }
+
+
+@dataclass
+class Run:
+    app_dir: Path
+    state_path: Path
+    shim: Path
+    args: tuple[str, ...]
+    capsys: pytest.CaptureFixture[str]
+
+    def __call__(self, mode: str) -> tuple[int, JSON]:
+        """`flyrun MODE fly-sqlite.yml --format json`: exit code and report."""
+        argv = [mode, str(self.app_dir / SPEC), "--flyctl", str(self.shim), "--format", "json"]
+        code = main([*argv, *self.args])
+        out, err = self.capsys.readouterr()
+        assert out.strip(), f"{mode} printed no JSON report (exit {code}):\n{err}"
+        report: JSON = json.loads(out)
+        return code, report
+
+    def snapshot(self) -> tuple[Files, bytes]:
+        return tree(self.app_dir), self.state_path.read_bytes()
+
+    def calls(self) -> list[list[str]]:
+        log = Path(f"{self.state_path}.log")
+        rows = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+        return [json.loads(row)["argv"] for row in rows]
+
+
+def _key(name: str) -> str:
+    return next((key for prefix, key in TASK_KEYS if name.startswith(prefix)), name)
+
+
+def statuses(report: JSON) -> dict[str, str]:
+    """Task statuses of the (only) app, keyed by the short names of case.yml."""
+    return {_key(task["name"]): task["status"] for task in report["apps"][0]["tasks"]}
+
+
+def task_text(report: JSON, key: str | None = None) -> str:
+    """Messages and notes of the app's tasks (of the task `key` only, when given)."""
+    parts = []
+    for task in report["apps"][0]["tasks"]:
+        if key is None or _key(task["name"]) == key:
+            parts += [task["message"], *task["notes"]]
+    return "\n".join(parts)
+
+
+def shown(report: JSON) -> str:
+    return json.dumps(report["apps"][0], indent=1, ensure_ascii=False)
+
+
+def _words(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _mutations(calls: list[list[str]]) -> list[list[str]]:
+    return [c for c in calls if tuple(c[:1]) not in READ_ONLY and tuple(c[:2]) not in READ_ONLY]
+
+
+# --- the test -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", _params())
+def test_case(
+    case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app_dir = tmp_path / "app"
+    shutil.copytree(case.folder / "app", app_dir)
+    spec = yaml.safe_load((app_dir / SPEC).read_text(encoding="utf-8"))
+    state_path = tmp_path / "fly-state.json"
+    store.save(state_path, build_state(case, spec["app"]))
+    shim = install_shim(tmp_path / "bin", state_path)
+    if IN_PROCESS:
+        runner = InProcessFlyctl(state_path)
+        monkeypatch.setattr(Flyctl, "_context", lambda self: runner)
+    monkeypatch.setenv("NO_COLOR", "1")
+    run = Run(app_dir, state_path, shim, tuple(case.data.get("args", [])), capsys)
+    if case.converted:
+        _converted(case, run)
+    else:
+        _refused(case, run)
+
+
+def _check_touches_nothing(run: Run) -> tuple[int, JSON]:
+    before, calls = run.snapshot(), len(run.calls())
+    code, report = run("check")
+    assert run.snapshot() == before, "check changed a file or the simulated account"
+    assert _mutations(run.calls()[calls:]) == [], "check ran a mutating flyctl command"
+    return code, report
+
+
+def _converted(case: Case, run: Run) -> None:
+    expect = case.expect
+    code, first = _check_touches_nothing(run)
+    assert code == 2, f"check exit {code}, want 2\n{shown(first)}"
+    assert first["apps"][0]["layout"] == expect["layout"], shown(first)
+    assert statuses(first) == expect["check"], shown(first)
+
+    code, second = run("apply")
+    assert code == 0, f"apply exit {code}, want 0\n{shown(second)}"
+    code, third = run("check")
+    assert code == 0 and third["apps"][0]["status"] == "ok", shown(third)
+    assert third["apps"][0]["layout"] == expect["layout"], shown(third)
+
+    _compare_files(case, run.app_dir)
+    _says(expect, first)  # last: what the first check explained (evidence, messages, notes)
+
+
+def _compare_files(case: Case, app_dir: Path) -> None:
+    """Changed files equal expected/…, every other file equals the input, byte for byte."""
+    original, after = tree(case.folder / "app"), tree(app_dir)
+    golden_dir = case.folder / "expected"
+    golden = tree(golden_dir) if golden_dir.is_dir() else {}
+    assert set(golden) <= set(original), "expected/ holds a file the app does not have"
+    assert set(after) == set(original), "apply created or removed files"
+    for name, (data, mode) in after.items():
+        want = golden[name][0] if name in golden else original[name][0]
+        assert mode == original[name][1], f"{name}: executable bit changed"
+        if data != want:
+            source = "expected/" if name in golden else "the input "
+            pytest.fail(
+                f"{name} differs from {source}{name}:\n--- want\n"
+                f"{want.decode()}\n--- got\n{data.decode()}"
+            )
+    for name in golden:
+        assert golden[name][0] != original[name][0], f"expected/{name} equals the input"
+        if name.endswith(RUBY_FILES):
+            _ruby_ok(app_dir / name)
+
+
+def _ruby_ok(path: Path) -> None:
+    """A converted Ruby file parses: tree-sitter always, `ruby -c` when Ruby is installed."""
+    assert parses(path.read_text(encoding="utf-8")), f"{path.name} does not parse (tree-sitter)"
+    ruby = shutil.which("ruby")
+    if ruby is not None:
+        done = subprocess.run([ruby, "-c", str(path)], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, f"ruby -c {path.name}: {done.stderr}"
+
+
+def _refused(case: Case, run: Run) -> None:
+    expect = case.expect
+    before = run.snapshot()
+    check_exit = int(expect.get("check_exit", 1))
+    code, first = _check_touches_nothing(run)
+    assert code == check_exit, f"check exit {code}, want {check_exit}\n{shown(first)}"
+    if "layout" in expect:
+        assert first["apps"][0]["layout"] == expect["layout"], shown(first)
+    for key, status in (expect.get("check") or {}).items():
+        assert statuses(first).get(key) == status, f"check: {key} is not {status}\n{shown(first)}"
+    if check_exit == 1:
+        assert statuses(first).get(expect["by"]) == "failed", shown(first)
+    said = expect["check_message"] if "check_message" in expect else expect["message"]
+    for message in _words(said):
+        assert message in task_text(first), f"check does not say {message!r}\n{shown(first)}"
+
+    code, second = run("apply")
+    assert run.snapshot() == before, "a refused apply changed a file or the simulated account"
+    assert _mutations(run.calls()) == [], "a refused apply ran a mutating flyctl command"
+    assert code == 1, f"apply exit {code}, want 1\n{shown(second)}"
+    assert statuses(second).get(expect["by"]) == "failed", shown(second)
+    for message in _words(expect["message"]):
+        assert message in task_text(second), f"apply does not say {message!r}\n{shown(second)}"
+    assert not (run.app_dir / STATE_FILE).exists(), "a refused apply wrote the state record"
+    _says(expect, second)  # last: what the refusal explained beyond its core message
+
+
+def _says(expect: JSON, report: JSON) -> None:
+    """`says`: task key (or `*` for any task) → substrings of its message and notes."""
+    for key, words in (expect.get("says") or {}).items():
+        text = task_text(report, None if key == "*" else key)
+        for word in _words(words):
+            assert word in text, f"{key!r} does not say {word!r}\n{shown(report)}"
+    if "evidence" in expect:
+        evidence = "\n".join(report["apps"][0]["evidence"])
+        assert expect["evidence"] in evidence, f"evidence lacks {expect['evidence']!r}\n{evidence}"
