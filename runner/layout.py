@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -101,15 +102,10 @@ def detect_layout(files: AppFiles, group: str) -> Layout:
         or _entrypoint_runs_fly_server(files)
         or ("fly:server" in procfile and command and "foreman" in command)
     ):
-        if files.fly_rake is None:
-            return Layout(
-                "custom",
-                tuple(evidence),
-                command,
-                "fly:server is started but lib/tasks/fly.rake is missing; "
-                "add it back or start the server directly",
-            )
-        return Layout("rake", (*evidence, "lib/tasks/fly.rake defines fly:server"), command)
+        entry = dockerfile_commands(files.dockerfile).get("ENTRYPOINT", "")
+        if "fly:server" in entry:
+            evidence.append(f"Dockerfile ENTRYPOINT {entry}")
+        return _rake_layout(files, tuple(evidence), command)
     entry = dockerfile_commands(files.dockerfile).get("ENTRYPOINT", "")
     if "docker-entrypoint" in entry and files.entrypoint is not None:
         evidence.append(f"Dockerfile ENTRYPOINT {entry}")
@@ -135,21 +131,90 @@ def detect_layout(files: AppFiles, group: str) -> Layout:
     )
 
 
+def _rake_layout(files: AppFiles, evidence: tuple[str, ...], command: str | None) -> Layout:
+    """fly:server starts the server: fly.rake must define it, inside `namespace :fly`."""
+    from runner.errors import EditRefused
+    from runner.handlers.rake import release_and_server
+
+    if files.fly_rake is None:
+        return Layout(
+            "custom",
+            evidence,
+            command,
+            "fly:server is started but lib/tasks/fly.rake is missing; "
+            "add it back or start the server directly",
+        )
+    try:
+        facts = release_and_server(files.fly_rake)
+    except EditRefused:  # the migrations task quotes the broken line
+        return Layout("rake", (*evidence, "lib/tasks/fly.rake (does not parse)"), command)
+    if not facts.namespaced and (facts.server or facts.release):
+        return Layout(
+            "custom",
+            (*evidence, "lib/tasks/fly.rake has no `namespace :fly`"),
+            command,
+            "lib/tasks/fly.rake declares its tasks outside `namespace :fly`, "
+            "so `bin/rails fly:server` and `fly:release` do not exist; wrap them in "
+            "`namespace :fly do … end` first",
+        )
+    if not facts.server:
+        return Layout(
+            "custom",
+            (*evidence, "lib/tasks/fly.rake has no server task"),
+            command,
+            "fly:server is started but lib/tasks/fly.rake does not define it",
+        )
+    return Layout("rake", (*evidence, "lib/tasks/fly.rake defines fly:server"), command)
+
+
+def _last_two(words: list[str]) -> bool:
+    return words[-2:] == ["./bin/rails", "server"]
+
+
+def _first_two(words: list[str]) -> bool:
+    return words[:2] == ["./bin/rails", "server"]
+
+
+def _exactly(words: list[str]) -> bool:
+    return words == ["./bin/rails", "server"]
+
+
+_GUARDS: tuple[tuple[str, Callable[[list[str]], bool]], ...] = (  # newest first
+    ('"${@: -2:1}" == "./bin/rails" ] && [ "${@: -1:1}" == "server"', _last_two),
+    ('"${1}" == "./bin/rails" ] && [ "${2}" == "server"', _first_two),
+    ('"${*}" == "./bin/rails server"', _exactly),
+)
+_PREPARE = re.compile(r"\b(?:rails|rake)\s+db:(?:prepare|migrate)\b")
+
+
+def code_lines(script: str) -> list[str]:
+    """The shell script's lines with comments dropped (whole-line and trailing)."""
+    return [re.sub(r"(^|\s)#.*$", "", line) for line in script.splitlines()]
+
+
 def entrypoint_prepares(entrypoint: str, command: str | None) -> bool:
     """Does bin/docker-entrypoint run db:prepare (or db:migrate) for this start command?
 
-    dockerfile-rails guards it with `"${1}" == "./bin/rails" && "${2}" == "server"` (Rails 7.1)
-    or the last two arguments (Rails 8, behind ./bin/thrust); other commands skip it."""
-    if not re.search(
-        r"^\s*[^#\n]*\b(?:rails|rake)\s+db:(?:prepare|migrate)\b", entrypoint, re.MULTILINE
-    ):
-        return False
-    if command is None:
-        return False
-    words = shlex.split(command)
-    if 'if [ "${@: -2:1}" == "./bin/rails" ] && [ "${@: -1:1}" == "server" ]' in entrypoint:
-        return words[-2:] == ["./bin/rails", "server"]
-    if 'if [ "${1}" == "./bin/rails" ] && [ "${2}" == "server" ]' in entrypoint:
-        return words[:2] == ["./bin/rails", "server"]
-    unguarded = not re.search(r"^\s*if\b", entrypoint, re.MULTILINE)
-    return unguarded
+    Unconditionally (outside any `if`), or under a guard dockerfile-rails writes:
+    `"${1}" == "./bin/rails" && "${2}" == "server"` (Rails 7.1), the last two arguments
+    (Rails 8, behind ./bin/thrust) or `"${*}" == "./bin/rails server"` (dockerfile-rails 1.0);
+    other commands (`bin/rails server`, `bundle exec puma`) skip the guarded forms."""
+    words = shlex.split(command) if command else []
+    guards: list[str] = []
+    for line in code_lines(entrypoint):
+        stripped = line.strip()
+        if re.match(r"^if\b", stripped):
+            guards.append(stripped)
+        elif stripped == "fi" and guards:
+            guards.pop()
+        elif _PREPARE.search(stripped):
+            if not guards:
+                return True
+            if any(text in guards[-1] and test(words) for text, test in _GUARDS):
+                return True
+    return False
+
+
+def entrypoint_mentions_prepare(entrypoint: str) -> bool:
+    """db:prepare/db:migrate appears in the script's code (comments do not count)."""
+    return any(_PREPARE.search(line) for line in code_lines(entrypoint))

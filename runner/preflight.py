@@ -113,8 +113,9 @@ def _machines(ctx: TaskContext) -> None:
         raise PreflightRefused(
             "machine regions",
             f"machines of '{spec.process_group}' outside {spec.volume.region}: {found}",
-            f"A volume attaches only in its region: move or destroy them, "
-            f"or use region {away[0].region}.",
+            "A volume attaches only in its region: move or destroy those machines, or use "
+            f"region {away[0].region} (as volume.region and as fly.toml's primary_region, "
+            "which must agree).",
         )
     if len(group) > 1:
         raise PreflightRefused(

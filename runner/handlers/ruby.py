@@ -72,8 +72,9 @@ def first_error(root: Node) -> Node | None:
     if not root.has_error:
         return None
     for node in walk(root):
-        if node.is_error or node.is_missing:
-            return node
+        innermost = not any(c.has_error or c.is_missing for c in node.children)
+        if (node.is_error or node.is_missing) and innermost:
+            return node  # the innermost culprit names the line a person has to look at
     return root  # has_error without a visible culprit: treat the whole text as broken
 
 

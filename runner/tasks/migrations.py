@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runner.errors import EditRefused
-from runner.layout import AppFiles, Layout, detect_layout, entrypoint_prepares, release_migrates
+from runner.layout import (
+    AppFiles,
+    Layout,
+    detect_layout,
+    entrypoint_mentions_prepare,
+    entrypoint_prepares,
+    release_migrates,
+)
 from runner.model import Effect, Outcome, Status, WriteFile, failed, ok
 from runner.tasks.base import TaskContext
 from runner.tasks.files import FLY_RAKE, FLY_TOML
@@ -59,10 +66,16 @@ class Edits:
 
 
 def _rake(ctx: TaskContext, files: AppFiles) -> Edits:
-    from runner.handlers.rake import convert_fly_rake
+    from runner.handlers.rake import convert_fly_rake, release_and_server
 
     text = files.fly_rake or ""
     result = convert_fly_rake(text)
+    if not release_and_server(result.text).server_db:
+        raise EditRefused(
+            "lib/tasks/fly.rake does not migrate: neither fly:release nor fly:server runs a "
+            "db:* task, so the new volume would start without a schema; add 'db:migrate' to "
+            "`task :server` (after :swapfile) or run migrations another way"
+        )
     moved = ", ".join(result.moved)
     return Edits().plus(
         ctx,
@@ -112,7 +125,7 @@ def _entrypoint(ctx: TaskContext, files: AppFiles, layout: Layout, edits: Edits)
             "start them with `./bin/rails server` (fly.toml [processes] or Dockerfile CMD) "
             "or run `./bin/rails db:prepare` before the server yourself"
         )
-    if "db:prepare" in script or "db:migrate" in script:
+    if entrypoint_mentions_prepare(script):
         raise EditRefused(
             f"{ENTRYPOINT} runs db:prepare under a condition flyrun does not "
             f"recognise; make sure it runs for {command!r}"
