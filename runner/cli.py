@@ -9,10 +9,13 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from runner import __version__
 from runner.errors import RunnerError, SpecError
+
+if TYPE_CHECKING:
+    from runner.spec import AppSpec
 
 EXIT_OK, EXIT_FAILED, EXIT_PENDING, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -134,6 +137,28 @@ def _json_error(args: argparse.Namespace, message: str, problems: list[dict[str,
     print(json.dumps(error_report(args.command, message, problems), indent=2))
 
 
+def _validate(specs: list[AppSpec]) -> int:
+    """Offline: the specs are valid (load_specs raised otherwise); now the app files."""
+    from runner.files import FileView
+    from runner.preflight import offline_problems
+    from runner.tasks.base import Options, Remote, TaskContext
+
+    code = EXIT_OK
+    for spec in specs:
+        ctx = TaskContext(spec, FileView(), Remote(None, spec.app), Options())
+        problems = offline_problems(ctx)
+        for problem in problems:
+            print(f"{spec.spec_file}: app {spec.app}: {problem}", file=sys.stderr)
+        if problems:
+            code = EXIT_FAILED
+            continue
+        print(
+            f"{spec.spec_file}: ok: app {spec.app}, volume {spec.volume.name} "
+            f"({spec.volume.size} GB, {spec.volume.region}) at {spec.mount_path}"
+        )
+    return code
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from runner.demo import run_demo
@@ -143,12 +168,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     specs = load_specs(args.specs)
     if args.command == "validate":
-        for spec in specs:
-            print(
-                f"{spec.spec_file}: ok: app {spec.app}, volume {spec.volume.name} "
-                f"({spec.volume.size} GB, {spec.volume.region}) at {spec.mount_path}"
-            )
-        return EXIT_OK
+        return _validate(specs)
     from runner.run import RunRequest, run
 
     text_stream: TextIO = sys.stderr if args.format == "json" else sys.stdout

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from runner.errors import EditRefused, FlyctlError, PreflightRefused
 from runner.flyctl import Flyctl
+from runner.model import Status, WriteFile
 from runner.tasks.base import TaskContext
 from runner.tasks.files import FLY_TOML, GEMFILE_LOCK
 from runner.tasks.secret import SECRET
@@ -53,6 +54,31 @@ def app_preflight(ctx: TaskContext, *, apply: bool) -> None:
         check(ctx)
     if apply:
         _secret_replaceable(ctx)
+
+
+OFFLINE_TASKS = ("fly_toml_mount", "migrations", "production_warning")
+
+
+def offline_problems(ctx: TaskContext) -> list[str]:
+    """What `validate` can refuse without flyctl: the file-only preflight checks, then a
+    check of the file tasks (a mount conflict, a fly.rake form flyrun cannot edit)."""
+    from runner.playbook import render
+
+    for check in (_fly_toml, _layout, _gem, _env_database_url):
+        try:
+            check(ctx)
+        except PreflightRefused as exc:
+            return [f"{exc.check} refused: {exc.found}. {exc.fix}"]
+    problems = []
+    for step in render(ctx.spec).steps:
+        if step.type in OFFLINE_TASKS:
+            outcome = step.task.check(ctx)
+            for effect in outcome.effects:
+                if isinstance(effect, WriteFile):
+                    ctx.files.plan(effect.path, effect.new)
+            if outcome.status is Status.FAILED:
+                problems.append(f"{step.task.name}: {outcome.message}")
+    return problems
 
 
 def _fly_toml(ctx: TaskContext) -> None:

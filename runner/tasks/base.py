@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from runner.errors import RunnerError
 from runner.files import FileView
 
 if TYPE_CHECKING:
@@ -19,21 +20,26 @@ if TYPE_CHECKING:
 class Remote:
     """Read-only flyctl facts about one app, queried at most once per pass."""
 
-    def __init__(self, flyctl: Flyctl, app: str) -> None:
+    def __init__(self, flyctl: Flyctl | None, app: str) -> None:
         self._flyctl = flyctl
         self.app = app
 
+    def _online(self) -> Flyctl:
+        if self._flyctl is None:
+            raise RunnerError("this check needs flyctl; `flyrun validate` works offline")
+        return self._flyctl
+
     @cached_property
     def volumes(self) -> tuple[Volume, ...]:
-        return self._flyctl.volumes(self.app)
+        return self._online().volumes(self.app)
 
     @cached_property
     def secrets(self) -> tuple[Secret, ...]:
-        return self._flyctl.secrets(self.app)
+        return self._online().secrets(self.app)
 
     @cached_property
     def machines(self) -> tuple[Machine, ...]:
-        return self._flyctl.machines(self.app)
+        return self._online().machines(self.app)
 
     def secret(self, name: str) -> Secret | None:
         return next((s for s in self.secrets if s.name == name), None)

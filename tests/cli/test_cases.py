@@ -331,3 +331,17 @@ def test_after_ctrl_c_no_app_starts_another_effect(
     code, _, err = fly_app.run(capsys, "apply")
     assert code == 130 and "interrupted" in err
     assert not any(c[:2] == ["volumes", "create"] for c in fly_app.calls())
+
+
+def test_validate_refuses_offline_what_check_would(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    toml = fly_app.app_dir / "fly.toml"
+    toml.write_text(toml.read_text() + '\n[mounts]\n  source = "data"\n  destination = "/data"\n')
+    assert main(["validate", str(fly_app.spec)]) == 1
+    err = capsys.readouterr().err
+    assert "app shop: fly.toml mounts shop_data" in err and "already mounts" in err
+    assert fly_app.calls() == []
+    (fly_app.app_dir / "Gemfile").write_text('source "https://rubygems.org"\ngem "pg"\n')
+    assert main(["validate", str(fly_app.spec)]) == 1
+    assert "sqlite3 gem refused" in capsys.readouterr().err
