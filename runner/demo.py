@@ -12,6 +12,7 @@ from runner.resources import bundled
 
 EXAMPLE = "shop"
 EXPECTED = (2, 0, 0)  # check: pending; apply: done; check: converged
+MEANING = {0: "nothing left to do", 1: "failed", 2: "changes pending"}
 
 
 def copy_tree(source: Traversable, target: Path) -> None:
@@ -51,7 +52,8 @@ def run_demo(*, keep: bool = False) -> int:
         for step, argv in enumerate((["check"], ["apply", "--yes"], ["check"]), 1):
             print(f"{'=' * 72}\n{step}. flyrun {argv[0]} {spec.name}\n{'=' * 72}", flush=True)
             codes.append(main([*argv, str(spec), "--flyctl", str(shim)]))
-            print(f"\n(exit code {codes[-1]})\n", flush=True)
+            meaning = MEANING.get(codes[-1], "see README: Exit codes")
+            print(f"\n(exit code {codes[-1]}: {meaning})\n", flush=True)
         verdict = "as expected" if tuple(codes) == EXPECTED else f"expected {EXPECTED}"
         print(f"flyrun demo: exit codes {tuple(codes)}, {verdict}")
         return 0 if tuple(codes) == EXPECTED else 1
