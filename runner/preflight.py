@@ -41,11 +41,19 @@ def flyctl_preflight(flyctl: Flyctl) -> str:
         email = flyctl.whoami()
     except FlyctlError as exc:
         raise PreflightRefused(
-            "logged in",
-            exc.stderr.strip() or "not logged in",
+            "flyctl login",
+            "flyctl says: " + (_first_line(exc.stderr) or "not logged in"),
             "Run `fly auth login`, or set FLY_API_TOKEN.",
         ) from exc
     return f"flyctl v{'.'.join(map(str, version))}, logged in as {email}"
+
+
+def _first_line(stderr: str) -> str:
+    """flyctl's error without its `Error: ` prefix (`Error ` before v0.1.79)."""
+    for line in stderr.splitlines():
+        if line.strip():
+            return line.strip().removeprefix("Error:").removeprefix("Error ").strip()
+    return ""
 
 
 def app_preflight(ctx: TaskContext, *, apply: bool) -> None:

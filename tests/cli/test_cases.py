@@ -55,7 +55,8 @@ def test_not_logged_in_is_a_preflight_refusal(
     fly_app.edit_state(state)
     code, _, err = fly_app.run(capsys, "check")
     assert code == 1
-    assert "logged in" in err and "no access token available" in err, err
+    assert "flyctl login: flyctl says: no access token available" in err, err
+    assert "Run `fly auth login`" in err
 
 
 def test_old_flyctl_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
