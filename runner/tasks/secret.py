@@ -4,6 +4,7 @@ DATABASE_URL) hold the spec's values: staged, values on stdin, never on argv or 
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import re
 from dataclasses import dataclass
 
@@ -35,7 +36,7 @@ class Verdict:
 
 
 def wanted_secrets(ctx: TaskContext) -> tuple[Wanted, ...]:
-    from runner.dburl import derived_database, env_name, extra_databases, in_mount
+    from runner.dburl import derived_database, env_name, extra_databases, in_mount, parse_url
     from runner.preflight import env_database_urls
 
     spec = ctx.spec
@@ -44,10 +45,9 @@ def wanted_secrets(ctx: TaskContext) -> tuple[Wanted, ...]:
         if in_mount(value, spec.mount_path):
             primary = Wanted(SECRET, value, secret=False, source=where)
             break
+    database = posixpath.basename(parse_url(primary.value).path or spec.database)
     extras = tuple(
-        Wanted(
-            env_name(name), f"sqlite3://{spec.mount_path}/{derived_database(spec.database, name)}"
-        )
+        Wanted(env_name(name), f"sqlite3://{spec.mount_path}/{derived_database(database, name)}")
         for name in extra_databases(ctx.read(DATABASE_YML))
     )
     return (primary, *extras)

@@ -118,3 +118,17 @@ def test_machines_pending_until_mounted_and_deployed(tmp_path: Path) -> None:
     )
     done = task.check(ctx(tmp_path, Canned(machines=(mounted,), secrets=(deployed,))))
     assert done.status is Status.OK and done.effects == ()
+
+
+def test_multi_db_urls_follow_the_reused_env_database(tmp_path: Path) -> None:
+    (tmp_path / "fly.toml").write_text(
+        'app = "shop"\n\n[env]\n  DATABASE_URL = "sqlite3:///mnt/shop_data/production.sqlite3"\n')
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "database.yml").write_text(
+        "production:\n  primary:\n    database: storage/production.sqlite3\n"
+        "  cache:\n    database: storage/production_cache.sqlite3\n")
+    outcome = SecretTask("s").check(ctx(tmp_path, Canned()))
+    run = outcome.effects[0]
+    assert isinstance(run, RunFlyctl)
+    assert run.stdin == "CACHE_DATABASE_URL=sqlite3:///mnt/shop_data/production_cache.sqlite3\n"
+    assert any("comes from fly.toml [env]" in note for note in outcome.notes)
