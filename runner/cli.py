@@ -52,9 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=("text", "json", "github"),
         default="text",
-        help="json: one JSON report on stdout, text on stderr",
+        help="json: one JSON report on stdout, text on stderr; github: the text report plus "
+        "GitHub Actions annotations (::error/::warning/::notice) on stdout",
     )
     command.add_argument(
         "--flyctl",
@@ -99,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except SpecError as exc:
         print(exc, file=sys.stderr)
+        if getattr(args, "format", "text") == "github":
+            from runner.report_github import spec_annotations
+
+            print("\n".join(spec_annotations(exc.problems)))
         _json_error(
             args,
             "invalid spec",
@@ -179,6 +184,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         replace_database_url=args.replace_database_url,
         json=args.format == "json",
+        github=args.format == "github",
         confirm=args.command == "apply" and not args.yes and sys.stdin.isatty(),
     )
     return run(request, text_stream, sys.stdout, dict(os.environ))

@@ -23,6 +23,7 @@ class RunRequest:
     jobs: int = 4
     replace_database_url: bool = False
     json: bool = False
+    github: bool = False
     confirm: bool = False
 
 
@@ -101,6 +102,10 @@ def run(request: RunRequest, text: TextIO, out: TextIO, env: Mapping[str, str]) 
         request.mode, _all(run_one, request.specs, request.jobs, progress), described
     )
     reporter.render(result)
+    if request.github:
+        from runner.report_github import GithubReporter
+
+        GithubReporter(out).render(result)
     if request.json:
         JsonReporter(out).render(result)
     return exit_code(result)

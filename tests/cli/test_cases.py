@@ -346,3 +346,12 @@ def test_validate_refuses_offline_what_check_would(
     (fly_app.app_dir / "Gemfile").write_text('source "https://rubygems.org"\ngem "pg"\n')
     assert main(["validate", str(fly_app.spec)]) == 1
     assert "sqlite3 gem refused" in capsys.readouterr().err
+
+
+def test_github_format_annotates_pending_tasks(fly_app: FlyApp,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = fly_app.run(capsys, "check", "--format", "github")
+    assert code == 2
+    notices = [line for line in out.splitlines() if line.startswith("::notice ")]
+    assert any("title=flyrun shop%3A secret DATABASE_URL::would change" in n for n in notices)
+    assert "sqlite3:///" not in out
