@@ -60,22 +60,37 @@ def main() -> None:
     args = parser.parse_args()
     py = sys.executable
     spec = REPO / "playbooks/examples/shop/fly-sqlite.yml"
-    rows = [("start-up: flyrun --version", timed([py, "-m", "runner", "--version"], args.runs)),
-            ("validate example spec (offline)",
-             timed([py, "-m", "runner", "validate", str(spec)], args.runs))]
+    rows = [
+        ("start-up: flyrun --version", timed([py, "-m", "runner", "--version"], args.runs)),
+        (
+            "validate example spec (offline)",
+            timed([py, "-m", "runner", "validate", str(spec)], args.runs),
+        ),
+    ]
     root = Path(tempfile.mkdtemp(prefix="flyrun-bench-"))
     try:
         inventory, shim = batch(root, args.apps)
         one = [py, "-m", "runner", "check", str(spec), "--flyctl", str(shim)]
         rows.append(("check, 1 app, simulator (flyctl calls dominate)", timed(one, args.runs)))
         for jobs in (1, 4):
-            argv = [py, "-m", "runner", "check", str(inventory), "--flyctl", str(shim),
-                    "--jobs", str(jobs)]
+            argv = [
+                py,
+                "-m",
+                "runner",
+                "check",
+                str(inventory),
+                "--flyctl",
+                str(shim),
+                "--jobs",
+                str(jobs),
+            ]
             rows.append((f"check, {args.apps} apps, --jobs {jobs}", timed(argv, 1)))
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"Python {platform.python_version()} on {platform.machine()}, "
-          f"{len(__import__('os').sched_getaffinity(0))} cores\n")
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, "
+        f"{len(__import__('os').sched_getaffinity(0))} cores\n"
+    )
     print("| benchmark | median wall time |\n|---|---|")
     for name, seconds in rows:
         print(f"| {name} | {seconds * 1000:.0f} ms |")

@@ -70,7 +70,7 @@ def _run_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "-j",
         "--jobs",
-        type=int,
+        type=_positive,
         default=4,
         metavar="N",
         help="apps converted in parallel (default 4)",

@@ -4,6 +4,7 @@ it writes files (atomically) and runs the flyctl commands that tasks returned as
 from __future__ import annotations
 
 import threading
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -12,7 +13,7 @@ from runner.files import FileView, read_text, unwritable, write_atomic
 from runner.flyctl import Flyctl
 from runner.model import Effect, Outcome, RecordSecret, RunFlyctl, Status, WriteFile, failed
 from runner.playbook import Plan, Step, render
-from runner.record import SecretRecord, save_secret_record
+from runner.record import SecretRecord, check_readable, mark_deployed, save_secret_record
 from runner.results import AppResult, TaskResult, task_result
 from runner.spec import AppSpec
 from runner.tasks.base import Options, Remote, TaskContext
@@ -48,6 +49,16 @@ class Executor:
             ]
         except RunnerError as exc:
             tasks = [TaskResult("preflight", Status.FAILED, f"{spec.app}: {exc}")]
+        except Exception as exc:  # a bug: this app fails, the others are still reported
+            detail = traceback.format_exc().strip().splitlines()
+            tasks = [
+                TaskResult(
+                    "internal error",
+                    Status.FAILED,
+                    f"{spec.app}: {type(exc).__name__}: {exc} (a bug in flyrun)",
+                    notes=tuple(detail[-12:]),
+                )
+            ]
         return AppResult(spec.app, spec.spec_file, tuple(tasks), *self._layout(spec))
 
     def _layout(self, spec: AppSpec) -> tuple[str | None, tuple[str, ...]]:
@@ -112,6 +123,8 @@ class Executor:
                 results.append(result)
                 if result.status is Status.FAILED:
                     return results
+                if handler.type == "deploy":
+                    mark_deployed(spec.state_file, spec.app)
         return results + self._prove(spec, plan)
 
     def _perform(
@@ -147,7 +160,7 @@ class Executor:
                 effect.state_file,
                 effect.app,
                 effect.name,
-                SecretRecord(effect.value_sha256, secret.digest),
+                SecretRecord(effect.value_sha256, secret.digest, deploy_pending=True),
             )
 
     def _prove(self, spec: AppSpec, plan: Plan) -> list[TaskResult]:
@@ -173,6 +186,11 @@ def _unwritable(planned: list[Effect]) -> list[TaskResult]:
     targets = [e.path for e in planned if isinstance(e, WriteFile)]
     targets += [e.state_file for e in planned if isinstance(e, RecordSecret)]
     problems = unwritable(targets)
+    for state_file in {e.state_file for e in planned if isinstance(e, RecordSecret)}:
+        try:
+            check_readable(state_file)
+        except RunnerError as exc:
+            problems.append(str(exc))
     if not problems:
         return []
     return [

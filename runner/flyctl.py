@@ -41,11 +41,11 @@ def find_flyctl(explicit: str | None, env: Mapping[str, str]) -> str:
                     f"flyctl not found: {source} names {candidate!r}, "
                     "which is not an executable file"
                 )
-            return found
+            return str(Path(found).absolute())  # deploy runs from the app folder
     for name in ("flyctl", "fly"):
         found = shutil.which(name, path=env.get("PATH"))
         if found:
-            return found
+            return str(Path(found).absolute())
     raise FlyctlNotFound(
         "flyctl not found: looked for --flyctl, $FLYRUN_FLYCTL, then `flyctl` and `fly` on PATH. "
         "Install it (https://fly.io/docs/flyctl/install/) or pass --flyctl PATH."
@@ -97,6 +97,11 @@ class Flyctl:
             "echo_stdin": False,
             "timeout": timeout,
             "env": _env(),
+            # explicit, so an invoke.yaml on the machine cannot change how flyctl runs
+            "pty": False,
+            "dry": False,
+            "echo": False,
+            "replace_env": False,
         }
         if cwd is not None:
             command = f"cd {shlex.quote(str(cwd))} && {command}"
@@ -106,22 +111,28 @@ class Flyctl:
             result = context.run(command, **kwargs)
         except CommandTimedOut as exc:
             raise FlyctlError(self.command_line(argv), -1, f"timed out after {timeout} s") from exc
-        if result.exited in (-signal.SIGINT, 128 + signal.SIGINT):
+        if interrupted(result.exited, result.stderr):
             raise KeyboardInterrupt  # Ctrl-C reached flyctl too: the run is interrupted
         if result.exited != 0:
-            raise FlyctlError(
-                self.command_line(argv), result.exited, result.stderr or result.stdout
-            )
+            output = str(result.stderr or result.stdout)
+            for line in (stdin or "").splitlines():  # never echo a value back into a report
+                if "=" in line and line.split("=", 1)[1]:
+                    output = output.replace(line.split("=", 1)[1], "<redacted>")
+            raise FlyctlError(self.command_line(argv), result.exited, output)
         return str(result.stdout)
-
-    def version(self) -> tuple[int, int, int] | None:
-        return parse_version(self._run(("version",)))
 
     def whoami(self) -> str:
         import json
 
-        data = json.loads(self._run(("auth", "whoami", "--json")))
+        text = self._run(("auth", "whoami", "--json"))
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FlyctlError("fly auth whoami --json", 0, f"not JSON: {text[:200]!r}") from exc
         return str(data.get("email", "")) if isinstance(data, dict) else ""
+
+    def version(self) -> tuple[int, int, int] | None:
+        return parse_version(self._run(("version",)))
 
     def volumes(self, app: str) -> tuple[Volume, ...]:
         return parse_volumes(self._run(("volumes", "list", "--app", app, "--json")))
@@ -135,6 +146,14 @@ class Flyctl:
     def perform(self, effect: RunFlyctl) -> str:
         """Run a mutating command (only the executor calls this, only in apply)."""
         return self._run(effect.argv, stdin=effect.stdin, cwd=effect.cwd, timeout=MUTATION_TIMEOUT)
+
+
+def interrupted(exited: int, stderr: str | None) -> bool:
+    """Killed by SIGINT (-2, 130), or flyctl's own Ctrl-C exit: 127 with no message
+    (127 with a message is the shell's "not found")."""
+    return exited in (-signal.SIGINT, 128 + signal.SIGINT) or (
+        exited == 127 and not (stderr or "").strip()
+    )
 
 
 def _env() -> dict[str, str]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from runner.handlers.flytoml import FlyToml
 
@@ -33,6 +33,44 @@ class AppFiles:
     entrypoint: str | None  # bin/docker-entrypoint
     procfile: str | None
     fly_rake: str | None
+    overrides: FlyOverrides = field(default_factory=lambda: FlyOverrides())
+
+
+@dataclass(frozen=True)
+class FlyOverrides:
+    """fly.toml keys that change what the machines run: `[experimental] cmd` replaces the
+    image's CMD; `[experimental] entrypoint/exec` and `[build] image` hide it from flyrun."""
+
+    cmd: str | None = None
+    hidden: tuple[str, ...] = ()
+    dockerfile: str = "Dockerfile"
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def fly_overrides(fly_text: str) -> FlyOverrides:
+    import tomllib
+
+    try:
+        data = tomllib.loads(fly_text)
+    except tomllib.TOMLDecodeError:
+        return FlyOverrides()
+    experimental = _table(data, "experimental")
+    build = _table(data, "build")
+    cmd = experimental.get("cmd")
+    if isinstance(cmd, list):
+        cmd = " ".join(str(word) for word in cmd)
+    hidden = tuple(f"[experimental] {k}" for k in ("entrypoint", "exec") if experimental.get(k))
+    hidden += ("[build] image",) if build.get("image") else ()
+    dockerfile = build.get("dockerfile")
+    return FlyOverrides(
+        cmd if isinstance(cmd, str) and cmd else None,
+        hidden,
+        dockerfile if isinstance(dockerfile, str) and dockerfile else "Dockerfile",
+    )
 
 
 @dataclass(frozen=True)
@@ -74,6 +112,8 @@ def start_command(files: AppFiles, group: str) -> tuple[str | None, str]:
     """The command the group's machines start with, and where it comes from."""
     if group in files.fly_toml.processes:
         return files.fly_toml.processes[group], f"fly.toml [processes] {group}"
+    if files.overrides.cmd:
+        return files.overrides.cmd, "fly.toml [experimental] cmd"
     commands = dockerfile_commands(files.dockerfile)
     command = commands.get("CMD")
     if command and "SERVER_COMMAND" in command:
@@ -92,6 +132,15 @@ def _entrypoint_runs_fly_server(files: AppFiles) -> bool:
 
 def detect_layout(files: AppFiles, group: str) -> Layout:
     command, source = start_command(files, group)
+    if files.overrides.hidden:
+        shown = ", ".join(files.overrides.hidden)
+        return Layout(
+            "custom",
+            (f"fly.toml sets {shown}",),
+            command,
+            f"fly.toml's {shown} decides what the machines run, which flyrun cannot "
+            "see; remove it or convert this app by hand",
+        )
     evidence = [f"{source}: {command}" if command else f"{source}: none found"]
     release = files.fly_toml.release_command
     if release is not None:

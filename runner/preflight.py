@@ -184,11 +184,15 @@ def env_database_urls(ctx: TaskContext) -> Iterator[tuple[str, str]]:
     text = ctx.read(FLY_TOML)
     if text is not None and SECRET in (env := parse_fly_toml(text).env):
         yield "fly.toml [env]", env[SECRET]
-    dockerfile = ctx.read("Dockerfile")
+    from runner.layout import fly_overrides
+
+    name = fly_overrides(text).dockerfile if text is not None else "Dockerfile"
+    dockerfile = ctx.read(name)
     if dockerfile is not None:
-        for match in _DOCKER_ENV.finditer(dockerfile):
+        joined = dockerfile.replace("\\\n", "  ")  # continuation lines; offsets kept
+        for match in _DOCKER_ENV.finditer(joined):
             line = dockerfile.count("\n", 0, match.start()) + 1
-            yield f"Dockerfile:{line} ENV", match.group("value")
+            yield f"{name}:{line} ENV", match.group("value")
 
 
 def _env_database_url(ctx: TaskContext) -> None:

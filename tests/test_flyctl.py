@@ -97,3 +97,44 @@ def test_flyctl_killed_by_ctrl_c_interrupts_the_run(exited: int) -> None:
     ctx = MockContext(run={"fly volumes list --app shop --json": Result(exited=exited)})
     with pytest.raises(KeyboardInterrupt):
         Flyctl("fly", ctx).volumes("shop")
+
+
+def test_found_flyctl_is_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _exe(tmp_path, "flyctl")
+    monkeypatch.chdir(tmp_path.parent)
+    found = find_flyctl(f"{tmp_path.name}/flyctl", {})
+    assert Path(found).is_absolute() and Path(found).exists()
+
+
+def test_flyctl_ctrl_c_exit_127_without_message_is_an_interrupt() -> None:
+    from runner.flyctl import interrupted
+
+    assert interrupted(127, "")
+    assert not interrupted(127, "sh: 1: flyctl: not found")
+    assert not interrupted(1, "")
+
+
+def test_invoke_settings_are_pinned_and_values_never_echoed() -> None:
+    ctx = MockContext(
+        run={
+            "fly secrets import --app shop --stage": Result(
+                stderr="Error: bad value sqlite3:///x/db\n", exited=1
+            )
+        }
+    )
+    effect = RunFlyctl(
+        ("secrets", "import", "--app", "shop", "--stage"),
+        stdin="DATABASE_URL=sqlite3:///x/db\n",
+        secret=True,
+    )
+    with pytest.raises(FlyctlError) as info:
+        Flyctl("fly", ctx).perform(effect)
+    assert "sqlite3:///x/db" not in str(info.value) and "<redacted>" in str(info.value)
+    kwargs = ctx.run.call_args.kwargs  # type: ignore[attr-defined]
+    assert (kwargs["pty"], kwargs["dry"], kwargs["echo"]) == (False, False, False)
+
+
+def test_whoami_not_json_is_a_flyctl_error() -> None:
+    ctx = MockContext(run={"fly auth whoami --json": Result("user@example.com\n")})
+    with pytest.raises(FlyctlError, match="not JSON"):
+        Flyctl("fly", ctx).whoami()

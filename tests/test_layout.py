@@ -10,10 +10,14 @@ if [ "${@: -2:1}" == "./bin/rails" ] && [ "${@: -1:1}" == "server" ]; then
 fi
 exec "${@}"
 """
-RAILS71 = RAILS8.replace('"${@: -2:1}" == "./bin/rails" ] && [ "${@: -1:1}" == "server"',
-                         '"${1}" == "./bin/rails" ] && [ "${2}" == "server"')
-STAR = RAILS8.replace('"${@: -2:1}" == "./bin/rails" ] && [ "${@: -1:1}" == "server"',
-                      '"${*}" == "./bin/rails server"')
+RAILS71 = RAILS8.replace(
+    '"${@: -2:1}" == "./bin/rails" ] && [ "${@: -1:1}" == "server"',
+    '"${1}" == "./bin/rails" ] && [ "${2}" == "server"',
+)
+STAR = RAILS8.replace(
+    '"${@: -2:1}" == "./bin/rails" ] && [ "${@: -1:1}" == "server"',
+    '"${*}" == "./bin/rails server"',
+)
 UNGUARDED = """#!/bin/bash -e
 if [ -f tmp/pids/server.pid ]; then
   rm tmp/pids/server.pid
@@ -58,3 +62,15 @@ def test_entrypoint_prepares(script: str, command: str | None, prepares: bool) -
 )
 def test_release_migrates(command: str | None, migrates: bool) -> None:
     assert release_migrates(command) is migrates
+
+
+def test_fly_toml_overrides() -> None:
+    from runner.layout import fly_overrides
+
+    found = fly_overrides(
+        '[experimental]\n  cmd = ["bin/rails", "server"]\n'
+        '[build]\n  dockerfile = "Dockerfile.fly"\n'
+    )
+    assert (found.cmd, found.dockerfile, found.hidden) == ("bin/rails server", "Dockerfile.fly", ())
+    hidden = fly_overrides('[build]\n  image = "registry/app:1"\n[experimental]\n  exec = ["x"]\n')
+    assert hidden.hidden == ("[experimental] exec", "[build] image")

@@ -16,23 +16,31 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
-                    str(REPO)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
     (built,) = out.glob("flyrun-*.whl")
     return built
 
 
 def test_wheel_ships_schemas_playbooks_example_and_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("runner/_bundled/schemas/spec.schema.json",
-                   "runner/_bundled/schemas/report.schema.json",
-                   "runner/_bundled/schemas/playbook.schema.json",
-                   "runner/_bundled/playbooks/sqlite-volume.yml",
-                   "runner/_bundled/playbooks/examples/shop/fly.toml",
-                   "runner/data/regions.json"):
+    for needed in (
+        "runner/_bundled/schemas/spec.schema.json",
+        "runner/_bundled/schemas/report.schema.json",
+        "runner/_bundled/schemas/playbook.schema.json",
+        "runner/_bundled/playbooks/sqlite-volume.yml",
+        "runner/_bundled/playbooks/examples/shop/fly.toml",
+        "runner/data/regions.json",
+    ):
         assert needed in names
-    entry_points = zipfile.ZipFile(wheel).read(
-        next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    entry_points = (
+        zipfile.ZipFile(wheel)
+        .read(next(n for n in names if n.endswith("entry_points.txt")))
+        .decode()
+    )
     assert "flyrun = runner.cli:main" in entry_points
     assert not any("simulator" in line and "flyctl" in line for line in entry_points.splitlines())
 
@@ -41,12 +49,22 @@ def test_installed_package_validates_from_another_folder(wheel: Path, tmp_path: 
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     spec = REPO / "playbooks" / "examples" / "shop" / "fly-sqlite.yml"
-    result = subprocess.run([sys.executable, "-m", "runner", "validate", str(spec)],
-                            cwd=tmp_path, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "runner", "validate", str(spec)],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "ok: app shop" in result.stdout
     probe = subprocess.run(
         [sys.executable, "-c", "import runner.resources as r; print(r.bundled('schemas'))"],
-        cwd=tmp_path, env={"PYTHONPATH": str(site)}, capture_output=True, text=True, check=True)
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert probe.stdout.strip().startswith(str(site))

@@ -21,6 +21,13 @@ _EXEC = re.compile(r'^exec "\$\{@\}"[ \t]*\r?$|^exec "\$@"[ \t]*\r?$', re.MULTIL
 
 def add_prepare(text: str) -> str:
     """Insert the db:prepare block before the single top-level `exec "${@}"`."""
+    first = text.split("\n", 1)[0]
+    if not re.match(r"^#!\s*(?:/usr)?/bin/(?:env\s+)?bash\b", first):
+        raise EditRefused(
+            f"bin/docker-entrypoint runs with {first.strip() or 'no #! line'!r}, not bash; "
+            "dockerfile-rails' db:prepare block needs bash (`${@: -2:1}`, `==`): add "
+            "`./bin/rails db:prepare` before the server starts by hand"
+        )
     matches = list(_EXEC.finditer(text))
     if len(matches) != 1:
         raise EditRefused(

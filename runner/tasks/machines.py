@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runner.model import Outcome, RunFlyctl, Status, ok
+from runner.record import secret_record
 from runner.tasks.base import TaskContext
 from runner.tasks.secret import wanted_secrets
 
@@ -36,10 +37,15 @@ class MachinesUseVolumeTask:
                 if want.secret:
                     pending.append(f"{want.name} is not set")
             elif secret.status is None:
-                notes.append(
-                    f"this flyctl does not report whether {want.name} is deployed "
-                    "(needs flyctl v0.4.6+); judged by the machines' mounts only"
-                )
+                record = secret_record(spec.state_file, spec.app, want.name)
+                if record is not None and record.deploy_pending:
+                    pending.append(f"{want.name} was staged by flyrun and not deployed since")
+                else:
+                    notes.append(
+                        f"this flyctl does not report whether {want.name} is deployed "
+                        f"(needs flyctl v0.4.6+); judged by {spec.state_file.name} and the "
+                        "machines' mounts"
+                    )
             elif secret.status != "Deployed":
                 pending.append(f"{want.name} is {secret.status}, not Deployed")
         if pending:

@@ -12,6 +12,7 @@ from runner.layout import (
     detect_layout,
     entrypoint_mentions_prepare,
     entrypoint_prepares,
+    fly_overrides,
     release_migrates,
 )
 from runner.model import Effect, Outcome, Status, WriteFile, failed, ok
@@ -28,12 +29,14 @@ def app_files(ctx: TaskContext) -> AppFiles:
     text = ctx.read(FLY_TOML)
     if text is None:
         raise EditRefused(f"{FLY_TOML} not found in {ctx.spec.path}")
+    overrides = fly_overrides(text)
     return AppFiles(
         parse_fly_toml(text),
-        ctx.read("Dockerfile"),
+        ctx.read(overrides.dockerfile),
         ctx.read(ENTRYPOINT),
         ctx.read("Procfile"),
         ctx.read(FLY_RAKE),
+        overrides,
     )
 
 

@@ -186,9 +186,6 @@ def test_ctrl_c_is_130_and_internal_error_is_3(
 def test_inventory_batch_converges_every_app(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from bench.run import batch
 
     inventory, shim = batch(tmp_path, 3)
@@ -348,10 +345,88 @@ def test_validate_refuses_offline_what_check_would(
     assert "sqlite3 gem refused" in capsys.readouterr().err
 
 
-def test_github_format_annotates_pending_tasks(fly_app: FlyApp,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_github_format_annotates_pending_tasks(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = fly_app.run(capsys, "check", "--format", "github")
     assert code == 2
     notices = [line for line in out.splitlines() if line.startswith("::notice ")]
     assert any("title=flyrun shop%3A secret DATABASE_URL::would change" in n for n in notices)
     assert "sqlite3:///" not in out
+
+
+def test_unreadable_state_file_refuses_apply_before_any_effect(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (fly_app.app_dir / ".flyrun-state.json").write_text('{"format_version": 2, "apps": {}}')
+    sim = fly_app.state_path.read_bytes()
+    code, report = fly_app.run_json(capsys, "apply")
+    assert code == 1 and "format_version 2" in json.dumps(report)
+    assert fly_app.state_path.read_bytes() == sim
+
+
+def test_old_flyctl_failed_deploy_keeps_check_pending(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = make_app(tmp_path, version="0.3.100")  # secrets list has no status before v0.4.6
+    state = app.state
+    state["apps"]["shop"]["release_command_exit"] = 1
+    app.edit_state(state)
+    assert app.run(capsys, "apply")[0] == 1
+    state = app.state
+    state["apps"]["shop"]["release_command_exit"] = 0
+    app.edit_state(state)
+    code, report = app.run_json(capsys, "check")
+    machines = _task(report, "running machines")
+    assert code == 2 and "staged by flyrun and not deployed since" in machines["message"]
+    assert app.run(capsys, "apply")[0] == 0
+    assert app.run(capsys, "check")[0] == 0
+
+
+def test_dockerfile_env_continuation_line_is_seen(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docker = fly_app.app_dir / "Dockerfile"
+    docker.write_text(
+        docker.read_text() + 'ENV RAILS_ENV="production" \\\n'
+        '    DATABASE_URL="postgres://u:TopSecret9@db/shop"\n'
+    )
+    code, out, _ = fly_app.run(capsys, "check")
+    assert code == 1 and "another database" in out and "TopSecret9" not in out
+
+
+def test_experimental_cmd_decides_the_start_command(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    toml = fly_app.app_dir / "fly.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            "[experimental]\n", '[experimental]\n  cmd = ["bin/rails", "server"]\n'
+        )
+    )
+    code, report = fly_app.run_json(capsys, "check")
+    assert code == 1
+    assert report["apps"][0]["layout"] == "custom"
+    assert "fly.toml [experimental] cmd: bin/rails server" in report["apps"][0]["evidence"]
+
+
+def test_a_bug_in_one_app_does_not_hide_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench.run import batch
+    from runner.tasks.volume import VolumeTask
+
+    real = VolumeTask.check
+
+    def flaky(self: VolumeTask, ctx: Any) -> Any:
+        if ctx.spec.app == "shop1":
+            raise ZeroDivisionError("boom")
+        return real(self, ctx)
+
+    monkeypatch.setattr(VolumeTask, "check", flaky)
+    inventory, shim = batch(tmp_path, 3)
+    code = main(["check", str(inventory), "--flyctl", str(shim), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert [a["status"] for a in report["apps"]] == ["changed", "failed", "changed"]
+    assert "ZeroDivisionError: boom" in report["apps"][1]["tasks"][0]["message"]

@@ -32,7 +32,7 @@ def test_crlf_kept() -> None:
     assert "\n" not in new.replace("\r\n", "")
 
 
-@pytest.mark.parametrize("text", ["#!/bin/bash\n", 'exec "${@}"\nexec "${@}"\n'])
+@pytest.mark.parametrize("text", ["#!/bin/bash\n", '#!/bin/bash\nexec "${@}"\nexec "${@}"\n'])
 def test_refuses_without_exactly_one_exec(text: str) -> None:
     with pytest.raises(EditRefused, match="exactly one"):
         add_prepare(text)
@@ -55,3 +55,9 @@ def test_block_runs_prepare_only_for_the_server(tmp_path: Path) -> None:
         "rails server",
         "rails console",
     ]
+
+
+def test_refuses_a_posix_sh_entrypoint() -> None:
+    with pytest.raises(EditRefused, match="not bash"):
+        add_prepare(NO_PREPARE.replace("#!/bin/bash -e", "#!/bin/sh -e"))
+    assert "db:prepare" in add_prepare(NO_PREPARE.replace("#!/bin/bash -e", "#!/usr/bin/env bash"))
