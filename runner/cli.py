@@ -169,11 +169,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from runner.demo import run_demo
 
         return run_demo(keep=args.keep)
-    from runner.spec import load_specs
+    from runner.spec import load_for_run, load_specs
 
-    specs = load_specs(args.specs)
     if args.command == "validate":
-        return _validate(specs)
+        return _validate(load_specs(args.specs))
+    specs = load_for_run(args.specs)
     from runner.run import RunRequest, run
 
     text_stream: TextIO = sys.stderr if args.format == "json" else sys.stdout

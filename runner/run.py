@@ -11,14 +11,14 @@ from typing import TextIO
 
 from runner.model import Status
 from runner.report import TextReporter
-from runner.results import AppResult, RunResult
-from runner.spec import AppSpec
+from runner.results import AppResult, RunResult, TaskResult
+from runner.spec import AppFailure, AppSpec
 
 
 @dataclass(frozen=True)
 class RunRequest:
     mode: str  # check | apply
-    specs: tuple[AppSpec, ...]
+    specs: tuple[AppSpec | AppFailure, ...]
     flyctl: str | None = None
     jobs: int = 4
     replace_database_url: bool = False
@@ -38,17 +38,25 @@ def exit_code(result: RunResult) -> int:
 
 def _all(
     executor_run: Callable[[AppSpec], AppResult],
-    specs: tuple[AppSpec, ...],
+    specs: tuple[AppSpec | AppFailure, ...],
     jobs: int,
     progress: TextIO | None,
 ) -> tuple[AppResult, ...]:
+    def one(item: AppSpec | AppFailure) -> AppResult:
+        if isinstance(item, AppFailure):  # its folder or fly.toml: it fails alone
+            message = "; ".join(str(problem) for problem in item.problems)
+            return AppResult(
+                item.app, item.spec_file, (TaskResult("spec", Status.FAILED, message),)
+            )
+        return executor_run(item)
+
     if len(specs) == 1:
-        return (executor_run(specs[0]),)
+        return (one(specs[0]),)
     from runner.executor import CANCELLED
 
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        futures = [pool.submit(executor_run, spec) for spec in specs]
+        futures = [pool.submit(one, spec) for spec in specs]
         results = []
         for number, future in enumerate(futures, 1):
             result = future.result()

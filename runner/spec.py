@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
@@ -73,6 +73,16 @@ class AppSpec:
 
 
 @dataclass(frozen=True)
+class AppFailure:
+    """An app whose spec entry is well-formed but whose folder or fly.toml is not usable: in a
+    run it fails alone, and the other apps go on."""
+
+    app: str
+    spec_file: Path
+    problems: tuple[SpecProblem, ...]
+
+
+@dataclass(frozen=True)
 class _Checked:
     """One app of one file after every rule: its problems, or what it resolved to."""
 
@@ -80,12 +90,23 @@ class _Checked:
     problems: list[SpecProblem]
     folder: Path | None = None
     region: str | None = None
+    app_problems: list[SpecProblem] = field(default_factory=list)  # its folder / fly.toml
 
 
 def load_specs(paths: Sequence[Path]) -> list[AppSpec]:
     """Load every spec file; raise `SpecError` with every problem of every file if any."""
+    loaded = load_for_run(paths)
+    failures = [p for item in loaded if isinstance(item, AppFailure) for p in item.problems]
+    if failures:
+        raise SpecError(failures)
+    return [item for item in loaded if isinstance(item, AppSpec)]
+
+
+def load_for_run(paths: Sequence[Path]) -> list[AppSpec | AppFailure]:
+    """Like `load_specs`, but an app whose only problems are in its own folder or fly.toml
+    comes back as an `AppFailure` in its place; any other problem raises `SpecError`."""
     problems: list[SpecProblem] = []
-    specs: list[AppSpec] = []
+    specs: list[AppSpec | AppFailure] = []
     first_at: dict[str, Location] = {}
     seen: set[Path] = set()
     for path in paths:
@@ -95,12 +116,23 @@ def load_specs(paths: Sequence[Path]) -> list[AppSpec]:
         seen.add(absolute)
         file_problems, checked = _load_file(Path(path))
         file_problems += _duplicate_apps(checked, first_at)
+        if file_problems:  # the file itself is wrong: report everything in it at once
+            file_problems += [p for c in checked for p in c.app_problems]
         problems += sorted(set(file_problems), key=_position)
         if not file_problems:
-            specs += [_build(c, absolute) for c in checked]
+            specs += [
+                _build(c, absolute) if not c.app_problems else _failure(c, absolute)
+                for c in checked
+            ]
     if problems:
         raise SpecError(problems)
     return specs
+
+
+def _failure(checked: _Checked, spec_file: Path) -> AppFailure:
+    name = checked.view.get(("app",))
+    problems = tuple(sorted(set(checked.app_problems), key=_position))
+    return AppFailure(name if isinstance(name, str) else "?", spec_file, problems)
 
 
 def _position(problem: SpecProblem) -> tuple[int, int, str]:
@@ -156,11 +188,12 @@ def _check_app(view: AppView, spec_dir: Path) -> _Checked:
         return _Checked(view, problems)
     raw = view.get(("path",), DEFAULT_PATH)
     folder = read_app_folder(spec_dir, raw)
-    problems += folder_problems(view, folder)
+    app_problems = folder_problems(view, folder)
     if not folder.is_dir or folder.fly.error is not None:
-        return _Checked(view, problems)
+        return _Checked(view, problems, app_problems=app_problems)
     region, region_problems = resolve_region(view, folder.fly)
-    return _Checked(view, problems + region_problems, _absolute(spec_dir / raw), region)
+    app_problems += region_problems
+    return _Checked(view, problems, _absolute(spec_dir / raw), region, app_problems)
 
 
 def _absolute(path: Path) -> Path:

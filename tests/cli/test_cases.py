@@ -430,3 +430,20 @@ def test_a_bug_in_one_app_does_not_hide_the_others(
     assert code == 1
     assert [a["status"] for a in report["apps"]] == ["changed", "failed", "changed"]
     assert "ZeroDivisionError: boom" in report["apps"][1]["tasks"][0]["message"]
+
+
+def test_one_broken_fly_toml_fails_alone_in_an_inventory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.run import batch
+
+    inventory, shim = batch(tmp_path, 3)
+    broken = tmp_path / "shop1" / "fly.toml"
+    broken.write_text(broken.read_text().replace("kill_timeout = 5", "kill_timeout = = 5"))
+    argv = [str(inventory), "--flyctl", str(shim), "--format", "json"]
+    assert main(["apply", *argv]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [a["status"] for a in report["apps"]] == ["changed", "failed", "changed"]
+    assert "invalid TOML" in report["apps"][1]["tasks"][0]["message"]
+    assert main(["validate", str(inventory)]) == 1
+    assert "invalid TOML" in capsys.readouterr().err
