@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -79,7 +79,6 @@ class Outcome:
     notes: tuple[str, ...] = ()
     before: str | None = None  # remote objects: what is there (never a secret value)
     after: str | None = None  # remote objects: what will be there
-    data: dict[str, str] = field(default_factory=dict)  # facts a later step needs (ids…)
 
 
 def ok(message: str, *notes: str) -> Outcome:
@@ -96,7 +95,3 @@ def failed(message: str, *notes: str) -> Outcome:
 
 def unknown(message: str, *notes: str) -> Outcome:
     return Outcome(Status.UNKNOWN, message, notes=notes)
-
-
-def changed(message: str, *effects: Effect, notes: tuple[str, ...] = ()) -> Outcome:
-    return Outcome(Status.CHANGED, message, effects=effects, notes=notes)
