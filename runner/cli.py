@@ -121,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RunnerError as exc:
         print(f"flyrun: error: {exc}", file=sys.stderr)
         _json_error(args, str(exc), [])
+        if getattr(args, "format", "text") == "github":
+            from runner.report_github import annotation
+
+            print(annotation("error", str(exc), title="flyrun"))
         return EXIT_FAILED
     except Exception:
         traceback.print_exc()

@@ -447,3 +447,13 @@ def test_one_broken_fly_toml_fails_alone_in_an_inventory(
     assert "invalid TOML" in report["apps"][1]["tasks"][0]["message"]
     assert main(["validate", str(inventory)]) == 1
     assert "invalid TOML" in capsys.readouterr().err
+
+
+def test_github_format_annotates_an_early_failure(fly_app: FlyApp,
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("FLYRUN_FLYCTL", raising=False)
+    assert main(["check", str(fly_app.spec), "--format", "github"]) == 1
+    assert capsys.readouterr().out.startswith("::error title=flyrun::flyctl not found")
