@@ -14,6 +14,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from runner.handlers.flytoml import FlyToml
@@ -51,6 +52,7 @@ def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+@lru_cache(maxsize=32)
 def fly_overrides(fly_text: str) -> FlyOverrides:
     import tomllib
 

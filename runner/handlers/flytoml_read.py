@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from runner.errors import EditRefused
@@ -60,9 +60,11 @@ class FlyToml:
     build_args: dict[str, str] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=32)
 def parse_fly_toml(text: str) -> FlyToml:
     """Read `text`; EditRefused (`fly.toml:LINE:COL: …`) when it is not valid TOML or
-    when a value flyrun relies on has a type flyctl would not accept."""
+    when a value flyrun relies on has a type flyctl would not accept. Cached by text: the
+    preflight checks and several tasks read the same fly.toml (callers must not mutate)."""
     return from_data(load(text)[1])
 
 

@@ -270,6 +270,7 @@ def test_json_report_even_when_the_spec_is_invalid(
 @pytest.mark.parametrize("argv", [["check"], ["check", "-j", "0", "x.yml"], ["apply", "--bogus"]])
 def test_usage_errors_exit_1_not_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 1
+    assert "usage: flyrun" in capsys.readouterr().err  # argparse refused it, not a later step
     assert main(["--version"]) == 0
 
 
