@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
@@ -40,9 +41,8 @@ def prepare(root: Path) -> tuple[Path, Path]:
     return app / "fly-sqlite.yml", install_shim(root / "bin", state_path)
 
 
-def run_demo(*, keep: bool = False) -> int:
-    from runner.cli import main
-
+def run_demo(main: Callable[[list[str]], int], *, keep: bool = False) -> int:
+    """`main` is the CLI's entry point (passed in: the demo sits below the CLI)."""
     root = Path(tempfile.mkdtemp(prefix="flyrun-demo-"))
     try:
         spec, shim = prepare(root)

@@ -1,4 +1,6 @@
-"""The error tree. Only `runner.cli.main` turns these into exit codes."""
+"""The error tree. Only `runner.cli.main` turns these into exit codes (README "Exit codes"):
+every `RunnerError` is a problem the user can fix (exit 1, no traceback); anything else is a
+bug (exit 3, with the traceback)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ class Location:
 
 @dataclass(frozen=True)
 class SpecProblem:
-    """One error found in a spec file, with where it is."""
+    """One error found in a spec, inventory or playbook file, with where it is."""
 
     location: Location
     message: str
@@ -40,6 +42,22 @@ class SpecError(RunnerError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class PlaybookError(SpecError):
+    """A playbook file is invalid (same shape as a spec error: every problem, located)."""
+
+
+class FileError(RunnerError):
+    """An app file flyrun reads cannot be used (not UTF-8, too large, not a regular file,
+    invalid TOML …). `location` points into that file when the position is known."""
+
+    def __init__(self, file: str, message: str, line: int | None = None, column: int = 1) -> None:
+        self.file = file
+        self.message = message
+        self.location = Location(file, line, column) if line is not None else None
+        where = str(self.location) if self.location is not None else file
+        super().__init__(f"{where}: {message}")
+
+
 class FlyctlNotFound(RunnerError):
     """No flyctl binary could be located."""
 
@@ -47,10 +65,13 @@ class FlyctlNotFound(RunnerError):
 class FlyctlError(RunnerError):
     """A flyctl call failed; carries the command (secret-free) and its stderr."""
 
-    def __init__(self, command: str, exit_code: int, stderr: str) -> None:
+    def __init__(
+        self, command: str, exit_code: int, stderr: str, *, timed_out: bool = False
+    ) -> None:
         self.command = command
         self.exit_code = exit_code
         self.stderr = stderr
+        self.timed_out = timed_out
         tail = "\n".join(stderr.strip().splitlines()[-10:])
         super().__init__(f"`{command}` failed (exit {exit_code}): {tail}")
 
@@ -60,10 +81,14 @@ class EditRefused(RunnerError):
 
 
 class PreflightRefused(RunnerError):
-    """A preflight check refused an app before any effect."""
+    """A preflight check refused an app before any effect: which check, what it found,
+    what to do, and (when known) where the problem is."""
 
-    def __init__(self, check: str, found: str, fix: str) -> None:
+    def __init__(
+        self, check: str, found: str, fix: str, *, location: Location | None = None
+    ) -> None:
         self.check = check
         self.found = found
         self.fix = fix
+        self.location = location
         super().__init__(f"{check}: {found}. {fix}")

@@ -1,226 +1,440 @@
-"""Runs a rendered playbook for one app in check or apply mode. The only code that mutates:
-it writes files (atomically) and runs the flyctl commands that tasks returned as effects."""
+"""Runs a rendered playbook for one app in check or apply mode (README "How flyrun works").
+The only code that performs effects: it writes files (atomically) and runs the flyctl
+mutations and state-file records that tasks returned; it emits an event for everything.
+
+Check: preflight, then every task on the current facts (planned file edits go to an overlay so
+later tasks see them). Apply: the same check first (nothing changes if anything would fail or
+a file could not be written), then task by task on fresh facts: check, perform its effects
+(each invalidates the facts it changes), next task; notified handlers at the end; then every
+task is checked again (the idempotence proof). A failed flyctl mutation is followed by a
+re-check: when the change turns out to have landed (a lost response), the run goes on."""
 
 from __future__ import annotations
 
 import threading
+import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from runner.errors import FlyctlError, PreflightRefused, RunnerError
-from runner.files import FileView, read_text, unwritable, write_atomic
-from runner.flyctl import Flyctl
-from runner.model import Effect, Outcome, RecordSecret, RunFlyctl, Status, WriteFile, failed
-from runner.playbook import Plan, Step, render
-from runner.record import SecretRecord, check_readable, mark_deployed, save_secret_record
-from runner.results import AppResult, TaskResult, task_result
+from runner import locks, state_file
+from runner.disk import read_text, unwritable, write_atomic
+from runner.errors import FlyctlError, Location, PreflightRefused, RunnerError
+from runner.events import (
+    AppFacts as AppFactsEvent,
+)
+from runner.events import (
+    AppFinished,
+    AppResult,
+    AppStarted,
+    Bus,
+    EffectFinished,
+    EffectStarted,
+    TaskFinished,
+    TaskResult,
+    TaskStarted,
+)
+from runner.facts import AppFacts
+from runner.facts.remote import Offline
+from runner.flyctl.client import Flyctl
+from runner.flyctl.commands import FlyctlCommand
+from runner.model import (
+    OFFLINE,
+    Deployed,
+    Effect,
+    Outcome,
+    RecordState,
+    SecretSet,
+    Status,
+    WriteFile,
+    failed,
+    skipped,
+    unknown,
+)
+from runner.playbook import Plan, Step, load_playbook, render
 from runner.spec import AppSpec
-from runner.tasks.base import Options, Remote, TaskContext
+from runner.tasks.base import Options, TaskContext
 
 PENDING = (Status.CHANGED, Status.UNKNOWN)
-CANCELLED = threading.Event()  # set on Ctrl-C: no app starts another effect
 
 
-@dataclass(frozen=True)
+@dataclass
+class AppRun:
+    """One app's run: its spec, facts and plan, and the results emitted so far."""
+
+    spec: AppSpec
+    facts: AppFacts
+    plan: Plan
+    bus: Bus
+    results: list[TaskResult] = field(default_factory=list)
+
+    def finish(self, result: TaskResult) -> TaskResult:
+        self.results.append(result)
+        self.bus.emit(TaskFinished(self.spec.app, result))
+        return result
+
+
+@dataclass
 class Executor:
-    flyctl: Flyctl
+    flyctl: Flyctl | None
     options: Options
-
-    def context(self, spec: AppSpec) -> TaskContext:
-        return TaskContext(spec, FileView(), Remote(self.flyctl, spec.app), self.options)
+    bus: Bus
+    cancel: threading.Event = field(default_factory=threading.Event)
+    lock_wait: float = locks.DEFAULT_WAIT
 
     def check(self, spec: AppSpec) -> AppResult:
-        return self._guarded(spec, self._check)
+        return self._guarded(spec, apply=False)
 
     def apply(self, spec: AppSpec) -> AppResult:
-        return self._guarded(spec, self._apply)
+        return self._guarded(spec, apply=True)
 
-    def _guarded(self, spec: AppSpec, run: Callable[[AppSpec], list[TaskResult]]) -> AppResult:
+    def _guarded(self, spec: AppSpec, *, apply: bool) -> AppResult:
+        """A bug while handling one app fails that app (with the traceback in its report);
+        the run goes on with the other apps and exits 3 at the end."""
+        self.bus.emit(AppStarted(spec.app, spec.spec_file))
+        start = time.monotonic()
+        emitted: list[TaskResult] = []
+        layout: tuple[str | None, tuple[str, ...]] = (None, ())
+        internal = False
         try:
-            tasks = run(spec)
-        except PreflightRefused as exc:
-            tasks = [
-                TaskResult(
-                    f"preflight: {exc.check}",
-                    Status.FAILED,
-                    f"{spec.app}: {exc.check} refused: {exc.found}. {exc.fix}",
-                )
-            ]
+            run = self._prepare(spec, emitted)
+            if run is not None:
+                layout = _layout(run)
+                self.bus.emit(AppFactsEvent(spec.app, *layout))
+                if apply:
+                    with locks.held(spec.path, what=f"app folder {spec.path}", wait=self.lock_wait):
+                        self._apply(run)
+                else:
+                    self._check(run)
+        except RunnerError as exc:  # e.g. the app folder lock: this app fails alone
+            emitted.append(_emit(self.bus, spec, TaskResult("run", "run", Status.FAILED, str(exc))))
+        except Exception as exc:
+            internal = True
+            lines = traceback.format_exc().strip().splitlines()
+            message = f"{spec.app}: {type(exc).__name__}: {exc} (a bug in flyrun: please report it)"
+            bug = TaskResult(
+                "internal_error", "internal error", Status.FAILED, message, tuple(lines[-15:])
+            )
+            emitted.append(_emit(self.bus, spec, bug))
+        result = AppResult(
+            spec.app,
+            spec.spec_file,
+            tuple(emitted),
+            *layout,
+            duration=time.monotonic() - start,
+            internal_error=internal,
+        )
+        self.bus.emit(AppFinished(result))
+        return result
+
+    def _prepare(self, spec: AppSpec, emitted: list[TaskResult]) -> AppRun | None:
+        facts = AppFacts(
+            spec.path, spec.app, None if self.options.offline else self.flyctl, spec.state_file
+        )
+        try:
+            plan = render(load_playbook(spec.playbook), spec)
         except RunnerError as exc:
-            tasks = [TaskResult("preflight", Status.FAILED, f"{spec.app}: {exc}")]
-        except Exception as exc:  # a bug: this app fails, the others are still reported
-            detail = traceback.format_exc().strip().splitlines()
-            tasks = [
-                TaskResult(
-                    "internal error",
-                    Status.FAILED,
-                    f"{spec.app}: {type(exc).__name__}: {exc} (a bug in flyrun)",
-                    notes=tuple(detail[-12:]),
+            emitted.append(
+                _emit(self.bus, spec, TaskResult("playbook", "playbook", Status.FAILED, str(exc)))
+            )
+            return None
+        facts.remote.prefetch()
+        return AppRun(spec, facts, plan, self.bus, emitted)
+
+    # --- check ------------------------------------------------------------------------------
+
+    def _preflight(self, run: AppRun, *, apply: bool) -> bool:
+        """Every check of the playbook, before any effect; False (and a failed task) on the
+        first refusal."""
+        ctx = TaskContext(run.spec, run.facts, self.options, apply=apply)
+        for check in run.plan.checks:
+            if check.remote and self.options.offline:
+                continue
+            try:
+                check.run(ctx)
+            except PreflightRefused as exc:
+                message = f"{run.spec.app}: {exc.check} refused: {exc.found}. {exc.fix}"
+                title = f"preflight: {exc.check}"
+                run.finish(
+                    TaskResult(
+                        f"preflight.{check.name}",
+                        title,
+                        Status.FAILED,
+                        message,
+                        location=exc.location,
+                    )
                 )
-            ]
-        return AppResult(spec.app, spec.spec_file, tuple(tasks), *self._layout(spec))
+                return False
+            except RunnerError as exc:
+                message = f"{run.spec.app}: {exc}"
+                title = f"preflight: {check.name}"
+                run.finish(
+                    TaskResult(
+                        f"preflight.{check.name}",
+                        title,
+                        Status.FAILED,
+                        message,
+                        location=getattr(exc, "location", None),
+                    )
+                )
+                return False
+        return True
 
-    def _layout(self, spec: AppSpec) -> tuple[str | None, tuple[str, ...]]:
-        from runner.tasks.migrations import app_layout
+    def _check(self, run: AppRun) -> None:
+        if self._preflight(run, apply=False):
+            for step, outcome in self._pass(run):
+                run.finish(_result(step, outcome))
 
-        try:
-            layout = app_layout(self.context(spec))
-        except RunnerError:
-            return None, ()
-        return layout.kind, layout.evidence
-
-    def _check(self, spec: AppSpec) -> list[TaskResult]:
-        from runner.preflight import app_preflight
-
-        ctx = self.context(spec)
-        app_preflight(ctx, apply=False)
-        return self._check_pass(render(spec), ctx)
-
-    def _check_pass(
-        self, plan: Plan, ctx: TaskContext, planned: list[Effect] | None = None
-    ) -> list[TaskResult]:
-        """Check every task; planned file edits go to the overlay so later tasks see them."""
-        results, notified = [], False
-        for step in plan.steps:
-            outcome = _safe_check(step, ctx)
-            if planned is not None:
-                planned.extend(outcome.effects)
+    def _pass(self, run: AppRun) -> list[tuple[Step, Outcome]]:
+        """Check every task; planned file edits go to the overlay so later tasks see them;
+        notified handlers after the tasks."""
+        done: list[tuple[Step, Outcome]] = []
+        outcomes: dict[str, Outcome] = {}
+        notified: set[str] = set()
+        for step in run.plan.steps:
+            outcome = self._check_step(run, step, outcomes)
             for effect in outcome.effects:
                 if isinstance(effect, WriteFile):
-                    ctx.files.plan(effect.path, effect.new)
-            notified |= outcome.status is Status.CHANGED and step.notify is not None
-            results.append(task_result(step.task.name, outcome, ctx.spec.path))
-        if notified:
-            for handler in plan.handlers:
-                outcome = _safe_check(handler, ctx)
-                results.append(task_result(f"handler: {handler.task.name}", outcome, ctx.spec.path))
-        return results
+                    run.facts.files.plan(effect.path, effect.new)
+            if outcome.status is Status.CHANGED and step.notify is not None:
+                notified.add(step.notify)
+            outcomes[step.id] = outcome
+            done.append((step, outcome))
+        for handler in run.plan.handlers:
+            if handler.id in notified:
+                done.append((handler, self._check_step(run, handler, outcomes)))
+        return done
 
-    def _apply(self, spec: AppSpec) -> list[TaskResult]:
-        from runner.preflight import app_preflight
+    def _check_step(self, run: AppRun, step: Step, outcomes: Mapping[str, Outcome]) -> Outcome:
+        required = {}
+        for kind, task_id in step.requires:
+            given = outcomes.get(task_id)
+            if given is None or given.status is Status.FAILED:
+                why = "did not run" if given is None else "failed"
+                return skipped(f"requires '{task_id}', which {why}")
+            required[kind] = given
+        if step.type.remote and self.options.offline:
+            return unknown(OFFLINE + "this task needs flyctl (remote facts), not asked offline")
+        ctx = TaskContext(run.spec, run.facts, self.options, step.args, required)
+        try:
+            return step.type.check(ctx)
+        except Offline:
+            return unknown(OFFLINE + "this task needs flyctl (remote facts), not asked offline")
+        except RunnerError as exc:
+            return failed(str(exc), location=getattr(exc, "location", None))
 
-        ctx = self.context(spec)
-        app_preflight(ctx, apply=True)
-        plan = render(spec)
-        planned: list[Effect] = []
-        dry = self._check_pass(plan, ctx, planned)
-        dry += _unwritable(planned)
-        if any(r.status is Status.FAILED for r in dry):
-            return _not_applied(dry)  # refused before the first effect: nothing changed
-        ctx = TaskContext(spec, FileView(), ctx.remote, self.options)  # no effect yet: reuse
-        results, notified = [], False
-        for step in plan.steps:
-            outcome = _safe_check(step, ctx)
-            result = self._perform(step, outcome, ctx)
-            results.append(result)
-            if result.status is Status.FAILED:
-                return results
-            notified |= result.status is Status.CHANGED and step.notify is not None
-        if notified:
-            for handler in plan.handlers:
-                result = self._perform(handler, _safe_check(handler, ctx), ctx, prefix="handler: ")
-                results.append(result)
-                if result.status is Status.FAILED:
-                    return results
-                if handler.type == "deploy":
-                    mark_deployed(spec.state_file, spec.app)
-        return results + self._prove(spec, plan)
+    # --- apply ------------------------------------------------------------------------------
+
+    def _apply(self, run: AppRun) -> None:
+        if not self._preflight(run, apply=True):
+            return
+        dry = self._pass(run)
+        problems = _unwritable(run.spec, [e for _, outcome in dry for e in outcome.effects])
+        if problems is not None:
+            for step, outcome in dry:
+                run.finish(_not_applied(_result(step, outcome)))
+            run.finish(problems)
+            return
+        if any(o.status is Status.FAILED for _, o in dry):
+            for step, outcome in dry:
+                run.finish(_not_applied(_result(step, outcome)))
+            return
+        run.facts.files = type(run.facts.files)(
+            run.spec.path
+        )  # no effect yet: only the overlay goes
+        if self._apply_steps(run):
+            self._prove(run)
+
+    def _apply_steps(self, run: AppRun) -> bool:
+        outcomes: dict[str, Outcome] = {}
+        notified: set[str] = set()
+        for step in run.plan.steps:
+            outcome = self._apply_step(run, step, outcomes)
+            outcomes[step.id] = outcome
+            if outcome.status is Status.FAILED:
+                return False
+            if outcome.status is Status.CHANGED and step.notify is not None:
+                notified.add(step.notify)
+        for handler in run.plan.handlers:
+            if (
+                handler.id in notified
+                and self._apply_step(run, handler, outcomes).status is Status.FAILED
+            ):
+                return False
+        return True
+
+    def _apply_step(self, run: AppRun, step: Step, outcomes: Mapping[str, Outcome]) -> Outcome:
+        if self.cancel.is_set():
+            raise KeyboardInterrupt
+        self.bus.emit(TaskStarted(run.spec.app, step.id, step.title))
+        start = time.monotonic()
+        if step.type.fresh:
+            run.facts.invalidate(step.type.fresh)
+        outcome = self._check_step(run, step, outcomes)
+        outcome, notes = self._perform(run, step, outcome, outcomes)
+        result = _result(step, outcome, notes, time.monotonic() - start)
+        run.finish(result)
+        return replace(outcome, status=result.status)
 
     def _perform(
-        self, step: Step, outcome: Outcome, ctx: TaskContext, prefix: str = ""
-    ) -> TaskResult:
-        name = prefix + step.task.name
-        try:
-            for effect in outcome.effects:
-                if CANCELLED.is_set():
-                    raise KeyboardInterrupt
-                self._do(effect, ctx)
-        except (RunnerError, OSError) as exc:
-            return task_result(
-                name, outcome, ctx.spec.path, status=Status.FAILED, extra_notes=(f"failed: {exc}",)
+        self,
+        run: AppRun,
+        step: Step,
+        outcome: Outcome,
+        outcomes: Mapping[str, Outcome],
+        retried: bool = False,
+    ) -> tuple[Outcome, tuple[str, ...]]:
+        for effect in outcome.effects:
+            if self.cancel.is_set():
+                raise KeyboardInterrupt
+            shown = effect.describe()
+            self.bus.emit(EffectStarted(run.spec.app, step.id, shown))
+            start = time.monotonic()
+            try:
+                self._do(run.facts, effect)
+            except FlyctlError as exc:
+                self.bus.emit(
+                    EffectFinished(run.spec.app, step.id, shown, False, time.monotonic() - start)
+                )
+                if isinstance(effect, FlyctlCommand) and not retried:
+                    landed = self._landed(run, step, effect, outcomes)
+                    if landed is not None:
+                        note = (
+                            f"`{exc.command}` failed ({_tail(exc)}), but re-reading shows the "
+                            "change landed (a lost response)"
+                        )
+                        again, notes = self._perform(run, step, landed, outcomes, retried=True)
+                        return again, (note, *notes)
+                return replace(outcome, status=Status.FAILED), (f"failed: {exc}",)
+            except (RunnerError, OSError) as exc:
+                self.bus.emit(
+                    EffectFinished(run.spec.app, step.id, shown, False, time.monotonic() - start)
+                )
+                return replace(outcome, status=Status.FAILED), (f"failed: {exc}",)
+            self.bus.emit(
+                EffectFinished(run.spec.app, step.id, shown, True, time.monotonic() - start)
             )
-        return task_result(name, outcome, ctx.spec.path)
+        return outcome, ()
 
-    def _do(self, effect: Effect, ctx: TaskContext) -> None:
+    def _landed(
+        self, run: AppRun, step: Step, effect: FlyctlCommand, outcomes: Mapping[str, Outcome]
+    ) -> Outcome | None:
+        """After a failed mutation: re-read what it changes and check the task again. The
+        re-check (to perform instead) when it no longer asks for that command; else None."""
+        run.facts.invalidate(effect.invalidates)
+        try:
+            again = self._check_step(run, step, outcomes)
+        except RunnerError:
+            return None
+        same = any(isinstance(e, FlyctlCommand) and e.argv == effect.argv for e in again.effects)
+        return None if same or again.status is Status.FAILED else again
+
+    def _do(self, facts: AppFacts, effect: Effect) -> None:
         if isinstance(effect, WriteFile):
-            if read_text(effect.path) != effect.old:
-                raise RunnerError(f"{effect.path} changed while flyrun ran; not written")
-            write_atomic(effect.path, effect.new)
-            ctx.files.forget(effect.path)
-        elif isinstance(effect, RunFlyctl):
-            self.flyctl.perform(effect)
-        elif isinstance(effect, RecordSecret):
-            secret = next(
-                (s for s in self.flyctl.secrets(effect.app) if s.name == effect.name), None
-            )
-            if secret is None:
-                raise RunnerError(f"{effect.name} is not listed right after it was set")
-            save_secret_record(
-                effect.state_file,
-                effect.app,
-                effect.name,
-                SecretRecord(effect.value_sha256, secret.digest, deploy_pending=True),
-            )
+            if read_text(effect.path, shown=effect.label) != effect.old:
+                raise RunnerError(f"{effect.label} changed while flyrun ran; not written")
+            write_atomic(effect.path, effect.new, root=effect.root)
+            facts.files.forget(effect.path)
+        elif isinstance(effect, FlyctlCommand):
+            if self.flyctl is None:
+                raise RunnerError("offline: flyrun does not run flyctl")
+            try:
+                self.flyctl.perform(effect)
+            finally:
+                facts.invalidate(effect.invalidates)
+        else:
+            digest = None
+            if isinstance(effect.change, SecretSet):
+                secret = facts.remote.secret(effect.change.name)
+                digest = secret.digest if secret is not None else None
+            state_file.record(effect.state_file, effect.app, effect.change, digest)
+            facts.invalidate(effect.invalidates)
 
-    def _prove(self, spec: AppSpec, plan: Plan) -> list[TaskResult]:
-        """Idempotence proof: check every task again on fresh facts; nothing may be pending."""
-        ctx = self.context(spec)
+    def _prove(self, run: AppRun) -> None:
+        """Idempotence proof: every task again, on facts re-read where effects changed them;
+        nothing may be pending (a secret flyrun may not replace stays `unknown`)."""
         pending = []
-        for step in plan.steps:
-            outcome = _safe_check(step, ctx)
+        for step, outcome in self._pass(run):
+            if step in run.plan.handlers:
+                continue
             if outcome.status in PENDING or outcome.status is Status.FAILED:
-                pending.append(f"{step.task.name}: {outcome.status.value}: {outcome.message}")
-        if not pending:
-            return []
-        return [
-            TaskResult(
-                "verify (idempotence proof)",
-                Status.FAILED,
-                "still pending after apply: " + " | ".join(pending),
-            )
-        ]
+                pending.append(f"{step.title}: {outcome.status.value}: {outcome.message}")
+        if pending:
+            message = "still pending after apply: " + " | ".join(pending)
+            run.finish(TaskResult("verify", "verify (idempotence proof)", Status.FAILED, message))
 
 
-def _unwritable(planned: list[Effect]) -> list[TaskResult]:
-    targets = [e.path for e in planned if isinstance(e, WriteFile)]
-    targets += [e.state_file for e in planned if isinstance(e, RecordSecret)]
+def _emit(bus: Bus, spec: AppSpec, result: TaskResult) -> TaskResult:
+    bus.emit(TaskFinished(spec.app, result))
+    return result
+
+
+def _layout(run: AppRun) -> tuple[str | None, tuple[str, ...]]:
+    try:
+        layout = run.facts.layout(run.spec.process_group)
+    except RunnerError:
+        return None, ()
+    return layout.kind, layout.evidence
+
+
+def _tail(exc: FlyctlError) -> str:
+    lines = [line for line in exc.stderr.strip().splitlines() if line.strip()]
+    return f"exit {exc.exit_code}: {lines[-1][:160]}" if lines else f"exit {exc.exit_code}"
+
+
+def _result(
+    step: Step, outcome: Outcome, extra: tuple[str, ...] = (), duration: float = 0.0
+) -> TaskResult:
+    writes = [e for e in outcome.effects if isinstance(e, WriteFile)]
+    location = outcome.location
+    if location is None and writes:
+        location = Location(str(writes[0].path), writes[0].first_changed_line(), 1)
+    return TaskResult(
+        id=step.id,
+        title=step.title,
+        status=outcome.status,
+        message=outcome.message,
+        notes=outcome.notes + extra,
+        diffs=tuple(e.diff() for e in writes),
+        commands=tuple(e.describe() for e in outcome.effects if isinstance(e, FlyctlCommand)),
+        records=tuple(e.describe() for e in outcome.effects if isinstance(e, RecordState)),
+        before=outcome.before,
+        after=outcome.after,
+        location=location,
+        duration=duration,
+    )
+
+
+def _not_applied(result: TaskResult) -> TaskResult:
+    """Apply stopped before the first effect: what would have changed is reported skipped."""
+    if result.status is not Status.CHANGED:
+        return result
+    message = f"not applied (a check failed, so nothing was changed): {result.message}"
+    return replace(result, status=Status.SKIPPED, message=message)
+
+
+def _unwritable(spec: AppSpec, planned: list[Effect]) -> TaskResult | None:
+    """Before the first effect: every file apply would write can be written, and the state
+    file is valid as a whole."""
+    targets: list[tuple[Path, Path]] = [
+        (e.path, e.root) for e in planned if isinstance(e, WriteFile)
+    ]
+    records = [e for e in planned if isinstance(e, RecordState)]
+    if any(not isinstance(e.change, Deployed) for e in records):
+        targets.append((spec.state_file, spec.state_file.parent))
     problems = unwritable(targets)
-    for state_file in {e.state_file for e in planned if isinstance(e, RecordSecret)}:
+    if records:
         try:
-            check_readable(state_file)
+            state_file.check_usable(spec.state_file)
         except RunnerError as exc:
             problems.append(str(exc))
     if not problems:
-        return []
-    return [
-        TaskResult(
-            "preflight: files writable",
-            Status.FAILED,
-            "cannot write " + "; ".join(problems) + ". Fix the permissions (or "
-            "immutable flags) first: flyrun changes nothing until it can write all",
-        )
-    ]
-
-
-def _not_applied(dry: list[TaskResult]) -> list[TaskResult]:
-    """Apply stopped before the first effect: what would have changed is reported skipped."""
-    return [
-        replace(
-            r,
-            status=Status.SKIPPED,
-            message=f"not applied (a check failed, so nothing was changed): {r.message}",
-        )
-        if r.status is Status.CHANGED
-        else r
-        for r in dry
-    ]
-
-
-def _safe_check(step: Step, ctx: TaskContext) -> Outcome:
-    try:
-        return step.task.check(ctx)
-    except FlyctlError as exc:
-        return failed(str(exc))
-    except RunnerError as exc:
-        return failed(str(exc))
+        return None
+    return TaskResult(
+        "preflight.files_writable",
+        "preflight: files writable",
+        Status.FAILED,
+        "cannot write " + "; ".join(problems) + ". Fix the permissions (or immutable flags) "
+        "first: flyrun changes nothing until it can write all",
+    )

@@ -1,10 +1,20 @@
-"""Plain data shared by tasks, the executor and the reporters: effects, outcomes, statuses."""
+"""Plain data shared by tasks, the executor and the reports: statuses, effects, outcomes.
+
+A task never changes anything: it returns an `Outcome` whose effects the executor shows
+(check) or performs (apply). Every effect names the facts it invalidates, so the next
+decision is made on fresh facts (README "How flyrun works")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+
+from runner.errors import Location
+from runner.flyctl.commands import SECRETS, FlyctlCommand
+
+OFFLINE = "offline: "  # how an `unknown` that only --offline caused starts (README "Exit codes")
 
 
 class Status(StrEnum):
@@ -28,7 +38,7 @@ _SEVERITY = {
 
 
 def worst(statuses: list[Status]) -> Status:
-    """The app status for a list of task statuses (DESIGN §3)."""
+    """The app status for a list of task statuses (README "Exit codes")."""
     result = Status.OK
     for status in statuses:
         if _SEVERITY[status] > _SEVERITY[result]:
@@ -38,35 +48,104 @@ def worst(statuses: list[Status]) -> Status:
 
 @dataclass(frozen=True)
 class WriteFile:
-    """Replace the text of `path` (whose current text is `old`) by `new`."""
+    """Replace the text of `path` (whose current text is `old`) by `new`. `root` is the
+    folder the write must stay in (symlinks out of it are refused)."""
 
     path: Path
-    old: str
-    new: str
+    old: str = field(repr=False)
+    new: str = field(repr=False)
+    root: Path
+
+    @property
+    def invalidates(self) -> frozenset[str]:
+        return frozenset()
+
+    @property
+    def label(self) -> str:
+        try:
+            return self.path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(self.path)
+
+    def diff(self) -> str:
+        lines = difflib.unified_diff(
+            self.old.splitlines(keepends=True),
+            self.new.splitlines(keepends=True),
+            fromfile=f"a/{self.label}",
+            tofile=f"b/{self.label}",
+        )
+        return "".join(
+            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            for line in lines
+        )
+
+    def first_changed_line(self) -> int:
+        """1-based line of the first difference (where an annotation points)."""
+        old, new = self.old.splitlines(), self.new.splitlines()
+        for number, (a, b) in enumerate(zip(old, new, strict=False), 1):
+            if a != b:
+                return number
+        return min(len(old), len(new)) + 1
+
+    def describe(self) -> str:
+        return f"write {self.label}"
 
 
 @dataclass(frozen=True)
-class RunFlyctl:
-    """Run a mutating flyctl command. `stdin` carries secret values, never argv."""
+class SecretIntent:
+    """Before staging: flyrun is about to set `name` to the value with this SHA-256,
+    replacing the secret whose digest is `replaces` (None: there was none). Lets the next run
+    tell "my own change landed" from "someone else's value" after a lost response."""
 
-    argv: tuple[str, ...]
-    stdin: str | None = None
-    secret: bool = False
-    summary: str = ""
-    cwd: Path | None = None  # run from this folder (deploy runs from the app folder)
+    name: str
+    sha256: str
+    replaces: str | None
 
 
 @dataclass(frozen=True)
-class RecordSecret:
-    """After the secret is set, remember what flyrun set (`.flyrun-state.json`, DESIGN §5)."""
+class SecretSet:
+    """After staging: `name` holds the value with this SHA-256; the digest is read from the
+    fresh `secrets` fact when the effect is performed. Marks it not yet deployed."""
+
+    name: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """After a successful deploy: what flyrun staged is live on the machines."""
+
+
+StateChange = SecretIntent | SecretSet | Deployed
+
+
+@dataclass(frozen=True)
+class RecordState:
+    """An update of `.flyrun-state.json` (runner/state_file.py) for one app."""
 
     state_file: Path
     app: str
-    name: str
-    value_sha256: str
+    change: StateChange
+
+    @property
+    def invalidates(self) -> frozenset[str]:
+        return frozenset({"state"})
+
+    def describe(self) -> str:
+        change = self.change
+        if isinstance(change, SecretIntent):
+            return f"record in {self.state_file.name}: about to set {change.name}"
+        if isinstance(change, SecretSet):
+            return f"record in {self.state_file.name}: {change.name} set (digest from flyctl)"
+        return f"record in {self.state_file.name}: deployed"
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """Facts the executor reads to perform it (the digest of a secret just set)."""
+        return frozenset({SECRETS}) if isinstance(self.change, SecretSet) else frozenset()
 
 
-Effect = WriteFile | RunFlyctl | RecordSecret
+Effect = WriteFile | FlyctlCommand | RecordState
 
 
 @dataclass(frozen=True)
@@ -79,6 +158,11 @@ class Outcome:
     notes: tuple[str, ...] = ()
     before: str | None = None  # remote objects: what is there (never a secret value)
     after: str | None = None  # remote objects: what will be there
+    location: Location | None = None  # where the problem is, when a file is at fault
+    provides: tuple[tuple[str, tuple[str, ...]], ...] = ()  # for tasks that require this one
+
+    def provided(self, key: str) -> tuple[str, ...]:
+        return next((values for name, values in self.provides if name == key), ())
 
 
 def ok(message: str, *notes: str) -> Outcome:
@@ -89,9 +173,13 @@ def skipped(message: str, *notes: str) -> Outcome:
     return Outcome(Status.SKIPPED, message, notes=notes)
 
 
-def failed(message: str, *notes: str) -> Outcome:
-    return Outcome(Status.FAILED, message, notes=notes)
+def failed(message: str, *notes: str, location: Location | None = None) -> Outcome:
+    return Outcome(Status.FAILED, message, notes=notes, location=location)
 
 
 def unknown(message: str, *notes: str) -> Outcome:
     return Outcome(Status.UNKNOWN, message, notes=notes)
+
+
+def changed(message: str, effects: tuple[Effect, ...], *notes: str) -> Outcome:
+    return Outcome(Status.CHANGED, message, effects, notes)

@@ -1,119 +1,171 @@
-"""One run over many apps: flyctl preflight once, apps in parallel (bounded), one report,
-and the exit code from the outcome table (DESIGN §3)."""
+"""One run over many apps: flyctl's session checked once, apps in parallel (bounded), every
+output a subscriber of one event stream, and the exit code from the outcome table (README
+"Exit codes"). On Ctrl-C no app starts another effect, running flyctl calls get the
+interrupt, and what was done is still reported."""
 
 from __future__ import annotations
 
-import sys
+import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TextIO
+from dataclasses import dataclass, field
 
-from runner.model import Status
-from runner.report import TextReporter
-from runner.results import AppResult, RunResult, TaskResult
+from runner.errors import PreflightRefused
+from runner.events import (
+    AppFinished,
+    AppResult,
+    AppStarted,
+    Bus,
+    Collector,
+    Event,
+    RunFinished,
+    RunResult,
+    RunStarted,
+    TaskFinished,
+    TaskResult,
+)
+from runner.executor import Executor
+from runner.flyctl.client import Flyctl, Timeouts, find_flyctl
+from runner.flyctl.session import check_session
+from runner.model import OFFLINE, Status
 from runner.spec import AppFailure, AppSpec
+from runner.tasks.base import Options
+
+Item = AppSpec | AppFailure
+EXIT_OK, EXIT_FAILED, EXIT_PENDING, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 @dataclass(frozen=True)
 class RunRequest:
-    mode: str  # check | apply
-    specs: tuple[AppSpec | AppFailure, ...]
+    mode: str  # check | apply | validate
+    specs: tuple[Item, ...]
     flyctl: str | None = None
-    jobs: int = 4
+    jobs: int = 8
     replace_database_url: bool = False
-    json: bool = False
-    github: bool = False
-    confirm: bool = False
+    offline: bool = False
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    lock_wait: float = 60.0
 
 
 def exit_code(result: RunResult) -> int:
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    if any(app.internal_error for app in result.apps):
+        return EXIT_INTERNAL
     statuses = {app.status for app in result.apps}
-    if Status.FAILED in statuses:
-        return 1
-    if result.mode == "check" and statuses & {Status.CHANGED, Status.UNKNOWN}:
-        return 2
-    return 0
+    if result.error is not None or Status.FAILED in statuses:
+        return EXIT_FAILED
+    if result.mode == "check" and any(_pending(t) for a in result.apps for t in a.tasks):
+        return EXIT_PENDING
+    return EXIT_OK
 
 
-def _all(
-    executor_run: Callable[[AppSpec], AppResult],
-    specs: tuple[AppSpec | AppFailure, ...],
-    jobs: int,
-    progress: TextIO | None,
-) -> tuple[AppResult, ...]:
-    def one(item: AppSpec | AppFailure) -> AppResult:
-        if isinstance(item, AppFailure):  # its folder or fly.toml: it fails alone
-            message = "; ".join(str(problem) for problem in item.problems)
-            return AppResult(
-                item.app, item.spec_file, (TaskResult("spec", Status.FAILED, message),)
-            )
-        return executor_run(item)
+def _pending(task: TaskResult) -> bool:
+    """Changed, or unknown for a reason other than --offline (README "Exit codes")."""
+    if task.status is Status.UNKNOWN:
+        return not task.message.startswith(OFFLINE)
+    return task.status is Status.CHANGED
 
-    if len(specs) == 1:
-        return (one(specs[0]),)
-    from runner.executor import CANCELLED
 
-    pool = ThreadPoolExecutor(max_workers=jobs)
+def run(
+    request: RunRequest, subscribers: list[Callable[[Event], None]], env: Mapping[str, str]
+) -> int:
+    """Run every app; the subscribers get every event (the last one `RunFinished`)."""
+    collector = Collector()
+    bus = Bus([collector, *subscribers])
+    start = time.monotonic()
+    offline = request.offline or request.mode == "validate"
+    flyctl, described, refused = _session(request, env, offline)
+    names = tuple(item.app for item in request.specs)
+    bus.emit(RunStarted(request.mode, names, described))
+    cancel = threading.Event()
+    options = Options(request.replace_database_url, offline)
+    executor = Executor(flyctl, options, bus, cancel, request.lock_wait)
+    interrupted = False
+    if refused is not None:
+        _all_refused(bus, request.specs, refused)
+    else:
+        interrupted = _run_all(executor, request, bus, cancel)
+    result = RunResult(
+        "check" if request.mode == "validate" else request.mode,
+        collector.apps(
+            "interrupted: Ctrl-C stopped this app; run `flyrun check` to see what is left"
+        ),
+        described,
+        offline,
+        interrupted,
+        duration=time.monotonic() - start,
+    )
+    code = exit_code(result)
+    if request.mode == "validate" and code == EXIT_PENDING:
+        code = EXIT_OK
+    bus.emit(RunFinished(result, code))
+    return code
+
+
+def _session(
+    request: RunRequest, env: Mapping[str, str], offline: bool
+) -> tuple[Flyctl | None, str, PreflightRefused | None]:
+    if offline:
+        return None, "offline: flyctl is not used", None
+    flyctl = Flyctl(
+        find_flyctl(request.flyctl, env), timeouts=request.timeouts, max_processes=request.jobs
+    )
     try:
-        futures = [pool.submit(one, spec) for spec in specs]
-        results = []
-        for number, future in enumerate(futures, 1):
-            result = future.result()
-            if progress is not None:
-                progress.write(f"[{number}/{len(specs)}] {result.app}: {result.status.value}\n")
-            results.append(result)
+        return flyctl, check_session(flyctl), None
+    except PreflightRefused as exc:
+        return flyctl, "", exc
+
+
+def _all_refused(bus: Bus, items: tuple[Item, ...], refused: PreflightRefused) -> None:
+    """flyctl is unusable: every app fails with the reason, so every output counts them."""
+    message = f"{refused.check} refused: {refused.found}. {refused.fix}"
+    for item in items:
+        bus.emit(AppStarted(item.app, item.spec_file))
+        task = TaskResult("preflight.flyctl", f"preflight: {refused.check}", Status.FAILED, message)
+        bus.emit(TaskFinished(item.app, task))
+        bus.emit(AppFinished(AppResult(item.app, item.spec_file, (task,))))
+
+
+def _one(executor: Executor, mode: str, item: Item) -> AppResult:
+    if isinstance(item, AppFailure):  # its folder or fly.toml: it fails alone
+        executor.bus.emit(AppStarted(item.app, item.spec_file))
+        tasks = []
+        for problem in item.problems:
+            task = TaskResult(
+                "spec", "spec", Status.FAILED, str(problem), location=problem.location
+            )
+            executor.bus.emit(TaskFinished(item.app, task))
+            tasks.append(task)
+        result = AppResult(item.app, item.spec_file, tuple(tasks))
+        executor.bus.emit(AppFinished(result))
+        return result
+    return executor.apply(item) if mode == "apply" else executor.check(item)
+
+
+def _run_all(executor: Executor, request: RunRequest, bus: Bus, cancel: threading.Event) -> bool:
+    """Every app; True when Ctrl-C stopped the run."""
+    from runner.flyctl.process import interrupt_all
+
+    if len(request.specs) == 1 or request.jobs == 1:
+        try:
+            for item in request.specs:
+                _one(executor, request.mode, item)
+        except KeyboardInterrupt:
+            cancel.set()
+            return True
+        return False
+    pool = ThreadPoolExecutor(max_workers=request.jobs)
+    try:
+        futures = [pool.submit(_one, executor, request.mode, item) for item in request.specs]
+        for future in futures:
+            future.result()
     except KeyboardInterrupt:
-        CANCELLED.set()  # running apps stop before their next effect; queued ones never start
-        raise
+        cancel.set()  # running apps stop before their next effect; queued ones never start
+        interrupt_all()  # and their flyctl calls get the Ctrl-C a terminal would have sent
+        pool.shutdown(wait=True, cancel_futures=True)
+        return True
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    return tuple(results)
-
-
-def _confirmed(
-    check: Callable[[AppSpec], AppResult], request: RunRequest, reporter: TextReporter, text: TextIO
-) -> bool:
-    """On a terminal: show the plan (a check pass) and ask before applying."""
-    plan = RunResult("check", _all(check, request.specs, request.jobs, None))
-    reporter.render(plan)
-    if exit_code(plan) == 1:
-        text.write("\nnothing changed: fix the failures above first\n")
-        return False
-    if exit_code(plan) == 0:
-        return True  # converged: nothing to confirm
-    sys.stderr.write("\nApply these changes? [y/N] ")  # not stdout: it may be redirected
-    sys.stderr.flush()
-    if sys.stdin.readline().strip().lower() in ("y", "yes"):
-        return True
-    sys.stderr.write("nothing changed\n")
     return False
-
-
-def run(request: RunRequest, text: TextIO, out: TextIO, env: Mapping[str, str]) -> int:
-    from runner.executor import CANCELLED, Executor
-    from runner.flyctl import Flyctl, find_flyctl
-    from runner.preflight import flyctl_preflight
-    from runner.report import JsonReporter
-    from runner.tasks.base import Options
-
-    CANCELLED.clear()
-    flyctl = Flyctl(find_flyctl(request.flyctl, env))
-    described = flyctl_preflight(flyctl)
-    executor = Executor(flyctl, Options(replace_database_url=request.replace_database_url))
-    reporter = TextReporter(text)
-    if request.confirm and not _confirmed(executor.check, request, reporter, text):
-        return 1
-    run_one = executor.check if request.mode == "check" else executor.apply
-    progress = text if len(request.specs) > 1 else None
-    result = RunResult(
-        request.mode, _all(run_one, request.specs, request.jobs, progress), described
-    )
-    reporter.render(result)
-    if request.github:
-        from runner.report_github import GithubReporter
-
-        GithubReporter(out).render(result)
-    if request.json:
-        JsonReporter(out).render(result)
-    return exit_code(result)

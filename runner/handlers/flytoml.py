@@ -14,35 +14,24 @@ import copy
 import re
 from typing import TYPE_CHECKING, Any
 
-from runner.errors import EditRefused
-from runner.handlers.flytoml_read import (
-    FILE,
-    FlyToml,
-    Mount,
-    MountStyle,
-    from_data,
-    load,
-    parse_fly_toml,
-    same_value,
-)
-from runner.handlers.flytoml_rules import mount_problems, size_in_gb
+from runner.errors import EditRefused, FileError
+from runner.facts.flytoml import FILE, FlyToml, Mount, from_data, parse_fly_toml
 from runner.handlers.flytoml_style import Style, detect, entry_style, header_name, lines, newline_of
+from runner.syntax.toml import load_for_edit, same_value
 
 if TYPE_CHECKING:
     from tomlkit import TOMLDocument
 
 _RELEASE_COMMAND = re.compile(r"[ \t]*release_command[ \t]*=")
 
-__all__ = [
-    "FlyToml",
-    "Mount",
-    "MountStyle",
-    "add_mount",
-    "comment_out_release_command",
-    "mount_problems",
-    "parse_fly_toml",
-    "size_in_gb",
-]
+
+def load(text: str) -> tuple[TOMLDocument, dict[str, Any]]:
+    """Both parsers' reading of the file about to be edited (an edit is refused, not made,
+    when the file cannot be read with certainty)."""
+    try:
+        return load_for_edit(text, FILE)
+    except FileError as err:
+        raise EditRefused(str(err)) from err
 
 
 def add_mount(text: str, source: str, destination: str, processes: tuple[str, ...] | None) -> str:

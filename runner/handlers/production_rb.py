@@ -14,8 +14,8 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from runner.errors import EditRefused
-from runner.handlers import ruby
-from runner.handlers.ruby import Source, quote_line
+from runner.syntax import ruby
+from runner.syntax.ruby import Source, quote_line
 
 if TYPE_CHECKING:
     from tree_sitter import Node

@@ -14,62 +14,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from runner.errors import EditRefused
-from runner.handlers import ruby
-from runner.handlers.ruby import Source, quote_line
+from runner.facts.rake import RakeFacts, RakeTask, rake_facts, read_tasks
+from runner.syntax import ruby
+from runner.syntax.ruby import Source
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
 # The db:* prerequisites that move to the server; any other db:* task on release is refused.
 DB_TASK = re.compile(r"^db:(?:(?:migrate|prepare)(?::with_data)?|seed)$")
-_ANY_DB = re.compile(r"^db:")
 # A release body that mentions any of these may be migrating: never guess what it does.
 _MIGRATING_BODY = re.compile(r"db:|migrat|seed|schema|Rake::Task|ActiveRecord")
-_ROLES = ("release", "server")
 
 Edit = tuple[int, int, str]
-
-
-@dataclass(frozen=True)
-class TaskDeclaration:
-    """One `task :release` or `task :server` call as written in fly.rake."""
-
-    role: str  # "release" or "server"
-    line: int  # 1-based line where the call starts
-    code: str  # that line, for messages
-    prerequisites: tuple[str, ...]
-    has_body: bool
-    problem: str | None = None  # why it cannot be edited with certainty
-
-    @property
-    def where(self) -> str:
-        return quote_line(self.code, self.line)
-
-    @property
-    def db(self) -> tuple[str, ...]:
-        return tuple(name for name in self.prerequisites if _ANY_DB.match(name))
-
-
-@dataclass(frozen=True)
-class RakeFacts:
-    """What fly:release and fly:server depend on (all declarations, in file order)."""
-
-    namespaced: bool  # declared inside `namespace :fly` (else top-level fragments)
-    release: tuple[TaskDeclaration, ...]
-    server: tuple[TaskDeclaration, ...]
-
-    @property
-    def release_db(self) -> tuple[str, ...]:
-        return tuple(name for decl in self.release for name in decl.db)
-
-    @property
-    def server_db(self) -> tuple[str, ...]:
-        return tuple(name for decl in self.server for name in decl.db)
-
-    @property
-    def converted(self) -> bool:
-        """Migrations run on the server and nothing db:* is left on release."""
-        return not self.release_db and bool(self.server_db)
 
 
 @dataclass(frozen=True)
@@ -82,35 +39,15 @@ class RakeConversion:
     added: tuple[str, ...] = ()  # those of `moved` appended to fly:server (others were there)
 
 
-@dataclass(frozen=True)
-class _Task:
-    decl: TaskDeclaration
-    call: Node
-    name: Node  # the node naming the task (`:release`, `release:`, `'release'`)
-    params: Node | None  # task arguments `[:formation]`
-    pair: Node | None  # `name => deps` / `name: deps` / `[:args] => deps`
-    deps: Node | None  # the prerequisites value: one literal or an array
-    items: tuple[Node, ...]  # the prerequisite literals
-
-    @property
-    def keyword(self) -> bool:
-        return self.pair is not None and all(c.type != "=>" for c in self.pair.children)
-
-
-def release_and_server(text: str) -> RakeFacts:
-    """Facts about fly:release and fly:server; EditRefused if fly.rake does not parse."""
-    namespaced, tasks = _read(ruby.require_parse(text, "fly.rake"))
-    return _facts(namespaced, tasks)
-
-
 def convert_fly_rake(text: str) -> RakeConversion:
     """Move the db:* prerequisites of fly:release to fly:server (see the module docstring)."""
     source = ruby.require_parse(text, "fly.rake")
-    namespaced, tasks = _read(source)
+    namespaced, tasks = read_tasks(source)
     notes = [] if namespaced or not tasks else [_top_level_note(tasks[0])]
     task = _loaded_release(source, tasks)
     if task is None:
-        return RakeConversion(text, (), (*notes, _nothing_to_move(_facts(namespaced, tasks))))
+        facts = rake_facts(namespaced, tasks)
+        return RakeConversion(text, (), (*notes, _nothing_to_move(facts)))
     server = [t for t in tasks if t.decl.role == "server"]
     moved = task.decl.db
     present = {name for t in server if t.decl.problem is None for name in t.decl.prerequisites}
@@ -132,7 +69,7 @@ def convert_fly_rake(text: str) -> RakeConversion:
     return RakeConversion(new_text, moved, tuple(notes), added)
 
 
-def _loaded_release(source: Source, tasks: list[_Task]) -> _Task | None:
+def _loaded_release(source: Source, tasks: list[RakeTask]) -> RakeTask | None:
     """The one release declaration with db:* prerequisites (None: nothing to move)."""
     release = [t for t in tasks if t.decl.role == "release"]
     for task in release:
@@ -151,70 +88,7 @@ def _loaded_release(source: Source, tasks: list[_Task]) -> _Task | None:
     return loaded[0] if loaded else None
 
 
-def _read(source: Source) -> tuple[bool, list[_Task]]:
-    """(namespaced, release/server declarations) of fly.rake, in file order."""
-    found: list[tuple[str, Node, bool]] = []
-    for node in ruby.walk(source.root):
-        if ruby.is_plain_call(source, node, "task"):
-            args = ruby.arguments(node)
-            key = args[0].child_by_field_name("key") if args and args[0].type == "pair" else None
-            name = ruby.literal(source, key if key is not None else args[0]) if args else None
-            if name is not None:
-                path, plain = ruby.namespaces(source, node)
-                found.append((":".join((*path, name)), node, plain))
-    namespaced = any(full.startswith("fly:") for full, _, _ in found)
-    prefix = "fly:" if namespaced else ""
-    tasks = [
-        _task(source, node, full.removeprefix(prefix), plain)
-        for full, node, plain in found
-        if full in (prefix + role for role in _ROLES)
-    ]
-    return namespaced, tasks
-
-
-def _task(source: Source, call: Node, role: str, plain: bool) -> _Task:
-    args = ruby.arguments(call)
-    pair = params = None
-    if args[0].type == "pair":
-        name, rest = args[0].child_by_field_name("key"), args[1:]
-        pair = args[0]
-    else:
-        name, rest = args[0], args[1:]
-        if rest and rest[0].type in ("pair", "array"):
-            pair = rest[0] if rest[0].type == "pair" else None
-            params = rest[0].child_by_field_name("key") if pair else rest[0]
-            rest = rest[1:]
-    assert name is not None
-    deps = pair.child_by_field_name("value") if pair is not None else None
-    items = [] if deps is None else ruby.elements(deps) if deps.type in ruby.ARRAYS else [deps]
-    names = [ruby.literal(source, item) for item in items]
-    problem = (
-        "it is declared inside a condition, method or expression"
-        if not plain
-        else "its arguments are not a plain `name => prerequisites`"
-        if rest
-        else "its prerequisites are not literal task names"
-        if None in names
-        else None
-    )
-    row = call.start_point.row
-    decl = TaskDeclaration(
-        role=role,
-        line=row + 1,
-        code=source.line(row),
-        prerequisites=tuple(n for n in names if n is not None),
-        has_body=call.child_by_field_name("block") is not None,
-        problem=problem,
-    )
-    return _Task(decl, call, name, params, pair, deps, tuple(items))
-
-
-def _facts(namespaced: bool, tasks: list[_Task]) -> RakeFacts:
-    release = tuple(t.decl for t in tasks if t.decl.role == "release")
-    return RakeFacts(namespaced, release, tuple(t.decl for t in tasks if t.decl.role == "server"))
-
-
-def _refuse_unsafe(source: Source, task: _Task) -> None:
+def _refuse_unsafe(source: Source, task: RakeTask) -> None:
     decl = task.decl
     if decl.problem is not None:
         raise EditRefused(f"fly:release is not certain to read ({decl.where}): {decl.problem}")
@@ -232,7 +106,7 @@ def _refuse_unsafe(source: Source, task: _Task) -> None:
         )
 
 
-def _release_edits(source: Source, task: _Task) -> list[Edit]:
+def _release_edits(source: Source, task: RakeTask) -> list[Edit]:
     """Remove the db:* prerequisites from the release call, keeping the others."""
     keep = [not DB_TASK.match(name) for name in task.decl.prerequisites]
     assert task.pair is not None and task.deps is not None
@@ -253,7 +127,9 @@ def _release_edits(source: Source, task: _Task) -> list[Edit]:
     return edits
 
 
-def _server_edit(source: Source, server: _Task, release: _Task, added: tuple[str, ...]) -> Edit:
+def _server_edit(
+    source: Source, server: RakeTask, release: RakeTask, added: tuple[str, ...]
+) -> Edit:
     """Append `added` to the server's prerequisites, in the file's style."""
     if server.decl.problem is not None:
         raise EditRefused(
@@ -298,12 +174,12 @@ def _verify(text: str, moved: tuple[str, ...]) -> None:
     bad = ruby.first_error(source.root)
     if bad is not None:
         raise EditRefused(f"the edited fly.rake would not parse ({source.quote(bad)})")
-    facts = _facts(*_read(source))
+    facts = rake_facts(*read_tasks(source))
     if facts.release_db or not set(moved) <= set(facts.server_db):
         raise EditRefused("the edited fly.rake does not read back as converted; left unchanged")
 
 
-def _top_level_note(task: _Task) -> str:
+def _top_level_note(task: RakeTask) -> str:
     return (
         f"fly.rake declares its tasks outside `namespace :fly` ({task.decl.where}): "
         "`bin/rails fly:release` and `fly:server` will not find them"

@@ -1,22 +1,49 @@
-"""The explicit registry of task types named in playbooks."""
+"""The explicit registry of the task types and preflight checks a playbook can name
+(README "Playbooks"). Adding a task type: a module here with a class following
+`runner/tasks/base.py`'s `TaskType`, one line below, and `flyrun schema --playbook` to
+regenerate `schemas/playbook.schema.json` (a test fails until it is)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 
-from runner.tasks.base import Task
-from runner.tasks.files import MountTask, ProductionWarningTask
-from runner.tasks.machines import DeployHandler, MachinesUseVolumeTask
+from runner.tasks.base import CheckType, TaskType
+from runner.tasks.deploy import DeployTask
+from runner.tasks.machines import MachinesUseVolumeTask
 from runner.tasks.migrations import MigrationsTask
+from runner.tasks.mount import MountTask
+from runner.tasks.preflight import (
+    EnvDatabaseUrlCheck,
+    FlyTomlCheck,
+    GemCheck,
+    LayoutCheck,
+    MachinesCheck,
+    MountRulesCheck,
+    ProcessGroupsCheck,
+    SecretReplaceableCheck,
+)
+from runner.tasks.production_warning import ProductionWarningTask
 from runner.tasks.secret import SecretTask
 from runner.tasks.volume import VolumeTask
 
-REGISTRY: dict[str, Callable[[str], Task]] = {
-    "volume": VolumeTask,
-    "secret": SecretTask,
-    "fly_toml_mount": MountTask,
-    "migrations": MigrationsTask,
-    "production_warning": ProductionWarningTask,
-    "machines_use_volume": MachinesUseVolumeTask,
-    "deploy": DeployHandler,
-}
+TASK_TYPES: tuple[TaskType, ...] = (
+    VolumeTask(),
+    SecretTask(),
+    MountTask(),
+    MigrationsTask(),
+    ProductionWarningTask(),
+    MachinesUseVolumeTask(),
+    DeployTask(),
+)
+CHECK_TYPES: tuple[CheckType, ...] = (
+    FlyTomlCheck(),
+    MountRulesCheck(),
+    ProcessGroupsCheck(),
+    LayoutCheck(),
+    MachinesCheck(),
+    GemCheck(),
+    EnvDatabaseUrlCheck(),
+    SecretReplaceableCheck(),
+)
+REGISTRY: Mapping[str, TaskType] = {t.name: t for t in TASK_TYPES}
+CHECKS: Mapping[str, CheckType] = {c.name: c for c in CHECK_TYPES}

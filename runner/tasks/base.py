@@ -1,48 +1,22 @@
-"""The task contract (DESIGN §3): a task reads facts and returns an `Outcome`, whose effects
-the executor performs. Tasks never write files and never run mutating commands."""
+"""The task contract (README "Playbooks"): a task type reads facts and returns an `Outcome`
+whose effects the executor shows (check) or performs (apply). A task never writes a file and
+never runs a mutating command itself.
+
+A task type declares its arguments as a JSON Schema fragment (the playbook schema is
+generated from these), the task types it needs results from (`requires`), whether it reads
+remote facts (offline it is `unknown`), and which remote facts it re-reads right before it
+runs in apply. Preflight checks are registered types too: they raise `PreflightRefused`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, ClassVar, Protocol
 
-from runner.errors import RunnerError
-from runner.files import FileView
-
-if TYPE_CHECKING:
-    from runner.flyctl import Flyctl, Machine, Secret, Volume
-    from runner.model import Outcome
-    from runner.spec import AppSpec
-
-
-class Remote:
-    """Read-only flyctl facts about one app, queried at most once per pass."""
-
-    def __init__(self, flyctl: Flyctl | None, app: str) -> None:
-        self._flyctl = flyctl
-        self.app = app
-
-    def _online(self) -> Flyctl:
-        if self._flyctl is None:
-            raise RunnerError("this check needs flyctl; `flyrun validate` works offline")
-        return self._flyctl
-
-    @cached_property
-    def volumes(self) -> tuple[Volume, ...]:
-        return self._online().volumes(self.app)
-
-    @cached_property
-    def secrets(self) -> tuple[Secret, ...]:
-        return self._online().secrets(self.app)
-
-    @cached_property
-    def machines(self) -> tuple[Machine, ...]:
-        return self._online().machines(self.app)
-
-    def secret(self, name: str) -> Secret | None:
-        return next((s for s in self.secrets if s.name == name), None)
+from runner.facts import AppFacts
+from runner.model import Effect, Outcome, Status, WriteFile, ok
+from runner.spec import AppSpec
 
 
 @dataclass(frozen=True)
@@ -50,30 +24,75 @@ class Options:
     """Run-wide switches from the command line."""
 
     replace_database_url: bool = False
+    offline: bool = False
 
 
 @dataclass(frozen=True)
 class TaskContext:
+    """What a task sees: the app's spec, its facts, its rendered arguments, the outcomes of
+    the tasks it requires (by task type), and the run's options."""
+
     spec: AppSpec
-    files: FileView
-    remote: Remote
+    facts: AppFacts
     options: Options
+    args: Mapping[str, Any] = field(default_factory=dict)
+    required: Mapping[str, Outcome] = field(default_factory=dict)
+    apply: bool = False  # preflight: apply refuses what check reports as unknown
 
     def path(self, relative: str) -> Path:
         return self.spec.path / relative
 
     def read(self, relative: str) -> str | None:
-        return self.files.read(self.path(relative))
+        return self.facts.read(relative)
 
     @property
     def replace_database_url(self) -> bool:
         return self.spec.replace_database_url or self.options.replace_database_url
 
+    def edit(
+        self, relative: str, old: str, new: str, message: str, notes: tuple[str, ...] = ()
+    ) -> Outcome:
+        """`changed` with one WriteFile when the text differs, else `ok`."""
+        if new == old:
+            return ok(message, *notes)
+        effect: Effect = WriteFile(self.path(relative), old, new, self.spec.path)
+        return Outcome(Status.CHANGED, message, (effect,), notes)
 
-class Task(Protocol):
-    """One step of the playbook."""
 
-    @property
-    def name(self) -> str: ...
+class TaskType(Protocol):
+    """One kind of task a playbook can name (`type:`)."""
+
+    name: ClassVar[str]  # the registry key
+    summary: ClassVar[str]  # one line, for `flyrun tasks`
+    args: ClassVar[Mapping[str, Any]]  # JSON Schema (type: object) of its arguments
+    requires: ClassVar[Mapping[str, str]]  # task type it reads results of → why
+    remote: ClassVar[bool]  # reads flyctl facts (unknown when offline)
+    fresh: ClassVar[frozenset[str]]  # remote facts re-read right before it runs in apply
 
     def check(self, ctx: TaskContext) -> Outcome: ...
+
+
+class CheckType(Protocol):
+    """One preflight check a playbook can list (`preflight:`): every check of an app runs
+    before its first effect; a refusal stops the app with nothing changed."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    remote: ClassVar[bool]  # needs flyctl facts (skipped offline)
+
+    def run(self, ctx: TaskContext) -> None: ...
+
+
+def no_args() -> Mapping[str, Any]:
+    return {"type": "object", "additionalProperties": False, "properties": {}}
+
+
+def object_schema(properties: Mapping[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": dict(properties),
+    }
+    if required:
+        schema["required"] = list(required)
+    return schema

@@ -1,47 +1,32 @@
-"""Task 4: migrations run on the server machine, which has the volume — in whichever layout
-is active (runner.layout). Release machines have no volume: a migrating release step goes."""
+"""Task `migrations`: migrations run on the server machine, which has the volume, in
+whichever layout is active (`runner/facts/layout.py`, README "Layouts"). Release machines
+have no volume: a migrating release step goes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from runner.errors import EditRefused
-from runner.layout import (
+from runner.errors import EditRefused, RunnerError
+from runner.facts import ENTRYPOINT, FLY_RAKE
+from runner.facts.flytoml import FILE as FLY_TOML
+from runner.facts.layout import (
     AppFiles,
     Layout,
     detect_layout,
     entrypoint_mentions_prepare,
     entrypoint_prepares,
-    fly_overrides,
     release_migrates,
 )
+from runner.facts.rake import release_and_server
+from runner.handlers.entrypoint import add_prepare
+from runner.handlers.flytoml import comment_out_release_command
+from runner.handlers.rake import convert_fly_rake
 from runner.model import Effect, Outcome, Status, WriteFile, failed, ok
-from runner.tasks.base import TaskContext
-from runner.tasks.files import FLY_RAKE, FLY_TOML
+from runner.tasks.base import TaskContext, object_schema
 
-ENTRYPOINT = "bin/docker-entrypoint"
 RELEASE_NOTE = "flyrun: release machines have no volume; migrations run on the server (see {where})"
-
-
-def app_files(ctx: TaskContext) -> AppFiles:
-    from runner.handlers.flytoml import parse_fly_toml
-
-    text = ctx.read(FLY_TOML)
-    if text is None:
-        raise EditRefused(f"{FLY_TOML} not found in {ctx.spec.path}")
-    overrides = fly_overrides(text)
-    return AppFiles(
-        parse_fly_toml(text),
-        ctx.read(overrides.dockerfile),
-        ctx.read(ENTRYPOINT),
-        ctx.read("Procfile"),
-        ctx.read(FLY_RAKE),
-        overrides,
-    )
-
-
-def app_layout(ctx: TaskContext) -> Layout:
-    return detect_layout(app_files(ctx), ctx.spec.process_group)
 
 
 @dataclass(frozen=True)
@@ -62,15 +47,13 @@ class Edits:
         if new == old:
             return Edits(self.effects, self.messages, self.notes + notes)
         return Edits(
-            (*self.effects, WriteFile(ctx.path(relative), old, new)),
+            (*self.effects, WriteFile(ctx.path(relative), old, new, ctx.spec.path)),
             (*self.messages, message),
             self.notes + notes,
         )
 
 
 def _rake(ctx: TaskContext, files: AppFiles) -> Edits:
-    from runner.handlers.rake import convert_fly_rake, release_and_server
-
     text = files.fly_rake or ""
     result = convert_fly_rake(text)
     if not release_and_server(result.text).server_db:
@@ -92,16 +75,12 @@ def _rake(ctx: TaskContext, files: AppFiles) -> Edits:
 
 def _release_rake_migrates(files: AppFiles) -> bool:
     """`release_command = "bin/rails fly:release"` migrates when fly:release has db deps."""
-    from runner.handlers.rake import release_and_server
-
     if files.fly_rake is None:
         return False
     return bool(release_and_server(files.fly_rake).release_db)
 
 
 def _release_command(ctx: TaskContext, files: AppFiles, edits: Edits, *, rake: bool) -> Edits:
-    from runner.handlers.flytoml import comment_out_release_command
-
     command = files.fly_toml.release_command
     if not release_migrates(command) or command is None:
         return edits
@@ -113,9 +92,9 @@ def _release_command(ctx: TaskContext, files: AppFiles, edits: Edits, *, rake: b
     return edits.plus(ctx, FLY_TOML, text, new, f"comment out release_command {command!r}")
 
 
-def _entrypoint(ctx: TaskContext, files: AppFiles, layout: Layout, edits: Edits) -> Edits:
-    from runner.handlers.entrypoint import add_prepare
-
+def _entrypoint(
+    ctx: TaskContext, files: AppFiles, layout: Layout, edits: Edits, group: str
+) -> Edits:
     script = files.entrypoint or ""
     command = layout.server_command
     if entrypoint_prepares(script, command):
@@ -123,7 +102,7 @@ def _entrypoint(ctx: TaskContext, files: AppFiles, layout: Layout, edits: Edits)
     words = (command or "").split()
     if words[-2:] != ["./bin/rails", "server"]:
         raise EditRefused(
-            f"the '{ctx.spec.process_group}' machines start with {command!r}, which "
+            f"the '{group}' machines start with {command!r}, which "
             f"{ENTRYPOINT}'s db:prepare guard does not match (it needs ./bin/rails server); "
             "start them with `./bin/rails server` (fly.toml [processes] or Dockerfile CMD) "
             "or run `./bin/rails db:prepare` before the server yourself"
@@ -142,23 +121,32 @@ def _entrypoint(ctx: TaskContext, files: AppFiles, layout: Layout, edits: Edits)
     )
 
 
-@dataclass(frozen=True)
 class MigrationsTask:
-    name: str
+    name: ClassVar[str] = "migrations"
+    summary: ClassVar[str] = (
+        "migrations run on the server machine (which has the volume), in the app's layout"
+    )
+    args: ClassVar[Mapping[str, Any]] = object_schema(
+        {"process_group": {"type": "string", "minLength": 1}}, ("process_group",)
+    )
+    requires: ClassVar[Mapping[str, str]] = {}
+    remote: ClassVar[bool] = False
+    fresh: ClassVar[frozenset[str]] = frozenset()
 
     def check(self, ctx: TaskContext) -> Outcome:
+        group = str(ctx.args["process_group"])
         try:
-            files = app_files(ctx)
-            layout = detect_layout(files, ctx.spec.process_group)
+            files = ctx.facts.app_files()
+            layout = detect_layout(files, group)
             if layout.problem is not None:
                 return failed(f"layout {layout.kind}: {layout.problem}", *layout.evidence)
             if layout.kind == "rake":
                 edits = _release_command(ctx, files, _rake(ctx, files), rake=True)
             else:
                 edits = _entrypoint(
-                    ctx, files, layout, _release_command(ctx, files, Edits(), rake=False)
+                    ctx, files, layout, _release_command(ctx, files, Edits(), rake=False), group
                 )
-        except EditRefused as exc:
+        except RunnerError as exc:
             return failed(str(exc))
         if not edits.effects:
             where = "fly:server" if layout.kind == "rake" else ENTRYPOINT

@@ -1,19 +1,38 @@
-"""Task 2: the DATABASE_URL secret (and, for Rails 8 multi-DB apps, CACHE_/QUEUE_/CABLE_
-DATABASE_URL) hold the spec's values: staged, values on stdin, never on argv or in reports."""
+"""Task `secret`: `DATABASE_URL` (and, for Rails 8 multi-database apps, CACHE_/QUEUE_/CABLE_
+DATABASE_URL) hold the wanted SQLite URLs: staged, values on stdin, never on argv or in a
+report (README "The spec", ".flyrun-state.json").
+
+A secret's digest cannot be recomputed (except legacy MD5 ones), so a value is verified
+against what flyrun recorded when it set it. Before staging, flyrun records its intent (the
+SHA-256 about to be set and the digest it replaces): if flyctl's response is then lost, the
+next run sees the digest changed after that intent and knows the change is its own."""
 
 from __future__ import annotations
 
 import hashlib
 import posixpath
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
-from runner.model import Effect, Outcome, RecordSecret, RunFlyctl, Status, ok, unknown
-from runner.record import secret_record, sha256
-from runner.tasks.base import TaskContext
+from runner.facts import DATABASE_YML
+from runner.facts.dburl import derived_database, env_name, extra_databases, in_mount, parse_url
+from runner.flyctl import commands
+from runner.model import (
+    Effect,
+    Outcome,
+    RecordState,
+    SecretIntent,
+    SecretSet,
+    Status,
+    ok,
+    unknown,
+)
+from runner.state_file import SecretRecord, sha256
+from runner.tasks.base import TaskContext, object_schema
 
 SECRET = "DATABASE_URL"
-DATABASE_YML = "config/database.yml"
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -29,94 +48,127 @@ class Wanted:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Whether the secret in Fly is the wanted value: True, False, or None (cannot tell)."""
+    """Whether the secret in Fly is the wanted value: True, False, or None (cannot tell).
+    `landed`: equal because flyrun's recorded intent landed (its record is still to write)."""
 
     equal: bool | None
     reason: str
+    landed: bool = False
 
 
-def wanted_secrets(ctx: TaskContext) -> tuple[Wanted, ...]:
-    from runner.dburl import derived_database, env_name, extra_databases, in_mount, parse_url
-    from runner.preflight import env_database_urls
-
-    spec = ctx.spec
-    primary = Wanted(SECRET, spec.database_url)
-    for where, value in env_database_urls(ctx):
-        if in_mount(value, spec.mount_path):
-            primary = Wanted(SECRET, value, secret=False, source=where)
-            break
-    database = posixpath.basename(parse_url(primary.value).path or spec.database)
+def wanted_urls(ctx: TaskContext, mount_path: str, database: str) -> tuple[Wanted, ...]:
+    """The URLs the app must see: DATABASE_URL (reused from the env when it already points
+    into the mount) and one per extra production database without its own `url:`."""
+    primary = Wanted(SECRET, f"sqlite3://{mount_path}/{database}")
+    for env in ctx.facts.env_values(SECRET):
+        if in_mount(env.value, mount_path):
+            primary = Wanted(SECRET, env.value, secret=False, source=env.where)
+    stem = posixpath.basename(parse_url(primary.value).path or database)
     extras = tuple(
-        Wanted(env_name(name), f"sqlite3://{spec.mount_path}/{derived_database(database, name)}")
+        Wanted(env_name(name), f"sqlite3://{mount_path}/{derived_database(stem, name)}")
         for name in extra_databases(ctx.read(DATABASE_YML))
     )
     return (primary, *extras)
 
 
-def verify(ctx: TaskContext, name: str, digest: str, value: str) -> Verdict:
+def verify(record: SecretRecord | None, digest: str, value: str, state: str) -> Verdict:
     """Legacy digests are MD5 of the value; newer ones are checked against flyrun's record."""
     if _MD5.match(digest):
         if hashlib.md5(value.encode("utf-8")).hexdigest() == digest:
             return Verdict(True, "legacy MD5 digest matches")
         return Verdict(False, "its legacy MD5 digest shows a different value")
-    state = ctx.spec.state_file.name
-    record = secret_record(ctx.spec.state_file, ctx.spec.app, name)
-    if record is None:
+    if record is not None and record.digest == digest and record.value_sha256 is not None:
+        if record.value_sha256 != sha256(value):
+            return Verdict(False, "flyrun's record shows it was set to another value")
+        return Verdict(True, f"digest matches {state}")
+    intent = record.intent if record is not None else None
+    if intent is not None and digest != intent.replaces:
+        if intent.sha256 == sha256(value):
+            return Verdict(
+                True,
+                f"it changed after flyrun recorded its intent to set this value in {state}: "
+                "flyrun's own change landed although flyctl's response was lost",
+                landed=True,
+            )
+        return Verdict(False, f"{state} shows flyrun was setting another value")
+    if record is None or record.digest is None:
         return Verdict(None, f"digest {digest} cannot be compared and {state} has no record of it")
-    if record.digest != digest:
-        return Verdict(
-            None,
-            f"digest {digest} is not the one flyrun recorded ({record.digest}); "
-            "it was changed since",
-        )
-    if record.value_sha256 != sha256(value):
-        return Verdict(False, "flyrun's record shows it was set to another value")
-    return Verdict(True, f"digest matches {state}")
+    return Verdict(
+        None,
+        f"digest {digest} is not the one flyrun recorded ({record.digest}); it was changed since",
+    )
 
 
-def unverified(ctx: TaskContext) -> list[tuple[Wanted, Verdict]]:
+def unverified(ctx: TaskContext, wanted: tuple[Wanted, ...]) -> list[tuple[Wanted, Verdict]]:
     """Existing secrets that are not verified equal to what is wanted."""
     found = []
-    for want in wanted_secrets(ctx):
-        current = ctx.remote.secret(want.name)
+    state = ctx.spec.state_file.name
+    for want in wanted:
+        current = ctx.facts.remote.secret(want.name)
         if current is not None:
-            verdict = verify(ctx, want.name, current.digest, want.value)
+            verdict = verify(ctx.facts.record(want.name), current.digest, want.value, state)
             if not verdict.equal:
                 found.append((want, verdict))
     return found
 
 
 def set_effects(ctx: TaskContext, wanted: list[Wanted]) -> tuple[Effect, ...]:
-    argv = ("secrets", "import", "--app", ctx.spec.app, "--stage")
-    names = ", ".join(w.name for w in wanted)
-    stdin = "".join(f"{w.name}={w.value}\n" for w in wanted)
-    records = tuple(
-        RecordSecret(ctx.spec.state_file, ctx.spec.app, w.name, sha256(w.value)) for w in wanted
-    )
-    return (
-        RunFlyctl(argv, stdin=stdin, secret=True, summary=f"stage {names} (values on stdin)"),
-        *records,
-    )
+    """Intent first, then the staged import, then the record of what landed."""
+    state, app = ctx.spec.state_file, ctx.spec.app
+    intents: list[Effect] = []
+    for want in wanted:
+        current = ctx.facts.remote.secret(want.name)
+        change = SecretIntent(want.name, sha256(want.value), current.digest if current else None)
+        intents.append(RecordState(state, app, change))
+    values = {w.name: w.value for w in wanted}
+    records = [RecordState(state, app, SecretSet(w.name, sha256(w.value))) for w in wanted]
+    return (*intents, commands.import_secrets(app, values), *records)
 
 
-@dataclass(frozen=True)
 class SecretTask:
-    name: str
+    name: ClassVar[str] = "secret"
+    summary: ClassVar[str] = (
+        "DATABASE_URL (and Rails 8's other production databases) point at SQLite files in "
+        "the mount; staged, values on stdin only"
+    )
+    args: ClassVar[Mapping[str, Any]] = object_schema(
+        {
+            "mount_path": {"type": "string", "pattern": "^/"},
+            "database": {"type": "string", "minLength": 1},
+        },
+        ("mount_path", "database"),
+    )
+    requires: ClassVar[Mapping[str, str]] = {}
+    remote: ClassVar[bool] = True
+    fresh: ClassVar[frozenset[str]] = frozenset()
 
     def check(self, ctx: TaskContext) -> Outcome:
+        wanted = wanted_urls(ctx, str(ctx.args["mount_path"]), str(ctx.args["database"]))
+        provides = (
+            ("secrets", tuple(w.name for w in wanted if w.secret)),
+            ("env", tuple(w.name for w in wanted if not w.secret)),
+        )
+        return replace(self._decide(ctx, wanted), provides=provides)
+
+    def _decide(self, ctx: TaskContext, wanted: tuple[Wanted, ...]) -> Outcome:
         to_set: list[Wanted] = []
+        landed: list[Wanted] = []
         fine: list[str] = []
         doubts: list[str] = []
-        for want in wanted_secrets(ctx):
-            current = ctx.remote.secret(want.name)
+        state = ctx.spec.state_file.name
+        for want in wanted:
+            current = ctx.facts.remote.secret(want.name)
             if current is None:
                 if want.secret:
                     to_set.append(want)
                 else:
                     fine.append(f"{want.name} comes from {want.source} and points into the mount")
                 continue
-            verdict = verify(ctx, want.name, current.digest, want.value)
-            if verdict.equal:
+            verdict = verify(ctx.facts.record(want.name), current.digest, want.value, state)
+            if verdict.landed:
+                landed.append(want)
+                fine.append(f"{want.name}: {verdict.reason}")
+            elif verdict.equal:
                 fine.append(f"{want.name} is set to the wanted value ({verdict.reason})")
             elif ctx.replace_database_url:
                 to_set.append(want)
@@ -130,14 +182,21 @@ class SecretTask:
                 "--replace-database-url to replace it",
                 *fine,
             )
-        if not to_set:
-            return ok("; ".join(fine))
-        names = ", ".join(w.name for w in to_set)
-        return Outcome(
-            Status.CHANGED,
-            f"set {names} (staged)",
-            set_effects(ctx, to_set),
-            notes=tuple(fine),
-            before="absent or replaceable",
-            after=f"{names} set (values not shown)",
-        )
+        if to_set:
+            names = ", ".join(w.name for w in to_set)
+            return Outcome(
+                Status.CHANGED,
+                f"set {names} (staged)",
+                set_effects(ctx, to_set),
+                notes=tuple(fine),
+                before="absent or replaceable",
+                after=f"{names} set (values not shown)",
+            )
+        if landed:
+            names = ", ".join(w.name for w in landed)
+            records = tuple(
+                RecordState(ctx.spec.state_file, ctx.spec.app, SecretSet(w.name, sha256(w.value)))
+                for w in landed
+            )
+            return Outcome(Status.CHANGED, f"record {names} in {state}", records, tuple(fine))
+        return ok("; ".join(fine))

@@ -16,9 +16,9 @@ from tests.cli.harness import FlyApp, make_app, tree_digest
 URL = "sqlite3:///mnt/shop_data/production.sqlite"
 
 
-def _task(report: dict[str, Any], prefix: str) -> dict[str, Any]:
+def _task(report: dict[str, Any], task_id: str) -> dict[str, Any]:
     tasks: list[dict[str, Any]] = report["apps"][0]["tasks"]
-    return next(t for t in tasks if t["name"].startswith(prefix))
+    return next(t for t in tasks if t["id"] == task_id)
 
 
 def test_invalid_spec_exit_1_with_location(
@@ -53,16 +53,19 @@ def test_not_logged_in_is_a_preflight_refusal(
     state = fly_app.state
     state["logged_in"] = False
     fly_app.edit_state(state)
-    code, _, err = fly_app.run(capsys, "check")
+    code, out, _ = fly_app.run(capsys, "check")
     assert code == 1
-    assert "flyctl login: flyctl says: no access token available" in err, err
-    assert "Run `fly auth login`" in err
+    assert "flyctl login refused: flyctl says: no access token available" in out, out
+    assert "Run `fly auth login`" in out
+    code, report = fly_app.run_json(capsys, "check")
+    assert code == 1 and report["summary"]["apps_failed"] == 1  # the early failure counts
+    assert report["summary"]["exit_code"] == 1
 
 
 def test_old_flyctl_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     app = make_app(tmp_path, version="0.0.450")
-    code, _, err = app.run(capsys, "check")
-    assert code == 1 and "Upgrade flyctl to v0.1.0" in err
+    code, out, _ = app.run(capsys, "check")
+    assert code == 1 and "Upgrade flyctl to v0.1.0" in out
 
 
 def test_unverifiable_secret_unknown_in_check_refused_in_apply(
@@ -140,7 +143,7 @@ def test_deploy_false_never_deploys(fly_app: FlyApp, capsys: pytest.CaptureFixtu
     assert not any(c[0] == "deploy" for c in fly_app.calls())
     code, report = fly_app.run_json(capsys, "check")
     assert code == 0
-    assert not any(t["name"].startswith("running machines") for t in report["apps"][0]["tasks"])
+    assert not any(t["id"] == "machines" for t in report["apps"][0]["tasks"])
 
 
 def test_failed_deploy_fails_apply_and_check_stays_pending(
@@ -151,12 +154,12 @@ def test_failed_deploy_fails_apply_and_check_stays_pending(
     fly_app.edit_state(state)
     code, report = fly_app.run_json(capsys, "apply")
     assert code == 1
-    assert _task(report, "handler: deploy")["status"] == "failed"
+    assert _task(report, "deploy")["status"] == "failed"
     state = fly_app.state
     state["apps"]["shop"]["release_command_exit"] = 0
     fly_app.edit_state(state)
     code, report = fly_app.run_json(capsys, "check")
-    assert code == 2 and _task(report, "running machines")["status"] == "changed"
+    assert code == 2 and _task(report, "machines")["status"] == "changed"
     assert fly_app.run(capsys, "apply")[0] == 0
     assert fly_app.run(capsys, "check")[0] == 0
 
@@ -234,7 +237,7 @@ def test_flyctl_timeout_is_a_clear_failure() -> None:
     from invoke.runners import Result
 
     from runner.errors import FlyctlError
-    from runner.flyctl import Flyctl
+    from runner.flyctl.client import Flyctl
 
     ctx = MockContext()
     ctx.run = lambda *a, **k: (_ for _ in ()).throw(CommandTimedOut(Result(), 120))  # type: ignore[method-assign]
@@ -288,19 +291,28 @@ def test_unwritable_file_refuses_apply_before_any_effect(
     assert tree_digest(fly_app.app_dir) == files and fly_app.state_path.read_bytes() == sim
 
 
-def test_symlinked_fly_toml_target_is_edited(
+def test_symlinked_fly_toml_inside_the_app_is_edited_outside_refused(
     fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
     shared = fly_app.root / "config" / "shop.toml"
     shared.parent.mkdir()
     (fly_app.app_dir / "fly.toml").rename(shared)
     (fly_app.app_dir / "fly.toml").symlink_to(shared)
+    before, sim = shared.read_bytes(), fly_app.state_path.read_bytes()
+    code, report = fly_app.run_json(capsys, "apply")
+    assert code == 1 and shared.read_bytes() == before  # never written outside the app folder
+    assert fly_app.state_path.read_bytes() == sim  # refused before any effect
+    assert "is a symlink to" in json.dumps(report) and "outside" in json.dumps(report)
+    inside = fly_app.app_dir / "config" / "fly.real.toml"
+    (fly_app.app_dir / "fly.toml").unlink()
+    inside.write_bytes(before)
+    (fly_app.app_dir / "fly.toml").symlink_to(inside)
     assert fly_app.run(capsys, "apply")[0] == 0
     assert (fly_app.app_dir / "fly.toml").is_symlink()
-    assert "[mounts]" in shared.read_text()
+    assert "[mounts]" in inside.read_text()
 
 
-def test_other_process_groups_are_warned(
+def test_another_process_group_is_refused_unless_declared(
     fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
     toml = fly_app.app_dir / "fly.toml"
@@ -308,11 +320,19 @@ def test_other_process_groups_are_warned(
         toml.read_text().replace("processes = []\n", "") + "\n[processes]\n"
         '  app = "bin/rails fly:server"\n  worker = "bundle exec sidekiq"\n'
     )
+    files, sim = tree_digest(fly_app.app_dir), fly_app.state_path.read_bytes()
+    code, report = fly_app.run_json(capsys, "apply")
+    assert code == 1 and _task(report, "preflight.process_groups")["status"] == "failed"
+    message = _task(report, "preflight.process_groups")["message"]
+    assert "worker = 'bundle exec sidekiq' would get DATABASE_URL but not the volume" in message
+    assert "groups_without_database: [worker]" in message
+    assert tree_digest(fly_app.app_dir) == files and fly_app.state_path.read_bytes() == sim
+    fly_app.spec.write_text(fly_app.spec.read_text() + "groups_without_database: [worker]\n")
     code, report = fly_app.run_json(capsys, "check")
     assert code == 2
-    mount = _task(report, "fly.toml mounts")
+    mount = _task(report, "mount")
     assert 'processes = ["app"]' in mount["diff"]
-    assert any("'worker' gets DATABASE_URL but not the volume" in n for n in mount["notes"])
+    assert any("'worker' gets no volume: declared" in n for n in mount["notes"])
 
 
 def test_after_ctrl_c_no_app_starts_another_effect(
@@ -323,12 +343,15 @@ def test_after_ctrl_c_no_app_starts_another_effect(
     real = executor.Executor._perform
 
     def perform_then_interrupt(self: executor.Executor, *args: Any, **kwargs: Any) -> Any:
-        executor.CANCELLED.set()  # as if Ctrl-C arrived during the first task
+        self.cancel.set()  # as if Ctrl-C arrived during the first task
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(executor.Executor, "_perform", perform_then_interrupt)
-    code, _, err = fly_app.run(capsys, "apply")
-    assert code == 130 and "interrupted" in err
+    code, report = fly_app.run_json(capsys, "apply")
+    assert (
+        code == 130 and report["summary"]["interrupted"] and report["summary"]["exit_code"] == 130
+    )
+    assert report["apps"][0]["tasks"][-1]["id"] == "interrupted"
     assert not any(c[:2] == ["volumes", "create"] for c in fly_app.calls())
 
 
@@ -341,9 +364,13 @@ def test_validate_refuses_offline_what_check_would(
     err = capsys.readouterr().err
     assert "app shop: fly.toml mounts shop_data" in err and "already mounts" in err
     assert fly_app.calls() == []
+    toml.write_text(toml.read_text().split("\n[mounts]")[0])
+    assert main(["validate", str(fly_app.spec)]) == 0
+    assert "ok: app shop; 3 file edit(s) pending" in capsys.readouterr().out
     (fly_app.app_dir / "Gemfile").write_text('source "https://rubygems.org"\ngem "pg"\n')
     assert main(["validate", str(fly_app.spec)]) == 1
     assert "sqlite3 gem refused" in capsys.readouterr().err
+    assert fly_app.calls() == []
 
 
 def test_github_format_annotates_pending_tasks(
@@ -352,18 +379,21 @@ def test_github_format_annotates_pending_tasks(
     code, out, _ = fly_app.run(capsys, "check", "--format", "github")
     assert code == 2
     notices = [line for line in out.splitlines() if line.startswith("::notice ")]
-    assert any("title=flyrun shop%3A secret DATABASE_URL::would change" in n for n in notices)
+    assert any("title=flyrun shop%3A secret::would change" in n for n in notices)
+    mount = next(n for n in notices if "shop%3A mount::" in n)
+    assert mount.startswith("::notice file=") and "fly.toml,line=52,col=1," in mount
     assert "sqlite3:///" not in out
 
 
 def test_unreadable_state_file_refuses_apply_before_any_effect(
     fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (fly_app.app_dir / ".flyrun-state.json").write_text('{"format_version": 2, "apps": {}}')
+    state = fly_app.app_dir / ".flyrun-state.json"
+    state.write_text('{"format_version": 2, "apps": {"shop": "x"}}')
     sim = fly_app.state_path.read_bytes()
     code, report = fly_app.run_json(capsys, "apply")
-    assert code == 1 and "format_version 2" in json.dumps(report)
-    assert fly_app.state_path.read_bytes() == sim
+    assert code == 1 and "apps.shop is not a mapping" in json.dumps(report)
+    assert fly_app.state_path.read_bytes() == sim  # no volume created, no secret staged
 
 
 def test_old_flyctl_failed_deploy_keeps_check_pending(
@@ -378,7 +408,7 @@ def test_old_flyctl_failed_deploy_keeps_check_pending(
     state["apps"]["shop"]["release_command_exit"] = 0
     app.edit_state(state)
     code, report = app.run_json(capsys, "check")
-    machines = _task(report, "running machines")
+    machines = _task(report, "machines")
     assert code == 2 and "staged by flyrun and not deployed since" in machines["message"]
     assert app.run(capsys, "apply")[0] == 0
     assert app.run(capsys, "check")[0] == 0
@@ -428,9 +458,12 @@ def test_a_bug_in_one_app_does_not_hide_the_others(
     inventory, shim = batch(tmp_path, 3)
     code = main(["check", str(inventory), "--flyctl", str(shim), "--format", "json"])
     report = json.loads(capsys.readouterr().out)
-    assert code == 1
+    assert code == 3 and report["summary"]["exit_code"] == 3  # a bug is a bug, reported
+    assert report["summary"]["internal_errors"] == 1
     assert [a["status"] for a in report["apps"]] == ["changed", "failed", "changed"]
-    assert "ZeroDivisionError: boom" in report["apps"][1]["tasks"][0]["message"]
+    bug = report["apps"][1]["tasks"][-1]
+    assert bug["id"] == "internal_error" and "ZeroDivisionError: boom" in bug["message"]
+    assert any("Traceback" in n or "line" in n for n in bug["notes"])
 
 
 def test_one_broken_fly_toml_fails_alone_in_an_inventory(
@@ -450,10 +483,12 @@ def test_one_broken_fly_toml_fails_alone_in_an_inventory(
     assert "invalid TOML" in capsys.readouterr().err
 
 
-def test_github_format_annotates_an_early_failure(fly_app: FlyApp,
-                                                  capsys: pytest.CaptureFixture[str],
-                                                  monkeypatch: pytest.MonkeyPatch,
-                                                  tmp_path: Path) -> None:
+def test_github_format_annotates_an_early_failure(
+    fly_app: FlyApp,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.delenv("FLYRUN_FLYCTL", raising=False)
     assert main(["check", str(fly_app.spec), "--format", "github"]) == 1

@@ -50,7 +50,7 @@ def test_apply_runs_each_mutation_once_with_app_and_deploys_last(
     assert [m[:2] for m in mutations] == [
         ["volumes", "create"],
         ["secrets", "import"],
-        ["deploy", "--app"],
+        ["deploy", str(fly_app.app_dir)],
     ]
     assert all("--app" in m and m[m.index("--app") + 1] == "shop" for m in mutations)
     create = mutations[0]

@@ -28,26 +28,17 @@ import pytest
 import yaml
 
 from runner.cli import main
-from runner.flyctl import Flyctl
-from runner.handlers.ruby import parses
+from runner.flyctl.client import Flyctl
 from runner.simulator import state as store
 from runner.simulator.cli import append_log, execute
 from runner.simulator.context import Stdin
 from runner.simulator.shim import install_shim
+from runner.syntax.ruby import parses
 
 CASES = Path(__file__).resolve().parent / "cases"
 SPEC = "fly-sqlite.yml"
 STATE_FILE = ".flyrun-state.json"  # flyrun's secret record beside the spec: not compared
 IN_PROCESS = os.environ.get("FLYRUN_CORPUS_SUBPROCESS") != "1"
-TASK_KEYS = (  # report task name prefix → the short name case.yml uses
-    ("volume ", "volume"),
-    ("secret ", "secret"),
-    ("fly.toml mounts ", "mount"),
-    ("migrations ", "migrations"),
-    ("production.rb ", "warning"),
-    ("running machines ", "machines"),
-    ("handler: deploy", "deploy"),
-)
 READ_ONLY = {
     ("version",),
     ("auth", "whoami"),
@@ -223,20 +214,23 @@ class Run:
         return [json.loads(row)["argv"] for row in rows]
 
 
-def _key(name: str) -> str:
-    return next((key for prefix, key in TASK_KEYS if name.startswith(prefix)), name)
+def _key(task: JSON) -> str:
+    """The name case.yml uses: the task id (the built-in playbook's ids: volume, secret,
+    mount, migrations, warning, machines, deploy), or for a refusal its title
+    (`preflight: machine count`), which says more than the check's id."""
+    return str(task["name"] if task["id"].startswith("preflight.") else task["id"])
 
 
 def statuses(report: JSON) -> dict[str, str]:
     """Task statuses of the (only) app, keyed by the short names of case.yml."""
-    return {_key(task["name"]): task["status"] for task in report["apps"][0]["tasks"]}
+    return {_key(task): task["status"] for task in report["apps"][0]["tasks"]}
 
 
 def task_text(report: JSON, key: str | None = None) -> str:
     """Messages and notes of the app's tasks (of the task `key` only, when given)."""
     parts = []
     for task in report["apps"][0]["tasks"]:
-        if key is None or _key(task["name"]) == key:
+        if key is None or _key(task) == key:
             parts += [task["message"], *task["notes"]]
     return "\n".join(parts)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from runner.errors import EditRefused
+from runner.facts.layout import entrypoint_prepares
 from runner.handlers.entrypoint import add_prepare
-from runner.layout import entrypoint_prepares
 
 NO_PREPARE = """#!/bin/bash -e
 

@@ -18,7 +18,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runner.errors import EditRefused
-from runner.handlers import ruby
 from runner.handlers.production_rb import (
     GUARDED_LINE,
     WarningSetting,
@@ -26,6 +25,7 @@ from runner.handlers.production_rb import (
     guard_bare_warning,
     warning_setting,
 )
+from runner.syntax import ruby
 
 FIXTURES = Path(__file__).parent / "fixtures" / "production_rb"
 RUBY = shutil.which("ruby")

@@ -19,8 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runner.errors import EditRefused
-from runner.handlers import ruby
-from runner.handlers.rake import DB_TASK, convert_fly_rake, release_and_server
+from runner.facts.rake import release_and_server
+from runner.handlers.rake import DB_TASK, convert_fly_rake
+from runner.syntax import ruby
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rake"
 NAMES = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())

@@ -1,0 +1,199 @@
+"""The event stream of a run, and the results it carries (README "Reports").
+
+The executor emits events as it goes: run started, app started, the app's facts (layout),
+task started and finished, effect started and finished, app finished, run finished (also on
+Ctrl-C and on a crash). Every output is a subscriber; none renders from anything else. The
+bus delivers events one at a time (apps run in parallel threads)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from runner.errors import Location
+from runner.model import Status, worst
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    id: str  # the playbook task id (stable: reports filter on it)
+    title: str  # for people
+    status: Status
+    message: str
+    notes: tuple[str, ...] = ()
+    diffs: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+    records: tuple[str, ...] = ()  # .flyrun-state.json updates
+    before: str | None = None
+    after: str | None = None
+    location: Location | None = None  # the file (and line) at fault or first changed
+    duration: float = 0.0
+
+
+@dataclass(frozen=True)
+class AppResult:
+    app: str
+    spec: Path
+    tasks: tuple[TaskResult, ...]
+    layout: str | None = None  # rake | entrypoint | custom (runner/facts/layout.py)
+    evidence: tuple[str, ...] = ()
+    duration: float = 0.0
+    internal_error: bool = False  # a bug in flyrun while handling this app
+
+    @property
+    def status(self) -> Status:
+        return worst([t.status for t in self.tasks])
+
+
+@dataclass(frozen=True)
+class RunResult:
+    mode: str
+    apps: tuple[AppResult, ...]
+    flyctl: str = ""
+    offline: bool = False
+    interrupted: bool = False
+    error: str | None = None  # the run stopped before any app (or crashed): why
+    problems: tuple[tuple[Location, str], ...] = ()  # spec/playbook problems, located
+    duration: float = 0.0
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    mode: str
+    apps: tuple[str, ...]
+    flyctl: str = ""
+
+
+@dataclass(frozen=True)
+class AppStarted:
+    app: str
+    spec: Path
+
+
+@dataclass(frozen=True)
+class AppFacts:
+    app: str
+    layout: str | None
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskStarted:
+    app: str
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class TaskFinished:
+    app: str
+    result: TaskResult
+
+
+@dataclass(frozen=True)
+class EffectStarted:
+    app: str
+    task: str
+    description: str
+
+
+@dataclass(frozen=True)
+class EffectFinished:
+    app: str
+    task: str
+    description: str
+    ok: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
+class AppFinished:
+    result: AppResult
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    result: RunResult
+    exit_code: int
+
+
+Event = (
+    RunStarted
+    | AppStarted
+    | AppFacts
+    | TaskStarted
+    | TaskFinished
+    | EffectStarted
+    | EffectFinished
+    | AppFinished
+    | RunFinished
+)
+
+
+class Subscriber(Protocol):
+    def __call__(self, event: Event) -> None: ...
+
+
+@dataclass
+class Bus:
+    """Delivers each event to every subscriber, in order, one event at a time."""
+
+    subscribers: Sequence[Subscriber | Callable[[Event], None]] = ()
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def emit(self, event: Event) -> None:
+        with self._lock:
+            for subscriber in self.subscribers:
+                subscriber(event)
+
+
+class Collector:
+    """Builds the results from the events (what every report renders): finished apps, and
+    for an app cut short (Ctrl-C, crash) the tasks it finished."""
+
+    def __init__(self) -> None:
+        self.started: dict[str, Path] = {}
+        self.partial: dict[str, list[TaskResult]] = {}
+        self.layouts: dict[str, AppFacts] = {}
+        self.finished: dict[str, AppResult] = {}
+        self.order: list[str] = []
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, AppStarted):
+            self.started[event.app] = event.spec
+            self.partial[event.app] = []
+            self.order.append(event.app)
+        elif isinstance(event, AppFacts):
+            self.layouts[event.app] = event
+        elif isinstance(event, TaskFinished):
+            self.partial.setdefault(event.app, []).append(event.result)
+        elif isinstance(event, AppFinished):
+            self.finished[event.result.app] = event.result
+
+    def apps(self, cut_short: str = "interrupted") -> tuple[AppResult, ...]:
+        """Every app that started, in start order; an unfinished one ends with a failed
+        `interrupted` task saying what was done."""
+        results = []
+        for app in self.order:
+            if app in self.finished:
+                results.append(self.finished[app])
+                continue
+            facts = self.layouts.get(app)
+            done = self.partial.get(app, [])
+            stop = TaskResult("interrupted", "interrupted", Status.FAILED, cut_short)
+            results.append(
+                AppResult(
+                    app,
+                    self.started[app],
+                    (*done, stop),
+                    facts.layout if facts else None,
+                    facts.evidence if facts else (),
+                )
+            )
+        return tuple(results)

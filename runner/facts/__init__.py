@@ -1,0 +1,129 @@
+"""Read-only knowledge about one app: its files (and what they say: fly.toml, layout, Rails
+and Gemfile facts, database URLs in the environment), its `.flyrun-state.json` record, and its
+remote facts (volumes, secrets, machines, volume contents).
+
+`AppFacts` gathers each fact lazily and keeps it for one pass. File facts are pure functions of
+the current texts, cached by text, so a planned edit (check mode's overlay) is seen at once;
+remote facts are invalidated by the effects that change them. Facts import nothing from
+tasks, preflight or the executor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from runner import state_file
+from runner.errors import FileError
+from runner.facts import dockerfile as docker
+from runner.facts.files import FileView
+from runner.facts.flytoml import FILE as FLY_TOML
+from runner.facts.flytoml import FlyToml, parse_fly_toml
+from runner.facts.gemfile import GemCheck, Version, rails_version, sqlite3_in_production
+from runner.facts.layout import AppFiles, Layout, detect_layout
+from runner.facts.remote import Queries, RemoteFacts
+
+FLY_RAKE = "lib/tasks/fly.rake"
+ENTRYPOINT = "bin/docker-entrypoint"
+PROCFILE = "Procfile"
+GEMFILE = "Gemfile"
+GEMFILE_LOCK = "Gemfile.lock"
+PRODUCTION_RB = "config/environments/production.rb"
+DATABASE_YML = "config/database.yml"
+STATE = "state"
+
+
+@dataclass(frozen=True)
+class EnvValue:
+    """A variable the app's machines get from a file: where (for messages), name, value."""
+
+    where: str
+    name: str
+    value: str
+
+
+class AppFacts:
+    """Everything flyrun knows about one app during one pass."""
+
+    def __init__(self, root: Path, app: str, flyctl: Queries | None, state: Path) -> None:
+        self.root = root
+        self.app = app
+        self.files = FileView(root)
+        self.remote = RemoteFacts(flyctl, app)
+        self.state_path = state
+        self._state: dict[str, state_file.SecretRecord] | None = None
+
+    # --- files ------------------------------------------------------------------------------
+
+    def read(self, relative: str) -> str | None:
+        return self.files.read(relative)
+
+    def fly_toml(self) -> FlyToml:
+        """The parsed fly.toml; FileError when it is missing or does not parse."""
+        text = self.read(FLY_TOML)
+        if text is None:
+            raise FileError(FLY_TOML, f"not found in {self.root}")
+        return parse_fly_toml(text)
+
+    def dockerfile_name(self) -> str:
+        return self.fly_toml().dockerfile
+
+    def app_files(self) -> AppFiles:
+        """The texts that decide the layout (each read once per pass)."""
+        fly = self.fly_toml()
+        return AppFiles(
+            fly,
+            self.read(fly.dockerfile),
+            self.read(ENTRYPOINT),
+            self.read(PROCFILE),
+            self.read(FLY_RAKE),
+        )
+
+    def layout(self, group: str) -> Layout:
+        return detect_layout(self.app_files(), group)
+
+    def rails_version(self) -> Version | None:
+        lock = self.read(GEMFILE_LOCK)
+        return rails_version(lock) if lock is not None else None
+
+    def sqlite3_gem(self) -> GemCheck | None:
+        """Whether sqlite3 is in the production bundle (None: there is no Gemfile)."""
+        gemfile = self.read(GEMFILE)
+        if gemfile is None:
+            return None
+        return _gem_check(gemfile, self.read(GEMFILE_LOCK))
+
+    def env(self) -> tuple[EnvValue, ...]:
+        """What the machines get from fly.toml `[env]` and the Dockerfile's `ENV` (the
+        Dockerfile first: fly.toml's [env] overrides it at run time)."""
+        fly = self.fly_toml()
+        found = [
+            EnvValue(v.where, v.name, v.value)
+            for v in docker.env_vars(self.read(fly.dockerfile) or "", fly.dockerfile)
+        ]
+        found += [EnvValue(f"{FLY_TOML} [env]", k, v) for k, v in fly.env.items()]
+        return tuple(found)
+
+    def env_values(self, name: str) -> tuple[EnvValue, ...]:
+        return tuple(v for v in self.env() if v.name == name)
+
+    # --- .flyrun-state.json -----------------------------------------------------------------
+
+    def record(self, name: str) -> state_file.SecretRecord | None:
+        if self._state is None:
+            self._state = state_file.records(state_file.load(self.state_path), self.app)
+        return self._state.get(name)
+
+    # --- invalidation -----------------------------------------------------------------------
+
+    def invalidate(self, names: Iterable[str]) -> None:
+        wanted = set(names)
+        if STATE in wanted:
+            self._state = None
+        self.remote.invalidate(wanted - {STATE})
+
+
+@lru_cache(maxsize=64)
+def _gem_check(gemfile: str, lock: str | None) -> GemCheck:
+    return sqlite3_in_production(gemfile, lock)

@@ -1,0 +1,173 @@
+"""Facts from Gemfile and Gemfile.lock: the Rails version and sqlite3 in the production bundle.
+
+The fly.rake-era Dockerfile installs the bundle without the development and test groups, so
+the sqlite3 gem must be in the default group (or a group naming production) for the app to
+load its database adapter (reference/rails.md §2 pitfall 7). Each Rails version's adapter
+asks for its own sqlite3 range; a lock outside it fails at the first connection.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from runner.syntax import ruby
+from runner.syntax.ruby import Source
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+Version = tuple[int, int, int]
+
+# Spec lines (4 spaces) in the GEM/GIT/PATH sections; dependency lines have 6, DEPENDENCIES 2.
+_SPEC = re.compile(r"^ {4}(?P<name>[\w.-]+) \((?P<version>\d+(?:\.\d+)*)[^)]*\)\r?$", re.MULTILINE)
+_PRODUCTION_GROUPS = frozenset({"default", "production"})
+
+
+@dataclass(frozen=True)
+class GemCheck:
+    """Whether the production bundle has sqlite3; `message` says what to do when not."""
+
+    ok: bool
+    message: str
+
+
+def rails_version(lock_text: str) -> Version | None:
+    """The locked `rails (X.Y.Z)` version (else `railties`), or None when neither is locked."""
+    specs = _locked(lock_text)
+    return specs.get("rails") or specs.get("railties")
+
+
+def sqlite3_requirement(rails: Version | None) -> tuple[str, ...]:
+    """The version requirement Rails' SQLite adapter puts on the sqlite3 gem (empty: unknown)."""
+    if rails is None:
+        return ()
+    if rails >= (8, 0, 0):
+        return (">= 2.1",)
+    if rails >= (7, 2, 0):
+        return (">= 1.4",)
+    if rails >= (6, 0, 0):
+        return ("~> 1.4",)
+    return ("~> 1.3", ">= 1.3.6")
+
+
+def sqlite3_in_production(gemfile_text: str, lock_text: str | None) -> GemCheck:
+    """Is `gem "sqlite3"` in the production bundle (and locked at a version Rails accepts)?"""
+    source = ruby.parse(gemfile_text)
+    bad = ruby.first_error(source.root)
+    if bad is not None:
+        return GemCheck(
+            False,
+            f"Gemfile does not parse as Ruby ({source.quote(bad)}): cannot tell if sqlite3 "
+            "is in the production bundle",
+        )
+    rails = rails_version(lock_text) if lock_text is not None else None
+    quote = ruby.quote_char(source)
+    line = ", ".join(f"{quote}{part}{quote}" for part in ("sqlite3", *sqlite3_requirement(rails)))
+    wanted = f"gem {line}"
+    declared = [(node, _groups(source, node)) for node in _sqlite3_calls(source)]
+    if not declared:
+        return GemCheck(
+            False,
+            f"sqlite3 is not in the Gemfile: add  {wanted}  outside any "
+            "group in Gemfile, then run `bundle install`",
+        )
+    production = [node for node, groups in declared if _in_production(groups)]
+    if not production:
+        node, groups = declared[0]
+        names = ", ".join(f":{g}" if g.isidentifier() else repr(g) for g in groups)
+        return GemCheck(
+            False,
+            f"sqlite3 is only in group {names} ({source.quote(node)} in "
+            f"Gemfile), which the production image leaves out: declare it as  "
+            f"{wanted}  outside any group in Gemfile, then run `bundle install`",
+        )
+    where = f"{source.quote(production[0])} in Gemfile"
+    if lock_text is not None:
+        problem = _lock_problem(lock_text, rails, where)
+        if problem is not None:
+            return GemCheck(False, problem)
+    return GemCheck(True, f"sqlite3 is in the production bundle ({where})")
+
+
+def _locked(lock_text: str) -> dict[str, Version]:
+    """name -> version of every locked spec (the first one wins for platform variants)."""
+    specs: dict[str, Version] = {}
+    for match in _SPEC.finditer(lock_text):
+        numbers = [int(part) for part in match["version"].split(".")] + [0, 0]
+        specs.setdefault(match["name"], (numbers[0], numbers[1], numbers[2]))
+    return specs
+
+
+def _lock_problem(lock_text: str, rails: Version | None, where: str) -> str | None:
+    sqlite3 = _locked(lock_text).get("sqlite3")
+    if sqlite3 is None:
+        return (
+            f"sqlite3 is in the Gemfile ({where}) but not in Gemfile.lock: run "
+            "`bundle install` and commit Gemfile.lock"
+        )
+    if rails is None or _accepts(rails, sqlite3):
+        return None
+    need = " ".join(sqlite3_requirement(rails))
+    have = ".".join(map(str, sqlite3))
+    return (
+        f"Gemfile.lock has sqlite3 {have} but Rails {'.'.join(map(str, rails))} needs "
+        f"sqlite3 {need}: constrain it in Gemfile ({where}) and run `bundle update sqlite3`"
+    )
+
+
+def _accepts(rails: Version, sqlite3: Version) -> bool:
+    """Does this Rails version's adapter load this sqlite3 version?"""
+    if rails >= (8, 0, 0):
+        return sqlite3 >= (2, 1, 0)
+    if rails >= (7, 1, 4):  # 7.2, and 7.1.4+ (relaxed on 7-1-stable, rails/rails#52309)
+        return sqlite3 >= (1, 4, 0)
+    if rails >= (6, 0, 0):
+        return (1, 4, 0) <= sqlite3 < (2, 0, 0)
+    return (1, 3, 6) <= sqlite3 < (2, 0, 0)
+
+
+def _sqlite3_calls(source: Source) -> list[Node]:
+    calls = []
+    for node in ruby.walk(source.root):
+        if ruby.is_plain_call(source, node, "gem"):
+            args = ruby.arguments(node)
+            if args and ruby.literal(source, args[0]) == "sqlite3":
+                calls.append(node)
+    return calls
+
+
+def _groups(source: Source, call: Node) -> tuple[str, ...]:
+    """The groups a `gem` call is in: its `group:`/`groups:` option plus enclosing `group`
+    blocks (Bundler adds them up). `?` stands for a group name that is not a literal."""
+    names = _option_groups(source, call)
+    node = call.parent
+    while node is not None:
+        owner = node.parent if node.type in ("do_block", "block") else None
+        if owner is not None and ruby.is_plain_call(source, owner, "group"):
+            names.extend(_values(source, a) for a in ruby.arguments(owner) if a.type != "pair")
+        node = node.parent
+    return tuple(dict.fromkeys(name for group in names for name in group))
+
+
+def _option_groups(source: Source, call: Node) -> list[tuple[str, ...]]:
+    found = []
+    for arg in ruby.arguments(call):
+        pairs = [arg] if arg.type == "pair" else arg.named_children if arg.type == "hash" else []
+        for pair in pairs:
+            key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+            if key is None or value is None:
+                continue
+            if ruby.literal(source, key) in ("group", "groups"):
+                found.append(_values(source, value))
+    return found
+
+
+def _values(source: Source, node: Node) -> tuple[str, ...]:
+    items = ruby.elements(node) if node.type in ruby.ARRAYS else [node]
+    return tuple(ruby.literal(source, item) or "?" for item in items)
+
+
+def _in_production(groups: tuple[str, ...]) -> bool:
+    return not groups or bool(_PRODUCTION_GROUPS & set(groups))

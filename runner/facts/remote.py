@@ -1,0 +1,173 @@
+"""Read-only flyctl facts about one app: its volumes, secrets and machines, and the SQLite
+files on a volume (looked at from a running machine).
+
+Fetched on first use, or together with `prefetch` (concurrently: an app's queries do not
+wait for each other), cached for the pass, and invalidated by the effects that change them
+(`runner/flyctl/commands.py` names them), so every decision in apply is made on fresh
+facts. Without flyctl (`--offline`, `validate`) asking for one raises `Offline`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from runner.errors import RunnerError
+from runner.flyctl.commands import MACHINES, SECRETS, VOLUME_FILES, VOLUMES
+from runner.flyctl.parse import Machine, Secret, Volume
+
+_DONE = "flyrun-listing-done"
+# Lists regular files whose first 15 bytes are SQLite's magic, with their sizes. POSIX sh
+# and coreutils only (the app's image); the closing marker proves the script ran to the end.
+_LISTING = (
+    'find "$1" -xdev -maxdepth 4 -type f 2>/dev/null | while IFS= read -r f; do '
+    'if [ "$(head -c 15 "$f" 2>/dev/null)" = "SQLite format 3" ]; then '
+    'printf \'%s\\t%s\\n\' "$(wc -c < "$f" | tr -d \' \')" "$f"; fi; done; '
+    f"echo {_DONE}"
+)
+
+
+class Queries(Protocol):
+    """The read-only flyctl queries remote facts come from (`runner/flyctl/client.py`'s
+    `Flyctl`; canned answers in tests)."""
+
+    def volumes(self, app: str) -> tuple[Volume, ...]: ...
+
+    def secrets(self, app: str) -> tuple[Secret, ...]: ...
+
+    def machines(self, app: str) -> tuple[Machine, ...]: ...
+
+    def ssh(self, app: str, machine: str, script: str) -> str: ...
+
+
+class Offline(RunnerError):
+    """A remote fact was asked for without flyctl (offline mode)."""
+
+
+@dataclass(frozen=True)
+class VolumeFile:
+    path: str  # absolute path on the machine
+    size: int  # bytes
+
+
+@dataclass(frozen=True)
+class VolumeListing:
+    """The SQLite files under a mount path, as seen from one running machine."""
+
+    machine: str
+    mount_path: str
+    files: tuple[VolumeFile, ...]
+
+
+class RemoteFacts:
+    """One app's remote facts for one pass."""
+
+    def __init__(self, flyctl: Queries | None, app: str) -> None:
+        self.flyctl = flyctl
+        self.app = app
+        self._lock = threading.Lock()
+        self._cache: dict[Any, Future[Any]] = {}
+
+    @property
+    def online(self) -> bool:
+        return self.flyctl is not None
+
+    def _client(self) -> Queries:
+        if self.flyctl is None:
+            raise Offline("offline: flyctl is not asked")
+        return self.flyctl
+
+    def _get(self, key: Any, fetch: Callable[[], Any]) -> Any:
+        with self._lock:
+            future = self._cache.get(key)
+            mine = future is None
+            if future is None:
+                future = self._cache[key] = Future()
+        if mine:
+            _fill(future, fetch)
+        return future.result()
+
+    def volumes(self) -> tuple[Volume, ...]:
+        result: tuple[Volume, ...] = self._get(VOLUMES, lambda: self._client().volumes(self.app))
+        return result
+
+    def secrets(self) -> tuple[Secret, ...]:
+        result: tuple[Secret, ...] = self._get(SECRETS, lambda: self._client().secrets(self.app))
+        return result
+
+    def machines(self) -> tuple[Machine, ...]:
+        result: tuple[Machine, ...] = self._get(MACHINES, lambda: self._client().machines(self.app))
+        return result
+
+    def secret(self, name: str) -> Secret | None:
+        return next((s for s in self.secrets() if s.name == name), None)
+
+    def volume_files(self, machine: str, mount_path: str) -> VolumeListing:
+        """The SQLite files under `mount_path` on a started machine (`fly ssh console`)."""
+
+        def fetch() -> VolumeListing:
+            script = _LISTING.replace('"$1"', _quote(mount_path))
+            return parse_listing(self._client().ssh(self.app, machine, script), machine, mount_path)
+
+        result: VolumeListing = self._get((VOLUME_FILES, machine, mount_path), fetch)
+        return result
+
+    def prefetch(self, names: Iterable[str] = (VOLUMES, SECRETS, MACHINES)) -> None:
+        """Start the queries not cached yet, each in its own thread (errors surface when the
+        fact is read)."""
+        if self.flyctl is None:
+            return
+        fetchers = {VOLUMES: self.volumes, SECRETS: self.secrets, MACHINES: self.machines}
+        for name in names:
+            with self._lock:
+                if name in self._cache:
+                    continue
+            threading.Thread(target=_quietly(fetchers[name]), daemon=True).start()
+
+    def invalidate(self, names: Iterable[str]) -> None:
+        wanted = set(names)
+        with self._lock:
+            for key in list(self._cache):
+                name = key[0] if isinstance(key, tuple) else key
+                if name in wanted:
+                    del self._cache[key]
+
+
+def _fill(future: Future[Any], fetch: Callable[[], Any]) -> None:
+    try:
+        future.set_result(fetch())
+    except BaseException as exc:  # re-raised to every reader, KeyboardInterrupt included
+        future.set_exception(exc)
+
+
+def _quietly(read: Callable[[], Any]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            read()
+        except BaseException:  # the reader sees it; a prefetch thread must not print it
+            return
+
+    return run
+
+
+def _quote(path: str) -> str:
+    return "'" + path.replace("'", "'\"'\"'") + "'"
+
+
+def parse_listing(output: str, machine: str, mount_path: str) -> VolumeListing:
+    """The listing script's output (lines `SIZE<TAB>PATH`, then the marker); anything
+    before the rows (a banner) is ignored; no marker means the script did not finish."""
+    rows = output.splitlines()
+    if _DONE not in (row.strip() for row in rows):
+        raise RunnerError(
+            f"could not list the files on machine {machine}: the listing did not complete "
+            f"(output: {output.strip()[:200]!r})"
+        )
+    files = []
+    for row in rows:
+        size, tab, path = row.partition("\t")
+        if tab and size.isdigit() and path.startswith("/"):
+            files.append(VolumeFile(path, int(size)))
+    return VolumeListing(machine, mount_path, tuple(files))

@@ -1,0 +1,85 @@
+"""How flyctl processes are started and stopped: invoke's local runner, with each call in a
+process group of its own.
+
+Why: invoke kills only the process it started and forwards Ctrl-C by writing `\\x03` to the
+child's stdin (which fails once stdin is closed, e.g. during `secrets import`). A hung flyctl
+(or a child it started) would then outlive its timeout and keep invoke's pipes open. Here a
+timeout kills the whole group, and Ctrl-C sends SIGINT to every running group, which is what
+a terminal does to its foreground processes; flyctl then exits 127 (README "Exit codes")."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+from typing import Any
+
+from invoke.context import Context
+from invoke.runners import Local
+
+_ACTIVE: set[int] = set()
+_LOCK = threading.Lock()
+
+
+class GroupRunner(Local):
+    """invoke's `Local` runner, one process group per command."""
+
+    input_sleep = 0.005  # invoke polls the process this often (default 10 ms)
+
+    def start(self, command: str, shell: str, env: dict[str, Any]) -> None:
+        self.process = subprocess.Popen(
+            command,
+            shell=True,
+            executable=shell,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.PIPE,
+            start_new_session=True,
+        )
+        with _LOCK:
+            _ACTIVE.add(self.process.pid)
+
+    def kill(self) -> None:
+        _signal_group(self.process.pid, signal.SIGKILL)
+
+    def send_interrupt(self, interrupt: KeyboardInterrupt) -> None:
+        _signal_group(self.process.pid, signal.SIGINT)
+
+    def stop(self) -> None:
+        super().stop()
+        process = getattr(self, "process", None)
+        if process is not None:
+            with _LOCK:
+                _ACTIVE.discard(process.pid)
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signum)
+
+
+def interrupt_all() -> None:
+    """Ctrl-C in the main thread: pass it on to every running flyctl (worker threads never
+    see the KeyboardInterrupt themselves)."""
+    with _LOCK:
+        groups = list(_ACTIVE)
+    for pid in groups:
+        _signal_group(pid, signal.SIGINT)
+
+
+def group_context() -> Context:
+    """An invoke Context whose local runner is `GroupRunner`."""
+    context = Context()
+    context.config.runners.local = GroupRunner
+    return context
+
+
+def interrupted(exited: int, stderr: str | None) -> bool:
+    """Killed by SIGINT (-2, 130), or flyctl's own Ctrl-C exit: 127 with no message
+    (127 with a message is the shell's "not found")."""
+    return exited in (-signal.SIGINT, 128 + signal.SIGINT) or (
+        exited == 127 and not (stderr or "").strip()
+    )

@@ -1,0 +1,45 @@
+"""Once per run, before any app: a recent enough flyctl that is logged in (README
+"Preflight")."""
+
+from __future__ import annotations
+
+from runner.errors import FlyctlError, PreflightRefused
+from runner.flyctl.client import Flyctl
+
+MIN_FLYCTL = (0, 1, 0)  # older ones lack per-command --json and `volumes create --yes`
+
+
+def check_session(flyctl: Flyctl) -> str:
+    """A one-line description (`flyctl v0.4.87, logged in as …`), or PreflightRefused."""
+    try:
+        version = flyctl.version()
+    except FlyctlError as exc:
+        raise PreflightRefused(
+            "flyctl version",
+            f"`fly version` failed: {exc.stderr.strip() or f'exit {exc.exit_code}, no output'}",
+            "Check that the flyctl binary works.",
+        ) from exc
+    if version is None or version < MIN_FLYCTL:
+        shown = "unrecognised" if version is None else "v" + ".".join(map(str, version))
+        raise PreflightRefused(
+            "flyctl version",
+            f"flyctl {shown}",
+            "Upgrade flyctl to v0.1.0 or newer (`fly version upgrade`).",
+        )
+    try:
+        email = flyctl.whoami()
+    except FlyctlError as exc:
+        raise PreflightRefused(
+            "flyctl login",
+            "flyctl says: " + (first_line(exc.stderr) or "not logged in"),
+            "Run `fly auth login`, or set FLY_API_TOKEN.",
+        ) from exc
+    return f"flyctl v{'.'.join(map(str, version))}, logged in as {email}"
+
+
+def first_line(stderr: str) -> str:
+    """flyctl's error without its `Error: ` prefix (`Error ` before v0.1.79)."""
+    for line in stderr.splitlines():
+        if line.strip():
+            return line.strip().removeprefix("Error:").removeprefix("Error ").strip()
+    return ""

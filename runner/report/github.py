@@ -1,0 +1,79 @@
+"""GitHub Actions annotations (`--format github`): `::error` for a failed task or refusal,
+`::warning` for `unknown`, `::notice` for a change pending in check, each at the file and
+line at fault when known (a spec problem at the spec's line, a fly.toml problem at fly.toml's,
+a pending edit at the first changed line), else at the spec. Escaping follows actions/toolkit
+(`%`, CR, LF in data; also `:` and `,` in properties), so no text from input can form a
+workflow command."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from runner.errors import Location
+from runner.events import Event, RunFinished, RunResult
+from runner.model import OFFLINE, Status
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def relative(path: Path | str) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def annotation(
+    level: str, message: str, *, title: str, at: Location | None = None, file: str | None = None
+) -> str:
+    props = []
+    where = relative(at.file) if at is not None else file
+    if where:
+        props.append(f"file={escape_property(where)}")
+    if at is not None:
+        props += [f"line={at.line}", f"col={at.column}"]
+    props.append(f"title={escape_property(title)}")
+    return f"::{level} {','.join(props)}::{escape_data(message)}"
+
+
+def run_annotations(result: RunResult) -> Iterable[str]:
+    for at, message in result.problems:
+        yield annotation("error", message, title="flyrun spec", at=at)
+    if result.error is not None and not result.problems:
+        yield annotation("error", result.error, title="flyrun")
+    for app in result.apps:
+        for task in app.tasks:
+            title = f"flyrun {app.app}: {task.id}"
+            spec = relative(app.spec)
+            if task.status is Status.FAILED:
+                yield annotation("error", task.message, title=title, at=task.location, file=spec)
+            elif task.status is Status.UNKNOWN and not task.message.startswith(OFFLINE):
+                yield annotation("warning", task.message, title=title, at=task.location, file=spec)
+            elif task.status is Status.CHANGED and result.mode == "check":
+                yield annotation(
+                    "notice",
+                    f"would change: {task.message}",
+                    title=title,
+                    at=task.location,
+                    file=spec,
+                )
+
+
+class GithubReporter:
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunFinished):
+            for line in run_annotations(event.result):
+                self.stream.write(line + "\n")
+            self.stream.flush()

@@ -1,0 +1,202 @@
+"""The text report for people, a subscriber to the event stream (README "Reports").
+
+With one app in flight at a time it is live: each task is printed as it finishes (Ansible's
+way), and a slow effect (a deploy) is announced when it starts. With apps in parallel, each
+app's block is printed when it finishes, with a progress line; at the end a recap line per
+app and a closing line that says what happened and what to run next. Colour on a terminal
+unless NO_COLOR (FORCE_COLOR forces it)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections import Counter
+from pathlib import Path
+from typing import TextIO
+
+from runner.events import (
+    AppFacts,
+    AppFinished,
+    AppResult,
+    AppStarted,
+    EffectStarted,
+    Event,
+    RunFinished,
+    RunResult,
+    RunStarted,
+    TaskFinished,
+    TaskResult,
+)
+from runner.model import OFFLINE, Status
+
+COUNTED = ("ok", "changed", "failed", "skipped", "unknown")
+_COLOURS = {
+    Status.OK: "32",
+    Status.CHANGED: "33",
+    Status.SKIPPED: "36",
+    Status.FAILED: "31",
+    Status.UNKNOWN: "35",
+}
+
+
+def counts(tasks: tuple[TaskResult, ...]) -> dict[str, int]:
+    found = Counter(t.status.value for t in tasks)
+    return {name: found.get(name, 0) for name in COUNTED}
+
+
+def use_colour(stream: TextIO, env: dict[str, str] | None = None) -> bool:
+    env = dict(os.environ) if env is None else env
+    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+class TextReporter:
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        live: bool,
+        colour: bool = False,
+        quiet: bool = False,
+        verbose: bool = False,
+        command: str = "flyrun",
+    ) -> None:
+        self.stream = stream
+        self.live = live
+        self.colour = colour
+        self.quiet = quiet
+        self.verbose = verbose
+        self.command = command
+        self.mode = "check"
+        self.total = 0
+        self.done = 0
+        self._blocks: dict[str, list[str]] = {}
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self.mode, self.total = event.mode, len(event.apps)
+            if event.flyctl and not self.quiet:
+                self._write([event.flyctl])
+        elif isinstance(event, AppStarted):
+            self._blocks[event.app] = ["", f"APP [{event.app}] ({event.spec})"]
+            self._flush(event.app)
+        elif isinstance(event, AppFacts) and event.layout:
+            self._add(event.app, [f"layout: {event.layout} ({'; '.join(event.evidence)})"])
+        elif isinstance(event, EffectStarted) and self.live and not self.quiet:
+            if event.description.startswith("fly "):  # the slow ones: say what runs now
+                self._add(event.app, [f"  … running: {event.description}"])
+        elif isinstance(event, TaskFinished):
+            self._add(event.app, self._task(event.result))
+        elif isinstance(event, AppFinished):
+            self._app_finished(event.result)
+        elif isinstance(event, RunFinished):
+            self._recap(event.result, event.exit_code)
+
+    # --- blocks -----------------------------------------------------------------------------
+
+    def _add(self, app: str, lines: list[str]) -> None:
+        self._blocks.setdefault(app, []).extend(lines)
+        self._flush(app)
+
+    def _flush(self, app: str) -> None:
+        if self.live and not self.quiet:
+            self._write(self._blocks.get(app, []))
+            self._blocks[app] = []
+
+    def _app_finished(self, result: AppResult) -> None:
+        self.done += 1
+        block = self._blocks.pop(result.app, [])
+        if not self.live and not (self.quiet and result.status in (Status.OK, Status.SKIPPED)):
+            self._write(block)
+        if self.total > 1:
+            shown = self._paint(result.status, result.status.value)
+            self._write(
+                [f"[{self.done}/{self.total}] {result.app}: {shown} ({result.duration:.1f} s)"]
+            )
+
+    def _task(self, task: TaskResult) -> list[str]:
+        if self.quiet and task.status in (Status.OK, Status.SKIPPED):
+            return []
+        pending = "would change" if self.mode == "check" else "changed"
+        word = pending if task.status is Status.CHANGED else task.status.value
+        lines = [f"{self._paint(task.status, word + ':')} {task.title} — {task.message}"]
+        lines += [f"    note: {note}" for note in task.notes]
+        if task.before is not None or task.after is not None:
+            lines.append(f"    before: {task.before}  after: {task.after}")
+        lines += [f"    $ {command}" for command in task.commands]
+        if self.verbose:
+            lines += [f"    {record}" for record in task.records]
+        for diff in task.diffs:
+            lines += ["    " + self._diff_colour(row) for row in diff.splitlines()]
+        return lines
+
+    # --- recap ------------------------------------------------------------------------------
+
+    def _recap(self, result: RunResult, code: int) -> None:
+        lines = [""]
+        for app in result.apps:
+            recap = " ".join(f"{k}={v}" for k, v in counts(app.tasks).items())
+            lines.append(f"{self._paint(app.status, app.app.ljust(24))} : {recap}")
+        lines.append("")
+        lines.append(closing_line(result, code, self.command))
+        self._write(lines)
+
+    def _write(self, lines: list[str]) -> None:
+        if lines:
+            self.stream.write("".join(line + "\n" for line in lines))
+            self.stream.flush()
+
+    def _paint(self, status: Status, text: str) -> str:
+        return f"\033[{_COLOURS[status]}m{text}\033[0m" if self.colour else text
+
+    def _diff_colour(self, row: str) -> str:
+        if not self.colour or row.startswith(("+++", "---")):
+            return row
+        if row.startswith("+"):
+            return self._paint(Status.OK, row)
+        if row.startswith("-"):
+            return self._paint(Status.FAILED, row)
+        return row
+
+
+def closing_line(result: RunResult, code: int, command: str) -> str:
+    """What happened, in one line, and what to run next."""
+    apps = result.apps
+    by = Counter(app.status for app in apps)
+    changes = sum(1 for app in apps for t in app.tasks if _pending(t))
+    parts = [f"{by[Status.OK]} converged"] if by[Status.OK] else []
+    if by[Status.CHANGED] and result.mode == "check":
+        parts.append(f"{by[Status.CHANGED]} with {changes} pending change{'s' * (changes != 1)}")
+    elif by[Status.CHANGED]:
+        parts.append(f"{by[Status.CHANGED]} changed")
+    parts += [f"{by[s]} {s.value}" for s in (Status.UNKNOWN, Status.FAILED) if by[s]]
+    head = f"{len(apps)} app{'s' * (len(apps) != 1)}: " + (", ".join(parts) or "none")
+    specs = " ".join(shlex.quote(_relative(a.spec)) for a in dict.fromkeys(apps))
+    specs = " ".join(dict.fromkeys(specs.split(" "))) if specs else "SPEC"
+    if result.interrupted:
+        return f"{head} — interrupted: run `{command} check {specs}` to see what is left"
+    if code == 3:
+        return f"{head} — flyrun hit a bug: please report it with the traceback above"
+    if code == 1:
+        return f"{head} — fix what failed above, then run `{command} check {specs}` again"
+    if code == 2:
+        return f"{head} — run `{command} apply {specs}`"
+    if result.mode == "apply":
+        return f"{head} — applied and verified: nothing left to do"
+    return f"{head} — nothing to do"
+
+
+def _pending(task: TaskResult) -> bool:
+    if task.status is Status.UNKNOWN:
+        return not task.message.startswith(OFFLINE)
+    return task.status is Status.CHANGED
+
+
+def _relative(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)

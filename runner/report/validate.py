@@ -1,0 +1,33 @@
+"""`flyrun validate` in text: one line per problem on stderr (`SPEC: app APP: TASK: …`), one
+`ok` line per app without a problem on stdout. Nothing runs flyctl (README "Commands")."""
+
+from __future__ import annotations
+
+import os
+from typing import TextIO
+
+from runner.events import AppFinished, Event, RunFinished
+from runner.model import Status
+
+
+class ValidateReporter:
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out = out
+        self.err = err
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, AppFinished):
+            result = event.result
+            spec = os.path.relpath(result.spec) if result.spec.is_absolute() else str(result.spec)
+            failed = [t for t in result.tasks if t.status is Status.FAILED]
+            for task in failed:
+                self.err.write(f"{spec}: app {result.app}: {task.title}: {task.message}\n")
+            if not failed:
+                edits = sum(len(t.diffs) for t in result.tasks if t.status is Status.CHANGED)
+                more = (
+                    f"; {edits} file edit(s) pending (`flyrun check` shows them)" if edits else ""
+                )
+                self.out.write(f"{spec}: ok: app {result.app}{more}\n")
+        elif isinstance(event, RunFinished):
+            self.err.flush()
+            self.out.flush()

@@ -1,0 +1,50 @@
+"""Fly.io region codes: a snapshot kept in runner/data/regions.json (reference/flyctl.md §7).
+
+flyctl has no built-in list (it asks the API), so flyrun keeps the docs' list: the current
+codes, and the deprecated ones with their cities, so an error can say what the code was.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from runner.resources import data_path
+from runner.spec.yamlmarks import describe
+
+
+@dataclass(frozen=True)
+class Regions:
+    """Fly's region codes, a snapshot kept in runner/data/regions.json."""
+
+    snapshot: str
+    current: Mapping[str, str]
+    deprecated: Mapping[str, str]
+
+
+@cache
+def regions() -> Regions:
+    """Load the region list once, on first use."""
+    raw = json.loads(data_path("regions.json").read_text(encoding="utf-8"))
+    return Regions(raw["snapshot"], raw["current"], raw["deprecated"])
+
+
+def region_error(code: Any) -> str | None:
+    """Why `code` is not a usable region, or None when it is one of the current ones."""
+    known = regions()
+    if not isinstance(code, str):
+        return f"expected a region code such as 'iad', got {describe(code)}"
+    if code in known.current:
+        return None
+    listing = ", ".join(sorted(known.current))
+    if code in known.deprecated:
+        city = known.deprecated[code]
+        return f"{code!r} ({city}) is a deprecated Fly.io region; use a current one: {listing}"
+    close = difflib.get_close_matches(code.lower(), list(known.current), n=1, cutoff=0.6)
+    if close:
+        return f"unknown region {code!r} (did you mean {close[0]!r}?)"
+    return f"unknown region {code!r}; current regions: {listing}"

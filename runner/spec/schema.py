@@ -1,0 +1,175 @@
+"""Validate a loaded spec file against schemas/spec.schema.json, in people's words.
+
+Every schema error becomes one `SpecProblem` at the YAML node at fault: the value for
+type/enum/range/pattern errors, the key for unknown keys (with "did you mean"), the parent
+mapping for a missing key. Errors on fields that `spec_rules` owns (`RULED`) are left to
+those rules, so each problem is told once, in one voice.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from runner.errors import SpecProblem
+from runner.resources import load_json
+from runner.spec.rules import RULED
+from runner.spec.views import missing_key_message
+from runner.spec.yamlmarks import JsonPath, YamlDocument, describe, display_path
+
+SCHEMA_NAME = "spec.schema.json"
+_YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
+}
+# When one node breaks several keywords, the first of these is the one reported.
+_PRIORITY = ("type", "const", "enum", "minLength", "maxLength", "pattern", "minimum", "maximum")
+_PATTERN_HINTS = {
+    "app": "must not contain whitespace",
+    "process_group": "must not contain whitespace",
+}
+
+
+@dataclass(frozen=True)
+class SchemaResult:
+    """The problems found, and the file paths they are about (rules skip those)."""
+
+    problems: list[SpecProblem]
+    bad_paths: frozenset[JsonPath]
+
+
+@cache
+def _validator() -> Any:
+    """The compiled validator, built once; jsonschema is imported only when needed."""
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
+
+    return Draft202012Validator(load_json("schemas", SCHEMA_NAME))
+
+
+def validate_document(doc: YamlDocument) -> SchemaResult:
+    """Every schema problem of one file (whose data is a mapping)."""
+    problems: list[SpecProblem] = []
+    bad: set[JsonPath] = set()
+    value_errors: dict[JsonPath, Any] = {}
+    for error in _validator().iter_errors(doc.data):
+        path: JsonPath = tuple(error.absolute_path)
+        if error.validator == "additionalProperties":
+            problems.extend(_unknown_keys(doc, path, error))
+            bad.update((*path, key) for key in _extra_keys(error))
+        elif error.validator == "required":
+            problems.extend(_missing_keys(doc, path, error))
+        elif not _ruled(path) and _rank(error) < _rank(value_errors.get(path)):
+            value_errors[path] = error
+    for path, error in value_errors.items():
+        problems.append(SpecProblem(doc.mark(path).value, _prefix(path, _describe_error(error))))
+        bad.add(path)
+    return SchemaResult(list(dict.fromkeys(problems)), frozenset(bad))
+
+
+def _rank(error: Any) -> int:
+    if error is None:
+        return len(_PRIORITY) + 1
+    return _PRIORITY.index(error.validator) if error.validator in _PRIORITY else len(_PRIORITY)
+
+
+def _ruled(path: JsonPath) -> bool:
+    """Is this a field `spec_rules` reports (in a single app, defaults, or an app entry)?"""
+    if path[:1] == ("apps",):
+        return path[2:] in RULED
+    if path[:1] == ("defaults",):
+        return path[1:] in RULED
+    return path in RULED
+
+
+def _prefix(path: JsonPath, message: str) -> str:
+    name = display_path(path)
+    return f"{name}: {message}" if name else message
+
+
+def _extra_keys(error: Any) -> list[str]:
+    allowed = error.schema.get("properties", {})
+    instance = error.instance if isinstance(error.instance, Mapping) else {}
+    return [key for key in instance if key not in allowed]
+
+
+def _unknown_keys(doc: YamlDocument, path: JsonPath, error: Any) -> Iterable[SpecProblem]:
+    allowed = list(error.schema.get("properties", {}))
+    for key in _extra_keys(error):
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        mark = doc.mark((*path, key))
+        where = mark.key if mark.key is not None else mark.value
+        yield SpecProblem(where, _prefix((*path, key), "unknown key" + hint))
+
+
+def _missing_keys(doc: YamlDocument, path: JsonPath, error: Any) -> Iterable[SpecProblem]:
+    instance = error.instance if isinstance(error.instance, Mapping) else {}
+    for key in error.validator_value:
+        if key not in instance:
+            yield SpecProblem(doc.mark(path).value, _prefix(path, missing_key_message(key)))
+
+
+def _describe_error(error: Any) -> str:
+    handler = _HANDLERS.get(error.validator)
+    return handler(error) if handler is not None else str(error.message)
+
+
+def _type_message(error: Any) -> str:
+    wanted = error.validator_value
+    names = [wanted] if isinstance(wanted, str) else list(wanted)
+    expected = " or ".join(_TYPE_WORDS.get(name, name) for name in names)
+    message = f"expected {expected}, got {describe(error.instance)}"
+    if "boolean" in names and str(error.instance).lower() in _YAML11_BOOLEANS:
+        message += " (flyrun reads only true and false as booleans, not YAML 1.1's yes/no/on/off)"
+    return message
+
+
+def _enum_message(error: Any) -> str:
+    choices = error.validator_value
+    listing = ", ".join(describe(choice) for choice in choices if isinstance(choice, str))
+    message = f"{describe(error.instance)} is not one of {listing}"
+    if isinstance(error.instance, str):
+        strings = [c for c in choices if isinstance(c, str)]
+        close = difflib.get_close_matches(error.instance.lower(), strings, n=1, cutoff=0.6)
+        if error.instance.lower() in _YAML11_BOOLEANS:
+            message += " (use true or false, not YAML 1.1's yes/no/on/off)"
+        elif close:
+            message += f" (did you mean {close[0]!r}?)"
+    return message
+
+
+def _const_message(error: Any) -> str:
+    return (
+        f"{describe(error.instance)} is not supported; expected {describe(error.validator_value)}"
+    )
+
+
+def _pattern_message(error: Any) -> str:
+    key = error.absolute_path[-1] if error.absolute_path else ""
+    hint = _PATTERN_HINTS.get(str(key), f"does not match the pattern {error.validator_value!r}")
+    return f"{describe(error.instance)} {hint}"
+
+
+_HANDLERS: dict[str, Callable[[Any], str]] = {
+    "type": _type_message,
+    "enum": _enum_message,
+    "const": _const_message,
+    "pattern": _pattern_message,
+    "minLength": lambda error: "must not be empty",
+    "minItems": lambda e: (
+        "must not be empty"
+        if e.validator_value == 1
+        else f"must list at least {e.validator_value} items"
+    ),
+    "minimum": lambda e: f"{describe(e.instance)} is less than the minimum of {e.validator_value}",
+    "maximum": lambda e: f"{e.instance!r} is greater than the maximum of {e.validator_value}",
+}

@@ -1,0 +1,223 @@
+"""Preflight checks (README "Preflight"): registered types a playbook lists under
+`preflight:`. Every check of an app runs before its first effect; a refusal names the check,
+what was found and what to do, and stops the app with nothing changed."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from runner.errors import FileError, Location, PreflightRefused
+from runner.facts import GEMFILE
+from runner.facts.dburl import in_mount, parse_url, redact
+from runner.facts.flytoml import FILE as FLY_TOML
+from runner.facts.mount_rules import mount_problems
+from runner.tasks.base import TaskContext
+from runner.tasks.secret import SECRET, unverified, wanted_urls
+
+
+class FlyTomlCheck:
+    name: ClassVar[str] = "fly_toml"
+    summary: ClassVar[str] = "fly.toml exists, parses, names the app and has the process group"
+    remote: ClassVar[bool] = False
+
+    def run(self, ctx: TaskContext) -> None:
+        if ctx.read(FLY_TOML) is None:
+            raise PreflightRefused(
+                "fly.toml",
+                f"no fly.toml in {ctx.spec.path}",
+                "Run flyrun where the app's fly.toml is, or set `path` in the spec.",
+            )
+        try:
+            fly = ctx.facts.fly_toml()
+        except FileError as exc:
+            where = (
+                Location(str(ctx.spec.fly_toml), exc.location.line, exc.location.column)
+                if (exc.location)
+                else None
+            )
+            raise PreflightRefused(
+                "fly.toml", str(exc), "Fix fly.toml so that it parses.", location=where
+            ) from exc
+        group = ctx.spec.process_group
+        if group not in fly.process_groups:
+            raise PreflightRefused(
+                "process group",
+                f"fly.toml has no process group {group!r} (it has {', '.join(fly.process_groups)})",
+                "Set process_group in the spec to one of them.",
+            )
+        if fly.app is not None and fly.app != ctx.spec.app:
+            raise PreflightRefused(
+                "fly.toml app",
+                f"fly.toml says app = {fly.app!r}, spec says {ctx.spec.app!r}",
+                "Make the spec's `app` match fly.toml.",
+            )
+
+
+class MountRulesCheck:
+    name: ClassVar[str] = "mount_rules"
+    summary: ClassVar[str] = "fly.toml's [mounts] keep the rules flyctl enforces"
+    remote: ClassVar[bool] = False
+
+    def run(self, ctx: TaskContext) -> None:
+        problems = mount_problems(ctx.read(FLY_TOML) or "")
+        if problems:
+            raise PreflightRefused(
+                "fly.toml mounts",
+                "; ".join(problems),
+                "Fix the [mounts] section; flyctl would reject it too.",
+            )
+
+
+class ProcessGroupsCheck:
+    """Secrets reach every machine of the app, a volume only the mounted group's: any other
+    process group would open an empty SQLite file on its own disk (README "Preflight")."""
+
+    name: ClassVar[str] = "process_groups"
+    summary: ClassVar[str] = "no other process group would get the database URL without the volume"
+    remote: ClassVar[bool] = False
+
+    def run(self, ctx: TaskContext) -> None:
+        spec = ctx.spec
+        fly = ctx.facts.fly_toml()
+        others = [
+            g
+            for g in fly.process_groups
+            if g != spec.process_group and g not in spec.groups_without_database
+        ]
+        if not others:
+            return
+        group = others[0]
+        command = fly.processes.get(group, "")
+        raise PreflightRefused(
+            "process groups",
+            f"fly.toml [processes] {group} = {command!r} would get DATABASE_URL but not the "
+            f"volume, which only '{spec.process_group}' mounts: its machines would open an "
+            "empty SQLite file on their own disk, and every write would vanish on the next "
+            "deploy",
+            f"Run that work inside '{spec.process_group}' (e.g. Solid Queue in Puma: "
+            "SOLID_QUEUE_IN_PUMA=1, or a Procfile under the group's command), remove the "
+            f"'{group}' group, or, if it never touches the database, declare it in the spec: "
+            f"`groups_without_database: [{group}]`.",
+        )
+
+
+class LayoutCheck:
+    name: ClassVar[str] = "layout"
+    summary: ClassVar[str] = "something recognisable starts the server and runs migrations"
+    remote: ClassVar[bool] = False
+
+    def run(self, ctx: TaskContext) -> None:
+        layout = ctx.facts.layout(ctx.spec.process_group)
+        if layout.problem is not None:
+            raise PreflightRefused(
+                "layout",
+                f"{layout.kind} ({'; '.join(layout.evidence)})",
+                layout.problem[0].upper() + layout.problem[1:] + ".",
+            )
+
+
+class MachinesCheck:
+    name: ClassVar[str] = "machines"
+    summary: ClassVar[str] = "the group's machines are in the volume's region, at most one"
+    remote: ClassVar[bool] = True
+
+    def run(self, ctx: TaskContext) -> None:
+        spec = ctx.spec
+        group = [m for m in ctx.facts.remote.machines() if m.group == spec.process_group]
+        away = [m for m in group if m.region != spec.volume.region]
+        if away:
+            found = ", ".join(f"{m.id} in {m.region}" for m in away)
+            raise PreflightRefused(
+                "machine regions",
+                f"machines of '{spec.process_group}' outside {spec.volume.region}: {found}",
+                "A volume attaches only in its region: move or destroy those machines, or use "
+                f"region {away[0].region} (as volume.region and as fly.toml's primary_region, "
+                "which must agree).",
+            )
+        if len(group) > 1:
+            raise PreflightRefused(
+                "machine count",
+                f"{len(group)} machines in '{spec.process_group}'",
+                "SQLite has one writer and a volume attaches to one machine: "
+                f"`fly scale count 1 --process-group {spec.process_group}` first.",
+            )
+
+
+class GemCheck:
+    name: ClassVar[str] = "sqlite3_gem"
+    summary: ClassVar[str] = "the sqlite3 gem is in the production bundle"
+    remote: ClassVar[bool] = False
+
+    def run(self, ctx: TaskContext) -> None:
+        verdict = ctx.facts.sqlite3_gem()
+        if verdict is None:
+            raise PreflightRefused(
+                "sqlite3 gem",
+                f"no {GEMFILE} in {ctx.spec.path}",
+                "flyrun converts Rails apps; point `path` at the app.",
+            )
+        if not verdict.ok:
+            raise PreflightRefused(
+                "sqlite3 gem", "sqlite3 is not in the production bundle", verdict.message
+            )
+
+
+class EnvDatabaseUrlCheck:
+    """A DATABASE_URL baked into fly.toml [env] or the Dockerfile is reused when it points
+    into the mount; anything else would fight the volume, so it is refused with the reason."""
+
+    name: ClassVar[str] = "env_database_url"
+    summary: ClassVar[str] = "no DATABASE_URL in fly.toml [env] or the Dockerfile points elsewhere"
+    remote: ClassVar[bool] = False
+
+    def run(self, ctx: TaskContext) -> None:
+        mount = ctx.spec.mount_path
+        for env in ctx.facts.env_values(SECRET):
+            parsed = parse_url(env.value)
+            if parsed.kind == "sqlite" and in_mount(env.value, mount):
+                continue
+            shown = f"{env.where} sets DATABASE_URL={redact(env.value)}"
+            if parsed.kind == "two_slashes":
+                raise PreflightRefused(
+                    "DATABASE_URL elsewhere",
+                    f"{shown}, with two slashes: Rails reads the first path segment as a host "
+                    "and drops it",
+                    f"Remove it (flyrun points DATABASE_URL into {mount}) or write three slashes.",
+                )
+            if parsed.kind in ("sqlite", "relative"):
+                raise PreflightRefused(
+                    "DATABASE_URL elsewhere",
+                    f"{shown}, outside the mount {mount}",
+                    f"Remove it or point it into {mount}: the data would otherwise stay on the "
+                    "machine's ephemeral disk.",
+                )
+            raise PreflightRefused(
+                "DATABASE_URL elsewhere",
+                f"{shown}: another database",
+                "flyrun never overrides another database silently: the data would stay behind "
+                "in it. Move the data to SQLite first, then remove that DATABASE_URL.",
+            )
+
+
+class SecretReplaceableCheck:
+    """Apply only: an existing DATABASE_URL secret flyrun cannot verify equal is never
+    replaced (check reports it `unknown` instead)."""
+
+    name: ClassVar[str] = "secret_replaceable"
+    summary: ClassVar[str] = (
+        "apply never replaces a DATABASE_URL secret it cannot verify (unless allowed)"
+    )
+    remote: ClassVar[bool] = True
+
+    def run(self, ctx: TaskContext) -> None:
+        if not ctx.apply or ctx.replace_database_url:
+            return
+        wanted = wanted_urls(ctx, ctx.spec.mount_path, ctx.spec.database)
+        for want, verdict in unverified(ctx, wanted):
+            raise PreflightRefused(
+                f"existing {want.name} secret",
+                f"cannot be verified equal: {verdict.reason}",
+                "The app may be on another database and would come up empty. Set "
+                "replace_database_url: true in the spec (or pass --replace-database-url) to "
+                "replace it.",
+            )
