@@ -1,0 +1,1 @@
+"""Read-only knowledge about an app: pure functions from text to frozen facts."""
