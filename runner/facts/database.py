@@ -24,17 +24,18 @@ from runner.facts.database_yml import Entry, Production, read_production
 from runner.facts.erb import Env, Value, evaluate, make_env, redact
 from runner.facts.url_chars import parse_database_url
 
-Kind = Literal["sqlite_file", "litestack", "other_database", "unknown"]
+Kind = Literal["sqlite_file", "litestack", "other_database", "no_database", "unknown"]
 LITEDB = "litedb"
 
 
 @dataclass(frozen=True)
 class Database:
     """One production database. `path` is absolute for `sqlite_file` and `litestack`;
-    otherwise `why_unknown` (for `unknown`) says what is missing. `secret` names the secret
-    whose unreadable value decides it; `url_key` is True when database.yml gives it a
-    `url:` (then no URL variable reaches it); `litestack_root` is Litesupport.root when the
-    path is under it."""
+    otherwise `why_unknown` says why there is none: flyrun cannot tell (`unknown`), or
+    nothing configures a file for Rails to open (`no_database`: no data can be there).
+    `secret` names the secret whose unreadable value decides it; `url_key` is True when
+    database.yml gives it a `url:` (then no URL variable reaches it); `litestack_root` is
+    Litesupport.root when the path is under it."""
 
     name: str
     kind: Kind
@@ -150,6 +151,12 @@ def _unknown(name: str, adapter: str | None, why: str, evidence: tuple[str, ...]
     return Database(name, "unknown", adapter, None, evidence, why, secret, url_key)
 
 
+def _none(name: str, adapter: str | None, why: str, evidence: tuple[str, ...],
+          url_key: bool = False) -> Database:
+    """Rails has no file to open (it refuses to connect, or keeps the data in memory)."""
+    return Database(name, "no_database", adapter, None, evidence, why, url_key=url_key)
+
+
 def _resolve(entry: Entry, production: Production, env: Env) -> Database:
     """One config as Rails builds it: URL (database.yml `url:` or the environment's) over
     the entry's adapter and database."""
@@ -163,7 +170,7 @@ def _resolve(entry: Entry, production: Production, env: Env) -> Database:
         return _unknown(entry.name, adapter, why, evidence + said.evidence, url.secret, url_key)
     if url.text is None and not entry.values:
         why = f"{production.file} names no production database and no DATABASE_URL is set"
-        return _unknown(entry.name, None, why, evidence)
+        return _none(entry.name, None, why, evidence)
     parsed = parse_database_url(url.text) if url.text else None
     if parsed is not None and parsed.error is not None:
         why = f"Rails cannot parse the URL {redact(url.text or '')}: {parsed.error}"
@@ -211,13 +218,20 @@ def _place(name: str, adapter: str | None, database: Value, evidence: tuple[str,
     if not database.known:
         why = database.unknown or "unknown"
         return _unknown(name, adapter, why, evidence, database.secret, url_key)
-    if adapter is None:
-        return _unknown(name, None, "no adapter is configured", evidence, url_key=url_key)
+    if adapter is None:  # ActiveRecord::AdapterNotSpecified at the first connection
+        why = "no adapter is configured (Rails would refuse to connect)"
+        return _none(name, None, why, evidence, url_key)
     if adapter not in ("sqlite3", LITEDB):
         if "sqlite" in adapter:
             return _unknown(name, adapter, f"adapter {adapter!r} is not one Rails ships",
                             evidence, url_key=url_key)
         return Database(name, "other_database", adapter, None, evidence, url_key=url_key)
+    if not database.text:  # "No database file specified" at the first connection
+        why = "no database file is configured (Rails would refuse to connect)"
+        return _none(name, adapter, why, evidence, url_key)
+    if database.text == ":memory:":
+        return _none(name, adapter, "it is an in-memory database, kept in no file", evidence,
+                     url_key)
     path, why = _sqlite_path(database.text, env.rails_root)
     if path is None:
         return _unknown(name, adapter, why, evidence, url_key=url_key)
@@ -227,12 +241,8 @@ def _place(name: str, adapter: str | None, database: Value, evidence: tuple[str,
                     litestack_root=database.litestack_root)
 
 
-def _sqlite_path(database: str | None, rails_root: str) -> tuple[str | None, str]:
-    """`File.expand_path(database, Rails.root)`, except where SQLite opens no plain file."""
-    if not database:
-        return None, "no database file is configured (Rails would refuse to connect)"
-    if database == ":memory:":
-        return None, "it is an in-memory database (:memory:), kept in no file"
+def _sqlite_path(database: str, rails_root: str) -> tuple[str | None, str]:
+    """`File.expand_path(database, Rails.root)`, except for forms flyrun does not resolve."""
     if database.startswith(("file:", "~")):
         return None, f"flyrun does not resolve the path {database!r}"
     return posixpath.normpath(posixpath.join(rails_root, database)), ""

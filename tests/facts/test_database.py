@@ -116,7 +116,8 @@ def test_no_database_yml_means_the_url_alone_configures_it() -> None:
     )
     nothing = locate_databases(None).primary
     assert nothing is not None and (nothing.kind, nothing.why_unknown) == (
-        "unknown", "config/database.yml names no production database and no DATABASE_URL is set"
+        "no_database",
+        "config/database.yml names no production database and no DATABASE_URL is set",
     )
 
 
@@ -174,8 +175,21 @@ def test_litedb_with_a_plain_path_is_litestack() -> None:
 @pytest.mark.parametrize(
     ("body", "why"),
     [
-        ("  database: ':memory:'\n", "it is an in-memory database (:memory:), kept in no file"),
+        ("  database:\n", "no database file is configured (Rails would refuse to connect)"),
+        ("  database: ':memory:'\n", "it is an in-memory database, kept in no file"),
+    ],
+)
+def test_no_file_for_rails_to_open_is_no_database(body: str, why: str) -> None:
+    primary = locate_databases(prod(body)).primary
+    assert primary is not None and (primary.kind, primary.path, primary.why_unknown) == (
+        "no_database", None, why)
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
         ("  database: file:data.db\n", "flyrun does not resolve the path 'file:data.db'"),
+        ("  database: ~/data.db\n", "flyrun does not resolve the path '~/data.db'"),
         ("  database: <%= Rails.application.credentials.db %>\n",
          "flyrun does not understand the Ruby `Rails.application.credentials.db`"),
         ("  database: <%= ENV.fetch('SQLITE_DB') %>\n",
@@ -194,7 +208,8 @@ def test_adapters() -> None:
     odd = locate_databases("production:\n  adapter: sqlite\n  database: x\n").primary
     assert odd is not None and odd.kind == "unknown"
     none = locate_databases("production:\n  database: x.sqlite3\n").primary
-    assert none is not None and none.why_unknown == "no adapter is configured"
+    assert none is not None and (none.kind, none.why_unknown) == (
+        "no_database", "no adapter is configured (Rails would refuse to connect)")
 
 
 def test_an_unparsable_url_is_unknown() -> None:
