@@ -2,8 +2,8 @@
 `DATABASE_URL=sqlite3://<mount_path>/<database>`, and how Rails reads such a URL.
 
 Rails turns the URL into a connection hash with
-`ActiveRecord::DatabaseConfigurations::ConnectionUrlResolver#to_hash` (Rails 6.1+; Rails 6.0
-had it as `ConnectionAdapters::ConnectionSpecification::ConnectionUrlResolver`). It parses
+`ActiveRecord::DatabaseConfigurations::ConnectionUrlResolver#to_hash` (that name on 6.1, where
+it needs `require "active_record/database_configurations"`, and on rails/rails main). It parses
 with Ruby's RFC 2396 parser (`URI::Parser` on Ruby < 3.4; Rails pins `URI::RFC2396_Parser`
 since rails/rails dbf33101435 because Ruby 3.4 changed the default), then `unescape`s every
 value. Checked on Debian's ActiveRecord 6.1.7.10 with Ruby 3.1 (tests/facts/test_url_chars_ruby.py
