@@ -93,8 +93,13 @@ class DatabaseFacts:
         src = self.sources
         verified = {**dict(src.verified), **values}
         return locate_databases(
-            src.database_yml, src.env, src.secrets | set(values), verified=verified,
-            gemfile_lock=src.gemfile_lock, rails_root=src.rails_root, rails_env=src.rails_env,
+            src.database_yml,
+            src.env,
+            src.secrets | set(values),
+            verified=verified,
+            gemfile_lock=src.gemfile_lock,
+            rails_root=src.rails_root,
+            rails_env=src.rails_env,
         )
 
 
@@ -114,11 +119,17 @@ def locate_databases(
     flyrun cannot read unless the caller `verified` them."""
     triples = tuple(env)
     sources = Sources(
-        database_yml, triples, frozenset(secrets), tuple(sorted((verified or {}).items())),
-        gemfile_lock, rails_root, rails_env,
+        database_yml,
+        triples,
+        frozenset(secrets),
+        tuple(sorted((verified or {}).items())),
+        gemfile_lock,
+        rails_root,
+        rails_env,
     )
-    machine = make_env(triples, sources.secrets, dict(sources.verified),
-                       rails_root=rails_root, rails_env=rails_env)
+    machine = make_env(
+        triples, sources.secrets, dict(sources.verified), rails_root=rails_root, rails_env=rails_env
+    )
     production = read_production(database_yml, rails_env)
     lock = parse_lockfile(gemfile_lock) if gemfile_lock is not None else None
     litestack = lock.locked_version("litestack") if lock is not None else None
@@ -126,8 +137,9 @@ def locate_databases(
     notes = _litestack_note(litestack, root)
     if production.problem is not None:
         why = production.problem
-        return DatabaseFacts((_unknown("primary", None, why, (why,)),), sources, litestack,
-                             root, notes)
+        return DatabaseFacts(
+            (_unknown("primary", None, why, (why,)),), sources, litestack, root, notes
+        )
     entries = production.entries or (Entry("primary"),)
     databases = tuple(_resolve(entry, production, machine) for entry in entries)
     return DatabaseFacts(databases, sources, litestack, root, notes)
@@ -142,17 +154,26 @@ def _litestack_note(version: str | None, root: str | None) -> tuple[str, ...]:
     if version is None:
         return ()
     where = root or "a folder set by a secret LITESTACK_DATA_PATH"
-    return (f"Gemfile.lock locks litestack {version}: its cache, queue and cable keep their "
-            f"own databases under Litesupport.root ({where})",)
+    return (
+        f"Gemfile.lock locks litestack {version}: its cache, queue and cable keep their "
+        f"own databases under Litesupport.root ({where})",
+    )
 
 
-def _unknown(name: str, adapter: str | None, why: str, evidence: tuple[str, ...],
-             secret: str | None = None, url_key: bool = False) -> Database:
+def _unknown(
+    name: str,
+    adapter: str | None,
+    why: str,
+    evidence: tuple[str, ...],
+    secret: str | None = None,
+    url_key: bool = False,
+) -> Database:
     return Database(name, "unknown", adapter, None, evidence, why, secret, url_key)
 
 
-def _none(name: str, adapter: str | None, why: str, evidence: tuple[str, ...],
-          url_key: bool = False) -> Database:
+def _none(
+    name: str, adapter: str | None, why: str, evidence: tuple[str, ...], url_key: bool = False
+) -> Database:
     """Rails has no file to open (it refuses to connect, or keeps the data in memory)."""
     return Database(name, "no_database", adapter, None, evidence, why, url_key=url_key)
 
@@ -211,8 +232,14 @@ def _database(entry: Entry, from_url: str | None, production: Production, env: E
     return _key(entry, "database", production, env)
 
 
-def _place(name: str, adapter: str | None, database: Value, evidence: tuple[str, ...],
-           env: Env, url_key: bool) -> Database:
+def _place(
+    name: str,
+    adapter: str | None,
+    database: Value,
+    evidence: tuple[str, ...],
+    env: Env,
+    url_key: bool,
+) -> Database:
     """Kind and absolute path from the adapter and the `database` value."""
     evidence += database.evidence
     if not database.known:
@@ -223,22 +250,29 @@ def _place(name: str, adapter: str | None, database: Value, evidence: tuple[str,
         return _none(name, None, why, evidence, url_key)
     if adapter not in ("sqlite3", LITEDB):
         if "sqlite" in adapter:
-            return _unknown(name, adapter, f"adapter {adapter!r} is not one Rails ships",
-                            evidence, url_key=url_key)
+            return _unknown(
+                name,
+                adapter,
+                f"adapter {adapter!r} is not one Rails ships",
+                evidence,
+                url_key=url_key,
+            )
         return Database(name, "other_database", adapter, None, evidence, url_key=url_key)
     if not database.text:  # "No database file specified" at the first connection
         why = "no database file is configured (Rails would refuse to connect)"
         return _none(name, adapter, why, evidence, url_key)
     if database.text == ":memory:":
-        return _none(name, adapter, "it is an in-memory database, kept in no file", evidence,
-                     url_key)
+        return _none(
+            name, adapter, "it is an in-memory database, kept in no file", evidence, url_key
+        )
     path, why = _sqlite_path(database.text, env.rails_root)
     if path is None:
         return _unknown(name, adapter, why, evidence, url_key=url_key)
     litestack = adapter == LITEDB or database.litestack_root is not None
     kind: Kind = "litestack" if litestack else "sqlite_file"
-    return Database(name, kind, adapter, path, evidence, url_key=url_key,
-                    litestack_root=database.litestack_root)
+    return Database(
+        name, kind, adapter, path, evidence, url_key=url_key, litestack_root=database.litestack_root
+    )
 
 
 def _sqlite_path(database: str, rails_root: str) -> tuple[str | None, str]:

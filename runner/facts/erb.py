@@ -203,7 +203,7 @@ def _tap(code: str, env: Env) -> Value | None:
     if not found.known or found.text is None:
         return found
     base = re.split(r"[#?]", found.text, maxsplit=1)
-    tail = found.text[len(base[0]):]
+    tail = found.text[len(base[0]) :]
     # URI#to_s writes `sqlite3:///x` back as `sqlite3:/x` (reference/rails.md §2).
     text = re.sub(r"^sqlite3:///", "sqlite3:/", base[0]) + suffix + tail
     return Value(text, evidence=found.evidence)

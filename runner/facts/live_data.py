@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from runner.facts.database import Database, DatabaseFacts
 from runner.facts.live_text import (
+    Spec,
     adoption_fix,
     data_on_volume,
     label,
@@ -41,22 +42,6 @@ from runner.facts.url_chars import parse_database_url, url_unsafe
 
 LIVE = "live data"
 GROUPS = "process groups"
-@dataclass(frozen=True)
-class Spec:
-    """The spec values the decision needs."""
-
-    mount_path: str
-    database: str
-    volume: str
-    process_group: str = "app"
-    groups_without_database: tuple[str, ...] = ()
-    replace_database_url: bool = False
-    import_data: bool = False  # a later feature: bring another database's data along
-    file: str = "fly-sqlite.yml"
-
-    @property
-    def url(self) -> str:
-        return f"sqlite3://{self.mount_path}/{self.database}"
 
 
 @dataclass(frozen=True)
@@ -105,7 +90,7 @@ def planned_urls(facts: DatabaseFacts, spec: Spec) -> dict[str, str]:
     stem, suffix = posixpath.splitext(posixpath.basename(_sqlite_path(primary) or spec.database))
     for database in facts.databases[1:]:
         variable = database.url_variable
-        if variable is not None:  # runner/dburl.py derived_database: production_cache.sqlite
+        if variable is not None:  # runner/facts/dburl.py derived_database: production_cache.sqlite
             derived = f"{stem}_{database.name}{suffix}"
             planned[variable] = f"sqlite3://{spec.mount_path}/{derived}"
     return planned
@@ -158,8 +143,15 @@ def other_groups_refusal(process_groups: Sequence[str], spec: Spec) -> Refusal |
     return Refusal(GROUPS, found, fix, spec_change=(change,))
 
 
-def _judge(before: Database, after: Database, spec: Spec, mounts: tuple[MountLike, ...],
-           volume: VolumeView, *, first: bool) -> tuple[Refusal | None, str | None, str | None]:
+def _judge(
+    before: Database,
+    after: Database,
+    spec: Spec,
+    mounts: tuple[MountLike, ...],
+    volume: VolumeView,
+    *,
+    first: bool,
+) -> tuple[Refusal | None, str | None, str | None]:
     """One database: a refusal, a note, and the live file flyrun keeps (if any). `first`:
     the first one is Rails' primary, the database flyrun's DATABASE_URL must reach."""
     if before.kind == "other_database":
@@ -203,8 +195,9 @@ def _nothing_live(before: Database, ephemeral: bool) -> str:
     return f"{label(before.name)} is named {before.path}, which holds no data on the volume yet"
 
 
-def _litestack(before: Database, after: Database, mount: MountLike | None, live: str | None,
-               spec: Spec) -> tuple[Refusal | None, str | None, str | None]:
+def _litestack(
+    before: Database, after: Database, mount: MountLike | None, live: str | None, spec: Spec
+) -> tuple[Refusal | None, str | None, str | None]:
     if live is not None and mount is not None:
         return _refuse(before, *litestack_layout(before, after, mount, spec), live=live), None, None
     if before.adapter == "litedb" and after.adapter != "litedb":
@@ -212,28 +205,46 @@ def _litestack(before: Database, after: Database, mount: MountLike | None, live:
     return None, _nothing_live(before, mount is None), None
 
 
-def _elsewhere(before: Database, after: Database, mount: MountLike | None, live: str,
-               held: int | None, spec: Spec, mounts: tuple[MountLike, ...]) -> Refusal:
+def _elsewhere(
+    before: Database,
+    after: Database,
+    mount: MountLike | None,
+    live: str,
+    held: int | None,
+    spec: Spec,
+    mounts: tuple[MountLike, ...],
+) -> Refusal:
     if before.name == "primary":
         changes, why_not = _adoption(live, mounts, spec)
-    else:  # flyrun derives its file name from `database` (runner/dburl.py derived_database)
+    else:  # flyrun derives its file name from `database` (runner/facts/dburl.py derived_database)
         name = posixpath.basename(after.path or "")
-        changes, why_not = (), (
-            f"flyrun names its file after `database` ({name}); rename it to that with the app "
-            f"stopped, or give production.{before.name} a `url:` of its own"
+        changes, why_not = (
+            (),
+            (
+                f"flyrun names its file after `database` ({name}); rename it to that with the app "
+                f"stopped, or give production.{before.name} a `url:` of its own"
+            ),
         )
     found, fix = adoption_fix(before, after, mount, live, held, spec, changes, why_not)
     return _refuse(before, found, fix, live=live, spec_change=changes)
 
 
-def _stray(facts: DatabaseFacts, after: DatabaseFacts, spec: Spec,
-           mounts: tuple[MountLike, ...], volume: VolumeView) -> Refusal | None:
+def _stray(
+    facts: DatabaseFacts,
+    after: DatabaseFacts,
+    spec: Spec,
+    mounts: tuple[MountLike, ...],
+    volume: VolumeView,
+) -> Refusal | None:
     """Databases on the volume that no configuration names, when the app would otherwise
     start empty: most likely the app's data from an earlier setup."""
     named = {d.path for d in (*facts.databases, *after.databases) if d.path}
     roots = [r for r in (facts.litestack_root, *(d.litestack_root for d in facts.databases)) if r]
-    stray = {p: s for p, s in (volume.files or {}).items()
-             if s > 0 and p not in named and not any(under(p, r) for r in roots)}
+    stray = {
+        p: s
+        for p, s in (volume.files or {}).items()
+        if s > 0 and p not in named and not any(under(p, r) for r in roots)
+    }
     if not stray:
         return None
     first = sorted(stray)[0]
@@ -242,21 +253,25 @@ def _stray(facts: DatabaseFacts, after: DatabaseFacts, spec: Spec,
     return Refusal(LIVE, found, fix, "primary", first, (), changes)
 
 
-def _refuse(db: Database, found: str, fix: str, live: str | None = None,
-            spec_change: tuple[str, ...] = ()) -> Refusal:
+def _refuse(
+    db: Database, found: str, fix: str, live: str | None = None, spec_change: tuple[str, ...] = ()
+) -> Refusal:
     return Refusal(LIVE, found, fix, db.name, live, db.evidence, spec_change)
 
 
-def _adoption(live: str, mounts: tuple[MountLike, ...], spec: Spec
-              ) -> tuple[tuple[str, ...], str | None]:
+def _adoption(
+    live: str, mounts: tuple[MountLike, ...], spec: Spec
+) -> tuple[tuple[str, ...], str | None]:
     """The spec lines that make flyrun's URL name `live`, or why no spec change can."""
     mount = mount_of(live, mounts)
     if mount is None:
         return (), f"{live} is on no volume"
     folder, name = posixpath.split(live)
     if folder != mount.destination.rstrip("/"):
-        return (), (f"it is in a subfolder of the mount ({folder}), and `database` is a file "
-                    f"name directly in mount_path; move it to {mount.destination} first")
+        return (), (
+            f"it is in a subfolder of the mount ({folder}), and `database` is a file "
+            f"name directly in mount_path; move it to {mount.destination} first"
+        )
     if url_unsafe(folder) or url_unsafe(name) or not _plain(name):
         return (), f"its path {live!r} cannot be written as flyrun's DATABASE_URL"
     changes = []
@@ -273,8 +288,12 @@ def _adoption(live: str, mounts: tuple[MountLike, ...], spec: Spec
 
 def _plain(name: str) -> bool:
     """The spec's `database` rule: ^[A-Za-z0-9][A-Za-z0-9._-]*$ (runner/spec_rules.py)."""
-    return bool(name) and name[0].isascii() and name[0].isalnum() and all(
-        c.isascii() and (c.isalnum() or c in "._-") for c in name)
+    return (
+        bool(name)
+        and name[0].isascii()
+        and name[0].isalnum()
+        and all(c.isascii() and (c.isalnum() or c in "._-") for c in name)
+    )
 
 
 def _on_volume(database: Database, spec: Spec) -> bool:
@@ -288,5 +307,14 @@ def _sqlite_path(url: str) -> str | None:
     return posixpath.normpath(parsed.database or "") if ok else None
 
 
-__all__ = ["Decision", "Mount", "MountLike", "Refusal", "Spec", "VolumeFile", "decide",
-           "other_groups_refusal", "planned_urls"]
+__all__ = [
+    "Decision",
+    "Mount",
+    "MountLike",
+    "Refusal",
+    "Spec",
+    "VolumeFile",
+    "decide",
+    "other_groups_refusal",
+    "planned_urls",
+]

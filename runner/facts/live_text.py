@@ -6,11 +6,29 @@ it, or why none can; tests/facts/HAZARDS.md shows each one as printed."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from runner.facts.database import Database
-    from runner.facts.live_data import Spec
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The spec values the decision needs."""
+
+    mount_path: str
+    database: str
+    volume: str
+    process_group: str = "app"
+    groups_without_database: tuple[str, ...] = ()
+    replace_database_url: bool = False
+    import_data: bool = False  # a later feature: bring another database's data along
+    file: str = "fly-sqlite.yml"
+
+    @property
+    def url(self) -> str:
+        return f"sqlite3://{self.mount_path}/{self.database}"
 
 
 class _Mount(Protocol):
@@ -81,16 +99,23 @@ def unknown_location(db: Database, spec: Spec) -> tuple[str, str]:
         )
     else:
         fix = (
-            "Write it in a form flyrun reads (a literal path, ENV[\"X\"], ENV.fetch(\"X\") "
-            "{ \"default\" }, Rails.root.join(...)) or set the variable in fly.toml [env]; "
+            'Write it in a form flyrun reads (a literal path, ENV["X"], ENV.fetch("X") '
+            '{ "default" }, Rails.root.join(...)) or set the variable in fly.toml [env]; '
             "flyrun changes nothing until it knows where the live data is"
         )
     return found, fix
 
 
-def adoption_fix(before: Database, after: Database, mount: _Mount | None, live: str,
-                 held: int | None, spec: Spec, changes: Sequence[str],
-                 why_not: str | None) -> tuple[str, str]:
+def adoption_fix(
+    before: Database,
+    after: Database,
+    mount: _Mount | None,
+    live: str,
+    held: int | None,
+    spec: Spec,
+    changes: Sequence[str],
+    why_not: str | None,
+) -> tuple[str, str]:
     """Hazard 1: the live file is in the mount, flyrun's URL names another one. `held` is
     its size on the volume, None when flyrun could not look."""
     volume = f" on volume '{mount.source}'" if mount is not None else ""
@@ -105,8 +130,9 @@ def adoption_fix(before: Database, after: Database, mount: _Mount | None, live: 
     return found, fix
 
 
-def litestack_layout(before: Database, after: Database, mount: _Mount,
-                     spec: Spec) -> tuple[str, str]:
+def litestack_layout(
+    before: Database, after: Database, mount: _Mount, spec: Spec
+) -> tuple[str, str]:
     """Hazards 2 and 3: Litestack keeps the data in a folder per environment."""
     root = before.litestack_root or "Litesupport.root"
     found = (
@@ -149,7 +175,7 @@ def not_on_volume(after: Database, spec: Spec) -> tuple[str, str]:
         f"not on the volume ({_why(after)})"
     )
     if after.url_key:
-        fix = "Remove its `url:` from config/database.yml or make it <%= ENV[\"DATABASE_URL\"] %>"
+        fix = 'Remove its `url:` from config/database.yml or make it <%= ENV["DATABASE_URL"] %>'
     else:
         fix = (
             f"Rails gives DATABASE_URL only to a database named primary: rename "
@@ -158,8 +184,13 @@ def not_on_volume(after: Database, spec: Spec) -> tuple[str, str]:
     return found, fix
 
 
-def data_on_volume(stray: Mapping[str, int], primary: Database | None, spec: Spec,
-                   changes: Sequence[str], why_not: str | None) -> tuple[str, str]:
+def data_on_volume(
+    stray: Mapping[str, int],
+    primary: Database | None,
+    spec: Spec,
+    changes: Sequence[str],
+    why_not: str | None,
+) -> tuple[str, str]:
     """The volume holds a database no configuration names, and the app would start empty."""
     files = series([f"{path} ({_size(size)})" for path, size in sorted(stray.items())])
     target = primary.path if primary is not None and primary.path else spec.url

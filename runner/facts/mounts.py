@@ -16,7 +16,7 @@ _COMPANIONS = ("-wal", "-shm", "-journal")  # SQLite's side files belong to thei
 
 
 class MountLike(Protocol):
-    """A fly.toml mount (runner.handlers.flytoml_read.Mount fits)."""
+    """A fly.toml mount (runner.facts.flytoml.Mount fits)."""
 
     @property
     def source(self) -> str: ...
@@ -58,17 +58,16 @@ class VolumeView:
         return self.files.get(path, 0)
 
 
-def volume_view(mounts: Iterable[MountLike], volume: str,
-                listing: Iterable[VolumeFile] | None) -> VolumeView:
+def volume_view(
+    mounts: Iterable[MountLike], volume: str, listing: Iterable[VolumeFile] | None
+) -> VolumeView:
     """The view of volume `volume` from its mounts and a listing of its SQLite files."""
     covered = tuple(m.destination for m in mounts if m.source == volume)
     if listing is None:
         return VolumeView(covered, None)
     sizes: dict[str, int] = {}
     for item in listing:
-        path = next(
-            (item.path[: -len(c)] for c in _COMPANIONS if item.path.endswith(c)), item.path
-        )
+        path = next((item.path[: -len(c)] for c in _COMPANIONS if item.path.endswith(c)), item.path)
         sizes[path] = sizes.get(path, 0) + max(item.size, 0)
     return VolumeView(covered, sizes)
 

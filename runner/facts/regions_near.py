@@ -79,8 +79,9 @@ def nearest_current(code: str, table: RegionTable | None = None) -> tuple[str, i
     return best.code, round(distance_km(region, best))
 
 
-def retired_region_message(code: str, line: int, table: RegionTable | None = None,
-                           file: str = "fly.toml") -> str:
+def retired_region_message(
+    code: str, line: int, table: RegionTable | None = None, file: str = "fly.toml"
+) -> str:
     """`fly.toml:LINE: primary_region 'mad' (Madrid) is a retired Fly.io region; change it
     to 'cdg' (Paris, 1052 km away), the nearest current region`."""
     known = table or bundled_table()

@@ -82,7 +82,11 @@ def test_specs_from_every_source_section_with_their_dependencies() -> None:
     assert LOCK.gems["billing"].source == "PATH"
     assert LOCK.gems["billing"].dependencies == {"rails": ">= 7.1"}
     assert LOCK.gems["litestack"].dependencies == {
-        "erubi": None, "hiredis": None, "oj": None, "rack": None, "sqlite3": None,
+        "erubi": None,
+        "hiredis": None,
+        "oj": None,
+        "rack": None,
+        "sqlite3": None,
     }
     assert LOCK.gems["litestack"].line == 24
     assert LOCK.skipped == ()
@@ -113,7 +117,14 @@ def test_checksums_lines_are_not_specs() -> None:
 
 def test_closure_follows_dependencies_transitively() -> None:
     assert LOCK.closure(["litestack"]) == {
-        "litestack", "erubi", "hiredis", "oj", "bigdecimal", "rack", "sqlite3", "mini_portile2",
+        "litestack",
+        "erubi",
+        "hiredis",
+        "oj",
+        "bigdecimal",
+        "rack",
+        "sqlite3",
+        "mini_portile2",
     }
     assert LOCK.closure(["billing"]) == {"billing", "rails", "activesupport", "concurrent-ruby"}
     assert LOCK.closure(["not-locked"]) == frozenset()
@@ -122,7 +133,10 @@ def test_closure_follows_dependencies_transitively() -> None:
 def test_depends_on_gives_the_shortest_chain() -> None:
     assert LOCK.depends_on("litestack", "bigdecimal") == ("litestack", "oj", "bigdecimal")
     assert LOCK.depends_on("billing", "concurrent-ruby") == (
-        "billing", "rails", "activesupport", "concurrent-ruby",
+        "billing",
+        "rails",
+        "activesupport",
+        "concurrent-ruby",
     )
     assert LOCK.depends_on("litestack", "litestack") == ("litestack",)
     assert LOCK.depends_on("rails", "sqlite3") is None

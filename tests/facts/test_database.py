@@ -27,7 +27,10 @@ def prod(body: str) -> str:
 def test_an_absolute_path_in_database_yml() -> None:
     primary = locate_databases(prod("  database: /data/production.sqlite3\n")).primary
     assert primary == Database(
-        "primary", "sqlite_file", "sqlite3", "/data/production.sqlite3",
+        "primary",
+        "sqlite_file",
+        "sqlite3",
+        "/data/production.sqlite3",
         (
             "config/database.yml:2 production.adapter: sqlite3 (merged in with <<:)",
             "config/database.yml:7 production.database: /data/production.sqlite3",
@@ -35,8 +38,10 @@ def test_an_absolute_path_in_database_yml() -> None:
     )
 
 
-@pytest.mark.parametrize(("root", "path"), [("/rails", "/rails/db/production.sqlite3"),
-                                            ("/app", "/app/db/production.sqlite3")])
+@pytest.mark.parametrize(
+    ("root", "path"),
+    [("/rails", "/rails/db/production.sqlite3"), ("/app", "/app/db/production.sqlite3")],
+)
 def test_a_relative_path_resolves_against_rails_root(root: str, path: str) -> None:
     facts = locate_databases(prod("  database: db/production.sqlite3\n"), rails_root=root)
     assert facts.primary is not None and facts.primary.path == path
@@ -75,8 +80,10 @@ def test_an_empty_url_key_falls_back_to_database_and_still_ignores_env_urls() ->
 
 
 def test_primary_database_url_wins_over_database_url() -> None:
-    env = [("fly.toml [env]", "DATABASE_URL", "sqlite3:///a/a.sqlite3"),
-           ("fly.toml [env]", "PRIMARY_DATABASE_URL", "sqlite3:///b/b.sqlite3")]
+    env = [
+        ("fly.toml [env]", "DATABASE_URL", "sqlite3:///a/a.sqlite3"),
+        ("fly.toml [env]", "PRIMARY_DATABASE_URL", "sqlite3:///b/b.sqlite3"),
+    ]
     primary = locate_databases(prod("  database: db/p.sqlite3\n"), env).primary
     assert primary is not None and primary.path == "/b/b.sqlite3"
 
@@ -88,11 +95,14 @@ MULTI = DEFAULT + (
 
 
 def test_name_database_url_reaches_the_named_database_only() -> None:
-    env = [("fly.toml [env]", "DATABASE_URL", "sqlite3:///data/p.sqlite3"),
-           ("fly.toml [env]", "CACHE_DATABASE_URL", "sqlite3:///data/c.sqlite3")]
+    env = [
+        ("fly.toml [env]", "DATABASE_URL", "sqlite3:///data/p.sqlite3"),
+        ("fly.toml [env]", "CACHE_DATABASE_URL", "sqlite3:///data/c.sqlite3"),
+    ]
     facts = locate_databases(MULTI, env)
     assert [(d.name, d.path) for d in facts.databases] == [
-        ("primary", "/data/p.sqlite3"), ("cache", "/data/c.sqlite3"),
+        ("primary", "/data/p.sqlite3"),
+        ("cache", "/data/c.sqlite3"),
     ]
     only_primary = locate_databases(MULTI, env[:1])
     cache = only_primary.database("cache")
@@ -110,9 +120,14 @@ def test_database_url_does_not_reach_a_first_database_not_named_primary() -> Non
 def test_no_database_yml_means_the_url_alone_configures_it() -> None:
     env = [("Dockerfile:60 ENV", "DATABASE_URL", "sqlite3:///data/production.sqlite3")]
     assert locate_databases(None, env).primary == Database(
-        "primary", "sqlite_file", "sqlite3", "/data/production.sqlite3",
-        ("Dockerfile:60 ENV DATABASE_URL=sqlite3:///data/production.sqlite3; Rails' "
-         "DATABASE_URL replaces database.yml's settings for the primary database",),
+        "primary",
+        "sqlite_file",
+        "sqlite3",
+        "/data/production.sqlite3",
+        (
+            "Dockerfile:60 ENV DATABASE_URL=sqlite3:///data/production.sqlite3; Rails' "
+            "DATABASE_URL replaces database.yml's settings for the primary database",
+        ),
     )
     nothing = locate_databases(None).primary
     assert nothing is not None and (nothing.kind, nothing.why_unknown) == (
@@ -125,8 +140,11 @@ def test_a_secret_url_is_unknown_but_says_what_database_yml_meant() -> None:
     yml = "production:\n  adapter: postgresql\n  url: <%= ENV['DATABASE_URL'] %>\n"
     primary = locate_databases(yml, secrets=["DATABASE_URL"]).primary
     assert primary is not None
-    assert (primary.kind, primary.adapter, primary.secret) == ("unknown", "postgresql",
-                                                               "DATABASE_URL")
+    assert (primary.kind, primary.adapter, primary.secret) == (
+        "unknown",
+        "postgresql",
+        "DATABASE_URL",
+    )
     assert primary.why_unknown == "DATABASE_URL is set by a secret flyrun cannot read"
 
 
@@ -148,7 +166,9 @@ def test_litestack_folder_from_the_dockerfile() -> None:
     primary = facts.primary
     assert primary is not None
     assert (primary.kind, primary.adapter, primary.path, primary.litestack_root) == (
-        "litestack", "litedb", "/data/production.sqlite3/production/data.sqlite3",
+        "litestack",
+        "litedb",
+        "/data/production.sqlite3/production/data.sqlite3",
         "/data/production.sqlite3/production",
     )
     assert primary.evidence[-1] == "Dockerfile:16 ENV LITESTACK_DATA_PATH=/data/production.sqlite3"
@@ -182,7 +202,10 @@ def test_litedb_with_a_plain_path_is_litestack() -> None:
 def test_no_file_for_rails_to_open_is_no_database(body: str, why: str) -> None:
     primary = locate_databases(prod(body)).primary
     assert primary is not None and (primary.kind, primary.path, primary.why_unknown) == (
-        "no_database", None, why)
+        "no_database",
+        None,
+        why,
+    )
 
 
 @pytest.mark.parametrize(
@@ -190,16 +213,23 @@ def test_no_file_for_rails_to_open_is_no_database(body: str, why: str) -> None:
     [
         ("  database: file:data.db\n", "flyrun does not resolve the path 'file:data.db'"),
         ("  database: ~/data.db\n", "flyrun does not resolve the path '~/data.db'"),
-        ("  database: <%= Rails.application.credentials.db %>\n",
-         "flyrun does not understand the Ruby `Rails.application.credentials.db`"),
-        ("  database: <%= ENV.fetch('SQLITE_DB') %>\n",
-         "ENV.fetch('SQLITE_DB') raises: it is not set anywhere flyrun can see"),
+        (
+            "  database: <%= Rails.application.credentials.db %>\n",
+            "flyrun does not understand the Ruby `Rails.application.credentials.db`",
+        ),
+        (
+            "  database: <%= ENV.fetch('SQLITE_DB') %>\n",
+            "ENV.fetch('SQLITE_DB') raises: it is not set anywhere flyrun can see",
+        ),
     ],
 )
 def test_what_flyrun_cannot_resolve_is_unknown_with_the_reason(body: str, why: str) -> None:
     primary = locate_databases(prod(body)).primary
     assert primary is not None and (primary.kind, primary.path, primary.why_unknown) == (
-        "unknown", None, why)
+        "unknown",
+        None,
+        why,
+    )
 
 
 def test_adapters() -> None:
@@ -209,7 +239,9 @@ def test_adapters() -> None:
     assert odd is not None and odd.kind == "unknown"
     none = locate_databases("production:\n  database: x.sqlite3\n").primary
     assert none is not None and (none.kind, none.why_unknown) == (
-        "no_database", "no adapter is configured (Rails would refuse to connect)")
+        "no_database",
+        "no adapter is configured (Rails would refuse to connect)",
+    )
 
 
 def test_an_unparsable_url_is_unknown() -> None:
@@ -224,19 +256,38 @@ def test_an_unreadable_file_is_one_unknown_primary() -> None:
     assert len(facts.databases) == 1 and facts.databases[0].kind == "unknown"
 
 
-YAML_LINES = st.sampled_from([
-    "default: &default", "production:", "  primary:", "  cache:", "  <<: *default",
-    "    <<: *default", "  adapter: sqlite3", "  adapter: litedb", "    adapter: postgresql",
-    "  database: db/x.sqlite3", "    database: /data/p.sqlite3",
-    '  database: <%= Litesupport.root("production").join("data.sqlite3") %>',
-    '  url: <%= ENV["DATABASE_URL"] %>', '    url: <%= ENV.fetch("X") { "sqlite3:y" } %>',
-    "<% if true %>", "  - x", "  database: ':memory:'", "production: sqlite3:///a/b",
-])
+YAML_LINES = st.sampled_from(
+    [
+        "default: &default",
+        "production:",
+        "  primary:",
+        "  cache:",
+        "  <<: *default",
+        "    <<: *default",
+        "  adapter: sqlite3",
+        "  adapter: litedb",
+        "    adapter: postgresql",
+        "  database: db/x.sqlite3",
+        "    database: /data/p.sqlite3",
+        '  database: <%= Litesupport.root("production").join("data.sqlite3") %>',
+        '  url: <%= ENV["DATABASE_URL"] %>',
+        '    url: <%= ENV.fetch("X") { "sqlite3:y" } %>',
+        "<% if true %>",
+        "  - x",
+        "  database: ':memory:'",
+        "production: sqlite3:///a/b",
+    ]
+)
 
 
-@given(st.lists(YAML_LINES, max_size=12), st.text(max_size=40),
-       st.lists(st.sampled_from(["DATABASE_URL", "X", "LITESTACK_DATA_PATH", "CACHE_DATABASE_URL"]),
-                max_size=3))
+@given(
+    st.lists(YAML_LINES, max_size=12),
+    st.text(max_size=40),
+    st.lists(
+        st.sampled_from(["DATABASE_URL", "X", "LITESTACK_DATA_PATH", "CACHE_DATABASE_URL"]),
+        max_size=3,
+    ),
+)
 def test_never_raises_on_database_yml_shapes(
     lines: list[str], value: str, names: list[str]
 ) -> None:

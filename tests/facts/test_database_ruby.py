@@ -61,39 +61,71 @@ PG = "postgres://shop:pw@db.internal:5432/shop"
 CASES: list[tuple[str, dict[str, str]]] = [
     (D + "production:\n  <<: *default\n  database: /data/production.sqlite3\n", {}),
     (D + "production:\n  <<: *default\n  database: db/production.sqlite3\n", {}),
-    (D + "production:\n  <<: *default\n  database: db/p.sqlite3\n",
-     {"DATABASE_URL": "sqlite3:///mnt/v/p.sqlite"}),
-    (D + "production:\n  <<: *default\n  database: db/p.sqlite3\n",
-     {"DATABASE_URL": "sqlite3:///a/a.sqlite", "PRIMARY_DATABASE_URL": "sqlite3:///b/b.sqlite"}),
+    (
+        D + "production:\n  <<: *default\n  database: db/p.sqlite3\n",
+        {"DATABASE_URL": "sqlite3:///mnt/v/p.sqlite"},
+    ),
+    (
+        D + "production:\n  <<: *default\n  database: db/p.sqlite3\n",
+        {"DATABASE_URL": "sqlite3:///a/a.sqlite", "PRIMARY_DATABASE_URL": "sqlite3:///b/b.sqlite"},
+    ),
     (D + "production:\n  <<: *default\n  database: db/p.sqlite3\n", {"DATABASE_URL": PG}),
-    (D + "production:\n  <<: *default\n  url: sqlite3:///pinned/p.sqlite3\n",
-     {"DATABASE_URL": "sqlite3:///data/x.sqlite3"}),
-    (D + "production:\n  <<: *default\n  database: storage/p.sqlite3\n"
-     "  url: <%= ENV['DATABASE_URL'] %>\n", {}),
-    (D + "production:\n  <<: *default\n  database: storage/p.sqlite3\n"
-     "  url: <%= ENV['DATABASE_URL'] %>\n", {"DATABASE_URL": "sqlite3:relative/p.sqlite3"}),
+    (
+        D + "production:\n  <<: *default\n  url: sqlite3:///pinned/p.sqlite3\n",
+        {"DATABASE_URL": "sqlite3:///data/x.sqlite3"},
+    ),
+    (
+        D + "production:\n  <<: *default\n  database: storage/p.sqlite3\n"
+        "  url: <%= ENV['DATABASE_URL'] %>\n",
+        {},
+    ),
+    (
+        D + "production:\n  <<: *default\n  database: storage/p.sqlite3\n"
+        "  url: <%= ENV['DATABASE_URL'] %>\n",
+        {"DATABASE_URL": "sqlite3:relative/p.sqlite3"},
+    ),
     (MULTI, {}),
-    (MULTI, {"DATABASE_URL": "sqlite3:///data/p.sqlite3",
-             "QUEUE_DATABASE_URL": "sqlite3:///data/q.sqlite3"}),
+    (
+        MULTI,
+        {
+            "DATABASE_URL": "sqlite3:///data/p.sqlite3",
+            "QUEUE_DATABASE_URL": "sqlite3:///data/q.sqlite3",
+        },
+    ),
     (MULTI.replace("  primary:", "  main:"), {"DATABASE_URL": "sqlite3:///data/p.sqlite3"}),
     (DFR, {}),
     (DFR, {"DATABASE_URL": "sqlite3:///data/production.sqlite3"}),
-    (D + "production:\n  <<: *default\n"
-     "  database: <%= ENV.fetch('SQLITE_PATH') { 'db/fallback.sqlite3' } %>\n", {}),
-    (D + "production:\n  <<: *default\n"
-     "  database: <%= ENV.fetch('SQLITE_PATH', 'db/fallback.sqlite3') %>\n",
-     {"SQLITE_PATH": "/data/from_env.sqlite3"}),
-    (D + "production:\n  <<: *default\n"
-     "  database: <%= ENV['SQLITE_PATH'] || 'db/or.sqlite3' %>\n", {}),
-    (D + "production:\n  <<: *default\n"
-     "  database: <%= Rails.root.join('storage', 'production.sqlite3') %>\n", {}),
+    (
+        D + "production:\n  <<: *default\n"
+        "  database: <%= ENV.fetch('SQLITE_PATH') { 'db/fallback.sqlite3' } %>\n",
+        {},
+    ),
+    (
+        D + "production:\n  <<: *default\n"
+        "  database: <%= ENV.fetch('SQLITE_PATH', 'db/fallback.sqlite3') %>\n",
+        {"SQLITE_PATH": "/data/from_env.sqlite3"},
+    ),
+    (
+        D + "production:\n  <<: *default\n"
+        "  database: <%= ENV['SQLITE_PATH'] || 'db/or.sqlite3' %>\n",
+        {},
+    ),
+    (
+        D + "production:\n  <<: *default\n"
+        "  database: <%= Rails.root.join('storage', 'production.sqlite3') %>\n",
+        {},
+    ),
     (D + "production:\n  <<: *default\n  database: db/<%= Rails.env %>.sqlite3\n", {}),
-    (D + "development:\n  <<: *default\n  database: db/dev.sqlite3\n",
-     {"DATABASE_URL": "sqlite3:///data/only_url.sqlite3"}),
+    (
+        D + "development:\n  <<: *default\n  database: db/dev.sqlite3\n",
+        {"DATABASE_URL": "sqlite3:///data/only_url.sqlite3"},
+    ),
     ("production: <%= ENV['DATABASE_URL'] %>\n", {"DATABASE_URL": "sqlite3:///data/s.sqlite3"}),
     ("production:\n  adapter: mysql2\n  database: shop\n", {}),
-    (D + "production:\n  <<: [*default]\n  adapter: postgresql\n  database: shop\n",
-     {"DATABASE_URL": "sqlite3:///data/switch.sqlite3"}),
+    (
+        D + "production:\n  <<: [*default]\n  adapter: postgresql\n  database: shop\n",
+        {"DATABASE_URL": "sqlite3:///data/switch.sqlite3"},
+    ),
 ]
 
 

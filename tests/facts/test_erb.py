@@ -108,8 +108,10 @@ def test_litestack_root_uses_litestack_data_path_and_the_environment() -> None:
 def test_litestack_root_defaults_to_db_under_rails_root() -> None:
     env = make_env([], rails_root="/app")
     value = evaluate('Litesupport.root("production").join("data.sqlite3")', env)
-    assert (value.text, value.litestack_root) == ("/app/db/production/data.sqlite3",
-                                                  "/app/db/production")
+    assert (value.text, value.litestack_root) == (
+        "/app/db/production/data.sqlite3",
+        "/app/db/production",
+    )
     assert value.evidence == ("LITESTACK_DATA_PATH is not set, so Litestack uses ./db",)
 
 
@@ -120,8 +122,7 @@ def test_litestack_root_set_by_a_secret_is_unknown() -> None:
 
 def test_dockerfile_rails_derived_url() -> None:
     code = (
-        'URI.parse(ENV["DATABASE_URL"]).tap { |url| url.path += "_cache" } '
-        'if ENV["DATABASE_URL"]'
+        'URI.parse(ENV["DATABASE_URL"]).tap { |url| url.path += "_cache" } if ENV["DATABASE_URL"]'
     )
     assert evaluate(code, ENV).text == "sqlite3:/data/production.sqlite3_cache"
     assert evaluate(code, make_env([])).text is None  # `… if nil` is nil
@@ -130,7 +131,7 @@ def test_dockerfile_rails_derived_url() -> None:
 
 
 def test_anything_else_is_not_understood_and_quoted() -> None:
-    value = evaluate(' Rails.application.credentials.db_path ', ENV)
+    value = evaluate(" Rails.application.credentials.db_path ", ENV)
     assert value.unknown == (
         "flyrun does not understand the Ruby `Rails.application.credentials.db_path`"
     )
@@ -138,7 +139,9 @@ def test_anything_else_is_not_understood_and_quoted() -> None:
 
 
 def test_redact_hides_credentials_of_urls_only() -> None:
-    assert redact("postgres://user:secret@db.internal:5432/app") == "postgres://…@db.internal:5432/app"
+    assert (
+        redact("postgres://user:secret@db.internal:5432/app") == "postgres://…@db.internal:5432/app"
+    )
     assert redact("sqlite3:///data/x.sqlite3") == "sqlite3:///data/x.sqlite3"
     env = make_env([("fly.toml [env]", "DATABASE_URL", "postgres://u:pw@h/db")])
     assert evaluate('ENV["DATABASE_URL"]', env).evidence == (

@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from runner.facts.database import locate_databases
+from runner.facts.flytoml import parse_fly_toml
 from runner.facts.live_data import Spec, VolumeFile, decide
 from runner.facts.url_chars import url_unsafe_message
-from runner.handlers.flytoml import parse_fly_toml
 
 CASES = Path(__file__).resolve().parents[1] / "corpus" / "cases"
 HAZARDS = Path(__file__).resolve().parent / "HAZARDS.md"
@@ -27,7 +27,7 @@ NAMES = [
     "86-spec-refused-mount-path-hash",
     "87-groups-refused-worker-without-volume",
 ]
-_ENV = re.compile(r'^ENV\s+(.*)$')
+_ENV = re.compile(r"^ENV\s+(.*)$")
 _PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
 
 
@@ -72,8 +72,10 @@ def listing(case: dict[str, Any], spec: Spec) -> list[VolumeFile] | None:
         for mount in machine.get("mounts", []):
             if mount["volume"] == spec.volume:
                 volume = next(v for v in fly["volumes"] if v["name"] == spec.volume)
-                return [VolumeFile(f"{mount['path']}/{f['path']}", f["size"])
-                        for f in volume.get("files", [])]
+                return [
+                    VolumeFile(f"{mount['path']}/{f['path']}", f["size"])
+                    for f in volume.get("files", [])
+                ]
     return None
 
 
@@ -93,11 +95,14 @@ def refusal_text(name: str) -> str:
     env += [("fly.toml [env]", k, v) for k, v in fly.env.items()]
     secrets = [s["name"] for s in (case.get("fly") or {}).get("secrets", [])]
     facts = locate_databases(
-        (app / "config/database.yml").read_text(encoding="utf-8"), env, secrets,
+        (app / "config/database.yml").read_text(encoding="utf-8"),
+        env,
+        secrets,
         gemfile_lock=(app / "Gemfile.lock").read_text(encoding="utf-8"),
     )
-    decision = decide(facts, spec, fly.mounts, process_groups=fly.process_groups,
-                      volume_files=listing(case, spec))
+    decision = decide(
+        facts, spec, fly.mounts, process_groups=fly.process_groups, volume_files=listing(case, spec)
+    )
     assert not decision.ok and raw["app"]
     return "\n".join(r.message for r in decision.refusals)
 
@@ -122,6 +127,7 @@ def test_each_hazard_is_refused_as_documented(index: int) -> None:
 def test_dockerfile_env_reads_instructions_and_continuations() -> None:
     text = 'FROM x\nENV A="1" \\\n    B=two\nRUN true\nENV C="a b"\n'
     assert dockerfile_env(text) == [
-        ("Dockerfile:2 ENV", "A", "1"), ("Dockerfile:2 ENV", "B", "two"),
+        ("Dockerfile:2 ENV", "A", "1"),
+        ("Dockerfile:2 ENV", "B", "two"),
         ("Dockerfile:5 ENV", "C", "a b"),
     ]

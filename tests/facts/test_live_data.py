@@ -33,7 +33,10 @@ def test_hazard_1_without_a_listing_takes_the_configured_file_as_live() -> None:
         "`database: production.sqlite3` in fly-sqlite.yml"
     )
     assert (refusal.check, refusal.database, refusal.live) == (
-        "live data", "primary", "/data/production.sqlite3")
+        "live data",
+        "primary",
+        "/data/production.sqlite3",
+    )
     assert refusal.spec_change == ("database: production.sqlite3",)
     assert refusal.evidence == (
         "config/database.yml:2 production.adapter: sqlite3",
@@ -42,18 +45,22 @@ def test_hazard_1_without_a_listing_takes_the_configured_file_as_live() -> None:
 
 
 def test_wal_and_journal_bytes_count_for_their_database() -> None:
-    files = [VolumeFile("/data/production.sqlite3", 0),
-             VolumeFile("/data/production.sqlite3-wal", 2 << 20)]
-    decision = decide(locate_databases(yml("/data/production.sqlite3")), SPEC, DATA,
-                      volume_files=files)
+    files = [
+        VolumeFile("/data/production.sqlite3", 0),
+        VolumeFile("/data/production.sqlite3-wal", 2 << 20),
+    ]
+    decision = decide(
+        locate_databases(yml("/data/production.sqlite3")), SPEC, DATA, volume_files=files
+    )
     assert "the volume holds it (2.0 MB)" in decision.refusals[0].found
 
 
 def test_a_configured_file_the_volume_does_not_hold_is_no_live_data() -> None:
     empty = [VolumeFile("/data/production.sqlite3", 0)]
     for listing in ([], empty):
-        decision = decide(locate_databases(yml("/data/production.sqlite3")), SPEC, DATA,
-                          volume_files=listing)
+        decision = decide(
+            locate_databases(yml("/data/production.sqlite3")), SPEC, DATA, volume_files=listing
+        )
         assert decision.ok and decision.adopted == ()
         assert decision.notes == (
             "the app's database is named /data/production.sqlite3, which holds no data on the "
@@ -81,11 +88,15 @@ def test_a_database_on_the_root_filesystem_is_not_live_data() -> None:
 
 def test_a_live_file_under_another_volume_names_every_spec_line() -> None:
     mounts = [Mount("storage", "/storage"), *DATA]
-    decision = decide(locate_databases(yml("/storage/production.sqlite3")), SPEC, mounts,
-                      volume_files=[])  # the listing covers volume data only
+    decision = decide(
+        locate_databases(yml("/storage/production.sqlite3")), SPEC, mounts, volume_files=[]
+    )  # the listing covers volume data only
     (refusal,) = decision.refusals
     assert refusal.spec_change == (
-        "volume.name: storage", "mount_path: /storage", "database: production.sqlite3")
+        "volume.name: storage",
+        "mount_path: /storage",
+        "database: production.sqlite3",
+    )
     assert refusal.fix.endswith(
         "To adopt it, set `volume.name: storage`, `mount_path: /storage` and "
         "`database: production.sqlite3` in fly-sqlite.yml"
@@ -96,7 +107,9 @@ def test_a_live_file_in_a_mount_of_another_group_names_that_group() -> None:
     mounts = [Mount("data", "/data", ("web",))]
     decision = decide(locate_databases(yml("/data/production.sqlite3")), SPEC, mounts)
     assert decision.refusals[0].spec_change == (
-        "database: production.sqlite3", "process_group: web")
+        "database: production.sqlite3",
+        "process_group: web",
+    )
 
 
 def test_a_live_file_in_a_subfolder_cannot_be_adopted_by_the_spec() -> None:
@@ -113,8 +126,7 @@ def test_a_live_file_in_a_subfolder_cannot_be_adopted_by_the_spec() -> None:
 def test_a_live_file_name_the_spec_cannot_hold_cannot_be_adopted(path: str) -> None:
     decision = decide(locate_databases(yml(f"'{path}'")), SPEC, DATA)
     assert decision.refusals[0].fix.endswith(
-        f"No spec change can adopt it: its path {path!r} cannot be written as "
-        "flyrun's DATABASE_URL"
+        f"No spec change can adopt it: its path {path!r} cannot be written as flyrun's DATABASE_URL"
     )
 
 
@@ -127,8 +139,9 @@ def test_a_sqlite_url_in_env_that_points_into_the_mount_is_reused() -> None:
 
 def test_a_sqlite_url_in_env_outside_the_mount_is_live_elsewhere() -> None:
     env = [("Dockerfile:60 ENV", "DATABASE_URL", "sqlite3:///data/production.sqlite3")]
-    decision = decide(locate_databases(None, env), Spec("/mnt/data", "production.sqlite", "data"),
-                      DATA)
+    decision = decide(
+        locate_databases(None, env), Spec("/mnt/data", "production.sqlite", "data"), DATA
+    )
     assert decision.refusals[0].spec_change == ("mount_path: /data", "database: production.sqlite3")
 
 
@@ -145,7 +158,8 @@ def test_another_database_server_is_refused_unless_importing() -> None:
     importing = decide(facts, Spec("/data", "production.sqlite", "data", import_data=True), DATA)
     assert importing.ok
     assert importing.notes == (
-        "the app's database is a postgresql database; import_data brings it",)
+        "the app's database is a postgresql database; import_data brings it",
+    )
 
 
 def test_an_unreadable_secret_is_refused_unless_replacing_is_allowed() -> None:
@@ -161,8 +175,11 @@ def test_an_unreadable_secret_is_refused_unless_replacing_is_allowed() -> None:
 
 
 def test_a_verified_secret_is_known() -> None:
-    facts = locate_databases(yml("db/p.sqlite3"), secrets=["DATABASE_URL"],
-                             verified={"DATABASE_URL": "sqlite3:///data/production.sqlite"})
+    facts = locate_databases(
+        yml("db/p.sqlite3"),
+        secrets=["DATABASE_URL"],
+        verified={"DATABASE_URL": "sqlite3:///data/production.sqlite"},
+    )
     decision = decide(facts, SPEC, DATA, volume_files=[VolumeFile("/data/production.sqlite", 9)])
     assert decision.ok and decision.adopted == ("/data/production.sqlite",)
 
@@ -175,7 +192,7 @@ def test_erb_flyrun_does_not_understand_is_refused_with_the_forms_it_reads() -> 
         "`Rails.application.credentials.sqlite_path` (config/database.yml:3 "
         "production.database: <%= Rails.application.credentials.sqlite_path %>)"
     )
-    assert refusal.fix.startswith("Write it in a form flyrun reads (a literal path, ENV[\"X\"]")
+    assert refusal.fix.startswith('Write it in a form flyrun reads (a literal path, ENV["X"]')
 
 
 def test_a_pinned_url_that_keeps_the_primary_off_the_volume_is_refused() -> None:
@@ -187,7 +204,8 @@ def test_a_pinned_url_that_keeps_the_primary_off_the_volume_is_refused() -> None
         "(config/database.yml:4 production.url: sqlite3:db/production.sqlite3)"
     )
     assert refusal.fix == (
-        "Remove its `url:` from config/database.yml or make it <%= ENV[\"DATABASE_URL\"] %>")
+        'Remove its `url:` from config/database.yml or make it <%= ENV["DATABASE_URL"] %>'
+    )
 
 
 def test_a_first_database_not_named_primary_never_gets_database_url() -> None:
@@ -219,10 +237,15 @@ def test_a_database_on_the_volume_that_nothing_names_is_adopted_or_refused() -> 
         "`database: production.sqlite3` in fly-sqlite.yml; if it is not, move it off the "
         "volume first"
     )
-    two = decide(facts, SPEC, DATA, volume_files=[VolumeFile("/data/a.sqlite3", 5),
-                                                 VolumeFile("/data/b.sqlite3", 7)])
+    two = decide(
+        facts,
+        SPEC,
+        DATA,
+        volume_files=[VolumeFile("/data/a.sqlite3", 5), VolumeFile("/data/b.sqlite3", 7)],
+    )
     assert two.refusals[0].found.startswith(
-        "volume 'data' already holds /data/a.sqlite3 (5 bytes) and /data/b.sqlite3 (7 bytes)")
+        "volume 'data' already holds /data/a.sqlite3 (5 bytes) and /data/b.sqlite3 (7 bytes)"
+    )
     assert two.refusals[0].spec_change == ()
 
 
@@ -238,7 +261,10 @@ def test_a_stray_database_beside_the_adopted_one_is_only_noted() -> None:
 
 def test_litestack_files_are_litestacks_not_strays() -> None:
     lock = "GEM\n  specs:\n    litestack (0.4.4)\n      sqlite3\n    sqlite3 (1.7.2)\n"
-    facts = locate_databases(yml("db/p.sqlite3"), [("Dockerfile:5 ENV", "LITESTACK_DATA_PATH",
-                                                    "/data")], gemfile_lock=lock)
+    facts = locate_databases(
+        yml("db/p.sqlite3"),
+        [("Dockerfile:5 ENV", "LITESTACK_DATA_PATH", "/data")],
+        gemfile_lock=lock,
+    )
     files = [VolumeFile("/data/production/cache.sqlite3", 4096)]
     assert decide(facts, SPEC, DATA, volume_files=files).ok

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from runner.facts.database import locate_databases
+from runner.facts.flytoml import Mount as FlyTomlMount
 from runner.facts.live_data import (
     Mount,
     Spec,
@@ -15,13 +16,13 @@ from runner.facts.live_data import (
     other_groups_refusal,
     planned_urls,
 )
-from runner.handlers.flytoml_read import Mount as FlyTomlMount
 from tests.facts.test_live_data import DATA, SPEC, yml
 
 
 def test_litedb_without_data_on_a_volume_is_refused_for_the_adapter_switch() -> None:
     facts = locate_databases(
-        yml('<%= Litesupport.root("production").join("data.sqlite3") %>', "litedb"))
+        yml('<%= Litesupport.root("production").join("data.sqlite3") %>', "litedb")
+    )
     (refusal,) = decide(facts, SPEC, DATA).refusals
     assert refusal.fix == (
         "A sqlite3:// DATABASE_URL (sqlite3:///data/production.sqlite) would switch the app to "
@@ -70,8 +71,9 @@ def test_other_groups_are_refused_unless_declared_without_database() -> None:
     assert refusal is not None and refusal.check == "process groups"
     assert refusal.found.startswith("fly.toml [processes] runs 'worker', 'clock' besides 'app'")
     assert refusal.spec_change == ("groups_without_database: [worker, clock]",)
-    declared = Spec("/data", "production.sqlite", "data",
-                    groups_without_database=("worker", "clock"))
+    declared = Spec(
+        "/data", "production.sqlite", "data", groups_without_database=("worker", "clock")
+    )
     assert other_groups_refusal(["app", "worker", "clock"], declared) is None
     assert other_groups_refusal(["app"], SPEC) is None
 
@@ -81,22 +83,46 @@ def test_fly_toml_mounts_fit_the_decision() -> None:
     assert decide(locate_databases(yml("/data/production.sqlite")), SPEC, mounts).ok
 
 
-DATABASE_YML = st.sampled_from([
-    yml("/data/production.sqlite3"), yml("db/p.sqlite3"), yml("/data/sub/x.sqlite3"),
-    yml('<%= Litesupport.root("production").join("data.sqlite3") %>', "litedb"),
-    yml("shop", "postgresql"), MULTI, "production: [", None, yml("<%= ENV['X'] %>"),
-])
-PATHS = st.sampled_from(["/data/production.sqlite3", "/data/production.sqlite", "/data/a",
-                         "/data/production/data.sqlite3", "/storage/x.sqlite3", "/data/x-wal"])
+DATABASE_YML = st.sampled_from(
+    [
+        yml("/data/production.sqlite3"),
+        yml("db/p.sqlite3"),
+        yml("/data/sub/x.sqlite3"),
+        yml('<%= Litesupport.root("production").join("data.sqlite3") %>', "litedb"),
+        yml("shop", "postgresql"),
+        MULTI,
+        "production: [",
+        None,
+        yml("<%= ENV['X'] %>"),
+    ]
+)
+PATHS = st.sampled_from(
+    [
+        "/data/production.sqlite3",
+        "/data/production.sqlite",
+        "/data/a",
+        "/data/production/data.sqlite3",
+        "/storage/x.sqlite3",
+        "/data/x-wal",
+    ]
+)
 
 
-@given(DATABASE_YML, st.lists(st.tuples(PATHS, st.integers(-5, 10**9))) | st.none(),
-       st.lists(st.sampled_from(["DATABASE_URL", "X", "LITESTACK_DATA_PATH"]), max_size=2),
-       st.text(max_size=30), st.lists(st.sampled_from(["app", "worker", "web"]), max_size=3))
-def test_never_raises(database_yml: str | None, files: list[tuple[str, int]] | None,
-                      names: list[str], value: str, groups: list[str]) -> None:
-    facts = locate_databases(database_yml, [("fly.toml [env]", n, value) for n in names],
-                             names[1:])
+@given(
+    DATABASE_YML,
+    st.lists(st.tuples(PATHS, st.integers(-5, 10**9))) | st.none(),
+    st.lists(st.sampled_from(["DATABASE_URL", "X", "LITESTACK_DATA_PATH"]), max_size=2),
+    st.text(max_size=30),
+    st.lists(st.sampled_from(["app", "worker", "web"]), max_size=3),
+)
+def test_never_raises(
+    database_yml: str | None,
+    files: list[tuple[str, int]] | None,
+    names: list[str],
+    value: str,
+    groups: list[str],
+) -> None:
+    facts = locate_databases(database_yml, [("fly.toml [env]", n, value) for n in names], names[1:])
     listing = None if files is None else [VolumeFile(p, s) for p, s in files]
     mounts = [*DATA, Mount("storage", "/storage", ("web",))]
     decision = decide(facts, SPEC, mounts, process_groups=groups, volume_files=listing)

@@ -16,8 +16,8 @@ from runner.facts.regions_near import (
     parse_regions,
     retired_region_message,
 )
-from runner.regions import regions
 from runner.resources import data_path
+from runner.spec.regions import regions
 
 TABLE = bundled_table()
 
@@ -38,8 +38,16 @@ def test_the_existing_reader_still_sees_the_same_lists() -> None:
 
 @pytest.mark.parametrize(
     ("retired", "nearest", "km"),
-    [("mad", "cdg", 1062), ("gig", "gru", 337), ("mia", "iad", 1487), ("atl", "iad", 859),
-     ("bos", "ewr", 323), ("sea", "sjc", 1122), ("yul", "yyz", 507), ("hkg", "sin", 2564)],
+    [
+        ("mad", "cdg", 1062),
+        ("gig", "gru", 337),
+        ("mia", "iad", 1487),
+        ("atl", "iad", 859),
+        ("bos", "ewr", 323),
+        ("sea", "sjc", 1122),
+        ("yul", "yyz", 507),
+        ("hkg", "sin", 2564),
+    ],
 )
 def test_nearest_current_region(retired: str, nearest: str, km: int) -> None:
     assert nearest_current(retired) == (nearest, km)
@@ -64,15 +72,20 @@ def test_message_names_the_line_the_cities_and_the_distance() -> None:
         "'cdg' (Paris, 1062 km away), the nearest current region"
     )
     assert retired_region_message("gig", 2, file="apps/shop/fly.toml").startswith(
-        "apps/shop/fly.toml:2: primary_region 'gig' (Rio de Janeiro) is a retired")
+        "apps/shop/fly.toml:2: primary_region 'gig' (Rio de Janeiro) is a retired"
+    )
 
 
 def test_a_table_can_be_given_instead_of_the_bundled_snapshot() -> None:
-    table = parse_regions(json.dumps({
-        "current": {"aaa": "Here, Somewhere", "bbb": "There"},
-        "deprecated": {"zzz": "Gone, Away"},
-        "coordinates": {"aaa": [0, 0], "bbb": [0, 10], "zzz": [0, 9]},
-    }))
+    table = parse_regions(
+        json.dumps(
+            {
+                "current": {"aaa": "Here, Somewhere", "bbb": "There"},
+                "deprecated": {"zzz": "Gone, Away"},
+                "coordinates": {"aaa": [0, 0], "bbb": [0, 10], "zzz": [0, 9]},
+            }
+        )
+    )
     assert nearest_current("zzz", table) == ("bbb", 111)
     assert retired_region_message("zzz", 3, table) == (
         "fly.toml:3: primary_region 'zzz' (Gone) is a retired Fly.io region; change it to "
