@@ -41,6 +41,7 @@ class AppResult:
     layout: str | None = None  # rake | entrypoint | custom (runner/facts/layout.py)
     evidence: tuple[str, ...] = ()
     duration: float = 0.0
+    findings: tuple[str, ...] = ()
     internal_error: bool = False  # a bug in flyrun while handling this app
 
     @property
@@ -81,6 +82,7 @@ class AppFacts:
     app: str
     layout: str | None
     evidence: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()  # what preflight learnt (where the database is, …)
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,7 @@ class Collector:
                     (*done, stop),
                     facts.layout if facts else None,
                     facts.evidence if facts else (),
+                    findings=facts.findings if facts else (),
                 )
             )
         return tuple(results)

@@ -68,6 +68,8 @@ class AppRun:
     plan: Plan
     bus: Bus
     results: list[TaskResult] = field(default_factory=list)
+    layout: tuple[str | None, tuple[str, ...]] = (None, ())
+    findings: tuple[str, ...] = ()
 
     def finish(self, result: TaskResult) -> TaskResult:
         self.results.append(result)
@@ -95,13 +97,11 @@ class Executor:
         self.bus.emit(AppStarted(spec.app, spec.spec_file))
         start = time.monotonic()
         emitted: list[TaskResult] = []
-        layout: tuple[str | None, tuple[str, ...]] = (None, ())
+        run: AppRun | None = None
         internal = False
         try:
             run = self._prepare(spec, emitted)
             if run is not None:
-                layout = _layout(run)
-                self.bus.emit(AppFactsEvent(spec.app, *layout))
                 if apply:
                     with locks.held(spec.path, what=f"app folder {spec.path}", wait=self.lock_wait):
                         self._apply(run)
@@ -121,9 +121,10 @@ class Executor:
             spec.app,
             spec.spec_file,
             tuple(emitted),
-            *layout,
+            *(run.layout if run is not None else (None, ())),
             duration=time.monotonic() - start,
             internal_error=internal,
+            findings=run.findings if run is not None else (),
         )
         self.bus.emit(AppFinished(result))
         return result
@@ -145,41 +146,35 @@ class Executor:
     # --- check ------------------------------------------------------------------------------
 
     def _preflight(self, run: AppRun, *, apply: bool) -> bool:
-        """Every check of the playbook, before any effect; False (and a failed task) on the
-        first refusal."""
+        """Every check of the playbook, before any effect, then the app's facts (layout and
+        what the checks found) as an event; False (and a failed task) on the first refusal."""
         ctx = TaskContext(run.spec, run.facts, self.options, apply=apply)
+        refusal: TaskResult | None = None
+        findings: list[str] = []
         for check in run.plan.checks:
             if check.remote and self.options.offline:
                 continue
             try:
-                check.run(ctx)
+                findings += check.run(ctx) or ()
             except PreflightRefused as exc:
                 message = f"{run.spec.app}: {exc.check} refused: {exc.found}. {exc.fix}"
                 title = f"preflight: {exc.check}"
-                run.finish(
-                    TaskResult(
-                        f"preflight.{check.name}",
-                        title,
-                        Status.FAILED,
-                        message,
-                        location=exc.location,
-                    )
+                refusal = TaskResult(
+                    f"preflight.{check.name}", title, Status.FAILED, message, location=exc.location
                 )
-                return False
+                break
             except RunnerError as exc:
-                message = f"{run.spec.app}: {exc}"
+                message, where = f"{run.spec.app}: {exc}", getattr(exc, "location", None)
                 title = f"preflight: {check.name}"
-                run.finish(
-                    TaskResult(
-                        f"preflight.{check.name}",
-                        title,
-                        Status.FAILED,
-                        message,
-                        location=getattr(exc, "location", None),
-                    )
+                refusal = TaskResult(
+                    f"preflight.{check.name}", title, Status.FAILED, message, location=where
                 )
-                return False
-        return True
+                break
+        run.layout, run.findings = _layout(run), tuple(findings)
+        self.bus.emit(AppFactsEvent(run.spec.app, *run.layout, run.findings))
+        if refusal is not None:
+            run.finish(refusal)
+        return refusal is None
 
     def _check(self, run: AppRun) -> None:
         if self._preflight(run, apply=False):

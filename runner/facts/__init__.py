@@ -83,6 +83,12 @@ class AppFacts:
     def layout(self, group: str) -> Layout:
         return detect_layout(self.app_files(), group)
 
+    def rails_root(self) -> str:
+        """Where the app lives in its image (the Dockerfile's WORKDIR; dockerfile-rails
+        writes /rails, the fly.rake-era template /app)."""
+        fly = self.fly_toml()
+        return docker.workdir(self.read(fly.dockerfile)) or "/rails"
+
     def rails_version(self) -> Version | None:
         lock = self.read(GEMFILE_LOCK)
         return rails_version(lock) if lock is not None else None

@@ -108,6 +108,16 @@ def _env_pairs(rest: str) -> list[tuple[str, str]]:
     return [(w.split("=", 1)[0], w.split("=", 1)[1]) for w in words if "=" in w]
 
 
+def workdir(text: str | None) -> str | None:
+    """The runtime image's last absolute `WORKDIR` (where Rails.root is)."""
+    found = None
+    for stage in runtime_stages(text or ""):
+        for instruction in stage.instructions:
+            if instruction.keyword == "WORKDIR" and instruction.rest.startswith("/"):
+                found = instruction.rest.strip().strip("\"'")
+    return found
+
+
 def command(text: str | None, keyword: str) -> str | None:
     """The last `CMD` or `ENTRYPOINT` of the runtime image, as a command line."""
     found = None

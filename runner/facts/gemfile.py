@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from runner.facts.bundle import in_production, parse_lockfile
 from runner.syntax import ruby
 from runner.syntax.ruby import Source
 
@@ -67,6 +68,10 @@ def sqlite3_in_production(gemfile_text: str, lock_text: str | None) -> GemCheck:
     line = ", ".join(f"{quote}{part}{quote}" for part in ("sqlite3", *sqlite3_requirement(rails)))
     wanted = f"gem {line}"
     declared = [(node, _groups(source, node)) for node in _sqlite3_calls(source)]
+    through = _through_another_gem(source, lock_text) if not declared else None
+    if through is not None and lock_text is not None:
+        problem = _lock_problem(lock_text, rails, through.message)
+        return through if problem is None else GemCheck(False, problem)
     if not declared:
         return GemCheck(
             False,
@@ -89,6 +94,24 @@ def sqlite3_in_production(gemfile_text: str, lock_text: str | None) -> GemCheck:
         if problem is not None:
             return GemCheck(False, problem)
     return GemCheck(True, f"sqlite3 is in the production bundle ({where})")
+
+
+def _through_another_gem(source: Source, lock_text: str | None) -> GemCheck | None:
+    """sqlite3 reached through a production gem's dependencies in Gemfile.lock (Litestack
+    locks `sqlite3 (1.7.2)` without the Gemfile naming it)."""
+    if lock_text is None:
+        return None
+    gems: dict[str, str] = {}
+    for node in ruby.walk(source.root):
+        if ruby.is_plain_call(source, node, "gem"):
+            args = ruby.arguments(node)
+            name = ruby.literal(source, args[0]) if args else None
+            if name is not None and _in_production(_groups(source, node)):
+                gems.setdefault(name, source.node_text(node))
+    presence = in_production(parse_lockfile(lock_text), gems, "sqlite3")
+    if presence is None:
+        return None
+    return GemCheck(True, presence.describe(gems))
 
 
 def _locked(lock_text: str) -> dict[str, Version]:

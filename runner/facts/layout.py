@@ -211,9 +211,26 @@ def entrypoint_prepares(entrypoint: str, command: str | None) -> bool:
         elif _PREPARE.search(stripped):
             if not guards:
                 return True
-            if any(text in guards[-1] and test(words) for text, test in _GUARDS):
+            if _guard_admits(guards[-1], words):
                 return True
     return False
+
+
+# `if [ -z "$RELEASE_COMMAND" ]`: every machine but flyctl's release machine (which has
+# RELEASE_COMMAND=1 set) — so the server, which has the volume, migrates.
+_NOT_RELEASE = re.compile(r'-z\s+"?\$\{?RELEASE_COMMAND\}?"?')
+# `if [ "${*}" == "foreman start --procfile=Procfile.fly" ]`: the whole command, literally.
+_WHOLE = re.compile(r'"\$\{?\*\}?"\s*==?\s*"([^"]*)"\s*\]')
+
+
+def _guard_admits(guard: str, words: list[str]) -> bool:
+    """Does the `if` line `guard` let this start command through?"""
+    if any(text in guard and test(words) for text, test in _GUARDS):
+        return True
+    if _NOT_RELEASE.search(guard) and "!" not in guard.split("RELEASE_COMMAND")[0][-6:]:
+        return True
+    whole = _WHOLE.search(guard)
+    return whole is not None and bool(words) and shlex.split(whole.group(1)) == words
 
 
 def entrypoint_mentions_prepare(entrypoint: str) -> bool:

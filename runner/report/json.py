@@ -50,6 +50,7 @@ def _app(app: AppResult) -> dict[str, Any]:
         "status": app.status.value,
         "layout": app.layout,
         "evidence": list(app.evidence),
+        "findings": list(app.findings),
         "duration": round(app.duration, 3),
         "counts": counts(app.tasks),
         "tasks": [_task(t) for t in app.tasks],

@@ -83,8 +83,11 @@ class TextReporter:
         elif isinstance(event, AppStarted):
             self._blocks[event.app] = ["", f"APP [{event.app}] ({event.spec})"]
             self._flush(event.app)
-        elif isinstance(event, AppFacts) and event.layout:
-            self._add(event.app, [f"layout: {event.layout} ({'; '.join(event.evidence)})"])
+        elif isinstance(event, AppFacts):
+            lines = (
+                [f"layout: {event.layout} ({'; '.join(event.evidence)})"] if event.layout else []
+            )
+            self._add(event.app, lines + list(event.findings))
         elif isinstance(event, EffectStarted) and self.live and not self.quiet:
             if event.description.startswith("fly "):  # the slow ones: say what runs now
                 self._add(event.app, [f"  … running: {event.description}"])
@@ -196,7 +199,8 @@ def _pending(task: TaskResult) -> bool:
 
 
 def _relative(path: Path) -> str:
+    """As the user would type it: relative below the current folder, else absolute."""
     try:
-        return os.path.relpath(path)
+        return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)

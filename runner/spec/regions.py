@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from runner.facts.regions_near import nearest_current
 from runner.resources import data_path
 from runner.spec.yamlmarks import describe
 
@@ -43,7 +44,14 @@ def region_error(code: Any) -> str | None:
     listing = ", ".join(sorted(known.current))
     if code in known.deprecated:
         city = known.deprecated[code]
-        return f"{code!r} ({city}) is a deprecated Fly.io region; use a current one: {listing}"
+        try:
+            nearest, km = nearest_current(code)
+        except ValueError:  # no coordinates for it: the list will do
+            return f"{code!r} ({city}) is a deprecated Fly.io region; use a current one: {listing}"
+        return (
+            f"{code!r} ({city}) is a deprecated Fly.io region; the nearest current one is "
+            f"{nearest!r} ({known.current[nearest]}, {km} km away); all current: {listing}"
+        )
     close = difflib.get_close_matches(code.lower(), list(known.current), n=1, cutoff=0.6)
     if close:
         return f"unknown region {code!r} (did you mean {close[0]!r}?)"

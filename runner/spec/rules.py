@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.errors import Location, SpecProblem
-from runner.spec.regions import region_error
+from runner.facts.regions_near import nearest_current
+from runner.facts.url_chars import url_unsafe_message
+from runner.spec.regions import region_error, regions
 from runner.spec.views import AppView
 from runner.spec.yamlmarks import JsonPath, describe
 
@@ -133,7 +135,7 @@ def mount_path_error(value: Any) -> str | None:
         return "must not be / (the volume would hide the whole filesystem)"
     if normal != value or "//" in value:
         return f"{value!r} is not normalised; write {normal.replace('//', '/')!r}"
-    return None
+    return url_unsafe_message("mount_path", value)
 
 
 def database_problems(view: AppView) -> list[SpecProblem]:
@@ -214,6 +216,8 @@ def resolve_region(view: AppView, fly: FlyTomlInfo) -> tuple[str | None, list[Sp
     primary = fly.primary_region
     if not view.has(path[:-1]) or view.present_and_unusable(path[:-1]):
         return None, []  # `volume` itself is missing or wrong: reported already
+    if primary is not None and primary in regions().deprecated:
+        return None, [_retired(view, fly, primary)]
     if view.has(path):
         region = view.get(path)
         if not view.usable(path) or region_error(region) is not None:
@@ -228,6 +232,23 @@ def resolve_region(view: AppView, fly: FlyTomlInfo) -> tuple[str | None, list[Sp
     if error is not None:
         return None, [view.problem(path, f"not set, and primary_region in {fly.shown}: {error}")]
     return primary, []
+
+
+def _retired(view: AppView, fly: FlyTomlInfo, primary: str) -> SpecProblem:
+    """A retired primary_region, reported at its fly.toml line (a spec region cannot fix
+    it: flyctl puts machines and first volumes in primary_region)."""
+    nearest, km = nearest_current(primary)
+    places = regions()
+    message = (
+        f"primary_region {primary!r} ({places.deprecated[primary]}) is a retired Fly.io region; "
+        f"change it to {nearest!r} ({places.current[nearest]}, {km} km away), the nearest "
+        "current region, and move the app's machines there"
+    )
+    if view.has(("volume", "region")):
+        message += "; volume.region must then be the same"
+    if fly.primary_region_at is not None:
+        return SpecProblem(fly.primary_region_at, message)
+    return view.problem(("volume", "region"), f"{fly.shown}: {message}")
 
 
 def _differs(region: str, primary: str, shown: str) -> str:

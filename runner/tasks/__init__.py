@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from runner.tasks.base import CheckType, TaskType
 from runner.tasks.deploy import DeployTask
+from runner.tasks.live_data import LiveDataCheck
 from runner.tasks.machines import MachinesUseVolumeTask
 from runner.tasks.migrations import MigrationsTask
 from runner.tasks.mount import MountTask
@@ -43,6 +44,7 @@ CHECK_TYPES: tuple[CheckType, ...] = (
     MachinesCheck(),
     GemCheck(),
     EnvDatabaseUrlCheck(),
+    LiveDataCheck(),
     SecretReplaceableCheck(),
 )
 REGISTRY: Mapping[str, TaskType] = {t.name: t for t in TASK_TYPES}

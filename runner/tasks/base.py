@@ -80,7 +80,9 @@ class CheckType(Protocol):
     summary: ClassVar[str]
     remote: ClassVar[bool]  # needs flyctl facts (skipped offline)
 
-    def run(self, ctx: TaskContext) -> None: ...
+    def run(self, ctx: TaskContext) -> tuple[str, ...] | None:
+        """Refuse (PreflightRefused), or pass, returning what the report should show."""
+        ...
 
 
 def no_args() -> Mapping[str, Any]:

@@ -10,6 +10,7 @@ from runner.errors import FileError, Location, PreflightRefused
 from runner.facts import GEMFILE
 from runner.facts.dburl import in_mount, parse_url, redact
 from runner.facts.flytoml import FILE as FLY_TOML
+from runner.facts.live_data import Spec, other_groups_refusal
 from runner.facts.mount_rules import mount_problems
 from runner.tasks.base import TaskContext
 from runner.tasks.secret import SECRET, unverified, wanted_urls
@@ -78,27 +79,17 @@ class ProcessGroupsCheck:
 
     def run(self, ctx: TaskContext) -> None:
         spec = ctx.spec
-        fly = ctx.facts.fly_toml()
-        others = [
-            g
-            for g in fly.process_groups
-            if g != spec.process_group and g not in spec.groups_without_database
-        ]
-        if not others:
-            return
-        group = others[0]
-        command = fly.processes.get(group, "")
-        raise PreflightRefused(
-            "process groups",
-            f"fly.toml [processes] {group} = {command!r} would get DATABASE_URL but not the "
-            f"volume, which only '{spec.process_group}' mounts: its machines would open an "
-            "empty SQLite file on their own disk, and every write would vanish on the next "
-            "deploy",
-            f"Run that work inside '{spec.process_group}' (e.g. Solid Queue in Puma: "
-            "SOLID_QUEUE_IN_PUMA=1, or a Procfile under the group's command), remove the "
-            f"'{group}' group, or, if it never touches the database, declare it in the spec: "
-            f"`groups_without_database: [{group}]`.",
+        wanted = Spec(
+            spec.mount_path,
+            spec.database,
+            spec.volume.name,
+            spec.process_group,
+            spec.groups_without_database,
+            file=spec.spec_file.name,
         )
+        refusal = other_groups_refusal(ctx.facts.fly_toml().process_groups, wanted)
+        if refusal is not None:
+            raise PreflightRefused(refusal.check, refusal.found, refusal.fix)
 
 
 class LayoutCheck:

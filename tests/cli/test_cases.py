@@ -324,8 +324,8 @@ def test_another_process_group_is_refused_unless_declared(
     code, report = fly_app.run_json(capsys, "apply")
     assert code == 1 and _task(report, "preflight.process_groups")["status"] == "failed"
     message = _task(report, "preflight.process_groups")["message"]
-    assert "worker = 'bundle exec sidekiq' would get DATABASE_URL but not the volume" in message
-    assert "groups_without_database: [worker]" in message
+    assert "runs 'worker' besides 'app': volume 'shop_data' would be mounted on 'app'" in message
+    assert "declare `groups_without_database: [worker]` in fly-sqlite.yml" in message
     assert tree_digest(fly_app.app_dir) == files and fly_app.state_path.read_bytes() == sim
     fly_app.spec.write_text(fly_app.spec.read_text() + "groups_without_database: [worker]\n")
     code, report = fly_app.run_json(capsys, "check")

@@ -45,6 +45,7 @@ READ_ONLY = {
     ("volumes", "list"),
     ("secrets", "list"),
     ("machines", "list"),
+    ("ssh", "console"),  # flyrun's only use: a read-only listing of the volume's SQLite files
 }
 RUBY_FILES = (".rb", ".rake", "Gemfile")
 CASE_KEYS = {"description", "source", "fly", "args", "expect", "xfail_reason"}
@@ -327,8 +328,31 @@ def _ruby_ok(path: Path) -> None:
         assert done.returncode == 0, f"ruby -c {path.name}: {done.stderr}"
 
 
+def _spec_refused(case: Case, run: Run) -> None:
+    """`by: spec`: the spec file itself is refused (a problem at its line), before any app:
+    the report has no app, and `error.problems` says it, in check and in apply alike."""
+    before = run.snapshot()
+    for mode in ("check", "apply"):
+        code, report = run(mode)
+        assert code == 1 and report["apps"] == [], shown_error(report)
+        said = "\n".join(
+            f"{p['file']}:{p['line']}:{p['column']}: {p['message']}"
+            for p in report["error"]["problems"]
+        )
+        for message in _words(case.expect["message"]):
+            assert message in said, f"{mode} does not say {message!r}\n{said}"
+    assert run.snapshot() == before and run.calls() == [], "a refused spec reached flyctl"
+
+
+def shown_error(report: JSON) -> str:
+    return json.dumps(report.get("error"), indent=1, ensure_ascii=False)
+
+
 def _refused(case: Case, run: Run) -> None:
     expect = case.expect
+    if expect["by"] == "spec":
+        _spec_refused(case, run)
+        return
     before = run.snapshot()
     check_exit = int(expect.get("check_exit", 1))
     code, first = _check_touches_nothing(run)

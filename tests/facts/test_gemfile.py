@@ -217,3 +217,40 @@ def test_groups_property(before: list[str], quote: str, groups: list[str]) -> No
     body = f"group {', '.join(groups)} do\n  {gem}\nend\n" if groups else gem + "\n"
     check = sqlite3_in_production("".join(f"{b}\n" for b in before) + body, None)
     assert check.ok is (not groups or ":production" in groups)
+
+
+LITESTACK_LOCK = """GEM
+  remote: https://rubygems.org/
+  specs:
+    litestack (0.4.4)
+      activerecord
+      sqlite3
+    rails (7.1.3)
+    sqlite3 (1.7.2)
+
+PLATFORMS
+  ruby
+
+DEPENDENCIES
+  litestack (~> 0.4)
+  rails (~> 7.1)
+"""
+
+
+def test_sqlite3_through_a_production_gem_counts() -> None:
+    gemfile = 'source "https://rubygems.org"\ngem "rails", "~> 7.1"\ngem "litestack", "~> 0.4"\n'
+    verdict = sqlite3_in_production(gemfile, LITESTACK_LOCK)
+    assert verdict.ok
+    assert verdict.message == (
+        "sqlite3 1.7.2 is in the production bundle through litestack "
+        '(Gemfile: gem "litestack", "~> 0.4")'
+    )
+
+
+def test_sqlite3_through_a_development_gem_does_not() -> None:
+    gemfile = (
+        'source "https://rubygems.org"\ngem "rails", "~> 7.1"\n'
+        'group :development do\n  gem "litestack"\nend\n'
+    )
+    verdict = sqlite3_in_production(gemfile, LITESTACK_LOCK)
+    assert not verdict.ok and "sqlite3 is not in the Gemfile" in verdict.message

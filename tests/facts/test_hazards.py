@@ -120,7 +120,6 @@ def test_each_hazard_is_refused_as_documented(index: int) -> None:
     said = case["expect"]["message"]
     for part in [said] if isinstance(said, str) else said:
         assert part in text, f"{name}: case.yml expects {part!r}\n{text}"
-    assert case["xfail_reason"] == "issue 7: not wired yet"
     assert documented()[index] == text, f"HAZARDS.md block {index + 1} differs:\n{text}"
 
 

@@ -78,3 +78,29 @@ def test_fly_toml_overrides() -> None:
     )
     hidden = parse_fly_toml('[build]\n  image = "registry/app:1"\n[experimental]\n  exec = ["x"]\n')
     assert hidden.hidden_start == ("[experimental] exec", "[build] image")
+
+
+RELEASE_GUARD = (
+    '#!/bin/bash -e\nif [ -z "$RELEASE_COMMAND" ]; then\n  bin/rails db:migrate\nfi\nexec "${@}"\n'
+)
+FOREMAN_GUARD = (
+    "#!/bin/bash -e\n"
+    'if [ "${*}" == "foreman start --procfile=Procfile.fly" ]; then\n'
+    "  ./bin/rails db:prepare\n"
+    "fi\n"
+    'exec "${@}"\n'
+)
+
+
+@pytest.mark.parametrize("command", ["./bin/rails server", "bundle exec puma", "foreman start"])
+def test_a_release_command_guard_migrates_on_every_server(command: str) -> None:
+    """`-z "$RELEASE_COMMAND"` is true on every machine but the release machine."""
+    assert entrypoint_prepares(RELEASE_GUARD, command)
+    negated = RELEASE_GUARD.replace('-z "$RELEASE_COMMAND"', '-n "$RELEASE_COMMAND"')
+    assert not entrypoint_prepares(negated, command)
+
+
+def test_an_exact_whole_command_guard_matches_that_command_only() -> None:
+    assert entrypoint_prepares(FOREMAN_GUARD, "foreman start --procfile=Procfile.fly")
+    assert not entrypoint_prepares(FOREMAN_GUARD, "foreman start")
+    assert not entrypoint_prepares(FOREMAN_GUARD, "./bin/rails server")

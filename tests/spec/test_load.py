@@ -628,3 +628,24 @@ def test_large_inventory_is_fast(in_tmp: Path) -> None:
     started = time.perf_counter()
     assert len(load_specs([Path("inv.yaml")])) == 500
     assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("/mnt/x#y", "'#' starts the URL's fragment"),
+        ("/mnt/x?y", "'?' starts the URL's query"),
+        ("/mnt/a%20b", "'%' starts a %xx escape that Rails decodes (%20 becomes a space)"),
+    ],
+)
+def test_mount_path_must_survive_rails_url_parsing(in_tmp: Path, value: str, reason: str) -> None:
+    _write(
+        in_tmp,
+        {
+            "fly.toml": 'app = "shop"\nprimary_region = "iad"\n',
+            "s.yml": f"version: 1\napp: shop\nvolume: {{name: data}}\nmount_path: '{value}'\n",
+        },
+    )
+    (problem,) = _errors([Path("s.yml")])
+    assert problem.startswith(f"s.yml:4:13: mount_path: '{value}' does not survive Rails'")
+    assert reason in problem

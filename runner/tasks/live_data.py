@@ -1,0 +1,138 @@
+"""Preflight `live_data`: flyrun never points the app at a database file other than the one
+holding its live data (README "Live data").
+
+Where the database is comes from everything that decides it in Rails
+(`runner/facts/database.py`): database.yml's production entries, DATABASE_URL and friends in
+fly.toml `[env]`, the Dockerfile's `ENV` and secrets, and Litestack. What the volume holds is
+looked at from a running machine of the group (`fly ssh console`, read-only), only when the
+decision depends on it: not for an app whose secret is already verified and whose machines
+already use the volume. The decision itself is `runner/facts/live_data.py`."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from runner.errors import PreflightRefused, RunnerError
+from runner.facts import DATABASE_YML, GEMFILE_LOCK
+from runner.facts.database import DatabaseFacts, locate_databases
+from runner.facts.live_data import GROUPS, Decision, Spec, decide
+from runner.facts.mounts import VolumeFile
+from runner.facts.remote import Offline, VolumeListing
+from runner.flyctl.parse import Machine
+from runner.tasks.base import TaskContext
+from runner.tasks.secret import Wanted, verify, wanted_urls
+
+
+def _verified(ctx: TaskContext, wanted: tuple[Wanted, ...]) -> dict[str, str]:
+    """Secrets whose value flyrun knows: verified equal to the wanted URL."""
+    known = {}
+    state = ctx.spec.state_file.name
+    for want in wanted:
+        current = ctx.facts.remote.secret(want.name) if ctx.facts.remote.online else None
+        if current is not None:
+            verdict = verify(ctx.facts.record(want.name), current.digest, want.value, state)
+            if verdict.equal:
+                known[want.name] = want.value
+    return known
+
+
+def locate(ctx: TaskContext, verified: dict[str, str]) -> DatabaseFacts:
+    secrets = tuple(s.name for s in ctx.facts.remote.secrets()) if ctx.facts.remote.online else ()
+    env = tuple((e.where, e.name, e.value) for e in ctx.facts.env())
+    return locate_databases(
+        ctx.read(DATABASE_YML),
+        env,
+        secrets,
+        verified=verified,
+        gemfile_lock=ctx.read(GEMFILE_LOCK),
+        rails_root=ctx.facts.rails_root(),
+    )
+
+
+def _group_machines(ctx: TaskContext) -> list[Machine]:
+    return [m for m in ctx.facts.remote.machines() if m.group == ctx.spec.process_group]
+
+
+def _listing(ctx: TaskContext, verified: dict[str, str]) -> tuple[list[VolumeFile] | None, str]:
+    """The SQLite files on the volume, from a started machine that mounts it (None: could
+    not look, or no need), and a line for the report."""
+    spec = ctx.spec
+    if not ctx.facts.remote.online:
+        return None, "offline: flyrun did not look inside the volume"
+    volume = spec.volume.name
+    region = spec.volume.region
+    if not any(v.name == volume and v.region == region for v in ctx.facts.remote.volumes()):
+        return [], f"volume {volume} does not exist yet: it holds no data"
+    machines = _group_machines(ctx)
+    mounted = [(m, mount.path) for m in machines for mount in m.mounts if mount.name == volume]
+    if "DATABASE_URL" in verified and machines and len(mounted) == len(machines):
+        return None, "not looked inside the volume: the secret is verified and the machines use it"
+    started = [(m, path) for m, path in mounted if m.state == "started"]
+    if not started:
+        why = "no started machine of the group mounts it" if mounted else "no machine mounts it"
+        return None, f"could not look inside volume {volume}: {why}; decided on the files alone"
+    machine, path = started[0]
+    try:
+        found: VolumeListing = ctx.facts.remote.volume_files(machine.id, path)
+    except (RunnerError, Offline) as exc:
+        return None, f"could not look inside volume {volume} on machine {machine.id}: {exc}"
+    files = [VolumeFile(f.path, f.size) for f in found.files]
+    shown = ", ".join(f"{f.path} ({_size(f.size)})" for f in files) or "no SQLite file"
+    return files, f"volume {volume} at {path} on machine {machine.id} holds {shown}"
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def decision(ctx: TaskContext) -> tuple[Decision, DatabaseFacts, str]:
+    spec = ctx.spec
+    verified = _verified(ctx, wanted_urls(ctx, spec.mount_path, spec.database))
+    located = locate(ctx, verified)
+    files, looked = _listing(ctx, verified)
+    wanted = Spec(
+        spec.mount_path,
+        spec.database,
+        spec.volume.name,
+        spec.process_group,
+        spec.groups_without_database,
+        ctx.replace_database_url,
+        file=spec.spec_file.name,
+    )
+    decided = decide(located, wanted, ctx.facts.fly_toml().mounts, volume_files=files)
+    return decided, located, looked
+
+
+def findings(located: DatabaseFacts, looked: str, decided: Decision) -> tuple[str, ...]:
+    """The database-location fact with its evidence, for the report."""
+    lines = []
+    for db in located.databases:
+        where = db.path or db.why_unknown or "unknown"
+        lines.append(f"database {db.name}: {where} ({db.kind}, {db.adapter or 'no adapter'})")
+        lines += [f"  evidence: {e}" for e in db.evidence]
+    lines.append(looked)
+    lines += [f"note: {n}" for n in decided.notes]
+    return tuple(lines)
+
+
+class LiveDataCheck:
+    name: ClassVar[str] = "live_data"
+    summary: ClassVar[str] = (
+        "the database URL flyrun sets names the file holding the app's live data, or no data "
+        "exists anywhere (looks inside the volume when that decides it)"
+    )
+    remote: ClassVar[bool] = False  # offline it decides on the files alone
+
+    def run(self, ctx: TaskContext) -> tuple[str, ...]:
+        decided, located, looked = decision(ctx)
+        for refusal in decided.refusals:
+            if refusal.check == GROUPS:
+                continue  # `process_groups` says it
+            db = located.database(refusal.database or "")
+            if not ctx.apply and db is not None and db.secret is not None and db.kind == "unknown":
+                continue  # check: the secret task reports it unknown; apply refuses it
+            raise PreflightRefused("live data", refusal.found, refusal.fix)
+        return findings(located, looked, decided)
