@@ -136,10 +136,26 @@ def _seconds(text: str) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run flyrun; stdout and stderr are made inert for GitHub Actions meanwhile (text from
+    input never forms a workflow command); the machine outputs write to the real stdout."""
+    from runner.report.inert import InertStream
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = InertStream(out), InertStream(err)
+    try:
+        return _main(argv, out)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: Sequence[str] | None, raw: TextIO) -> int:
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # usage errors are failures (1), never "changes pending" (2)
         return EXIT_OK if exc.code in (0, None) else EXIT_FAILED
+    args.raw = raw
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
@@ -186,11 +202,11 @@ def _machine_outputs(args: argparse.Namespace) -> list[Callable[[Event], None]]:
     if fmt == "json":
         from runner.report.json import JsonReporter
 
-        outputs.append(JsonReporter(sys.stdout))
+        outputs.append(JsonReporter(args.raw))
     elif fmt == "github":
         from runner.report.github import GithubReporter
 
-        outputs.append(GithubReporter(sys.stdout))
+        outputs.append(GithubReporter(args.raw))
     return outputs
 
 

@@ -18,7 +18,8 @@ from runner.model import OFFLINE, Status
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escaped.replace("##[", "## [")  # the runner's older command form, anywhere
 
 
 def escape_property(text: str) -> str:

@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any, TextIO
 
 from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult
+from runner.report.inert import inert_json
 from runner.report.text import COUNTED, counts
 
 FORMAT_VERSION = "1.1"
@@ -86,6 +87,6 @@ class JsonReporter:
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunFinished):
-            json.dump(to_json(event.result, event.exit_code), self.stream, indent=2)
-            self.stream.write("\n")
+            text = json.dumps(to_json(event.result, event.exit_code), indent=2)
+            self.stream.write(inert_json(text) + "\n")
             self.stream.flush()
