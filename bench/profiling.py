@@ -45,6 +45,9 @@ from bench.harness import (
 )
 
 DEFAULT_PY_SPY = Path("/tmp/prof-venv/bin/py-spy")
+RATE = 100  # py-spy samples per second
+PLAIN = (sys.executable, "-m", "runner")  # flyrun's command line
+WHATIF = (sys.executable, str(BENCH / "whatif.py"))  # the same, Remote's lock removed
 Stack = tuple[str, tuple[str, ...], int]  # thread name, frames (outermost first), samples
 
 
@@ -99,30 +102,44 @@ def _in(frames: Sequence[str], *needles: str) -> bool:
     return any(needle in frame for frame in frames for needle in needles)
 
 
+# (any frame containing one of these, category), first match wins; inside a flyctl call.
+FLYCTL_PARTS = (
+    (("Popen.__init__", "_execute_child"), "flyctl call: spawning (subprocess.Popen)"),
+    (("Thread.start", "start_timer"), "flyctl call: starting invoke's timer/IO threads"),
+    (
+        ("Runner.wait", "Local.wait"),
+        "flyctl call: waiting for the process (invoke polls every 10 ms)",
+    ),
+    (("Thread.join", "Runner._finish"), "flyctl call: joining invoke's IO threads"),
+)
+# The same, outside flyctl calls.
+APP_PARTS = (
+    (("tomlkit", "tomllib", "flytoml"), "fly.toml (tomlkit/tomllib and flyrun's fly.toml code)"),
+    (
+        ("tree_sitter", "handlers/ruby.py", "handlers/rake.py", "production_rb.py"),
+        "Ruby files (tree-sitter and flyrun's Ruby edits)",
+    ),
+    (("layout.py", "rails_facts.py", "entrypoint.py"), "layout detection and Rails facts"),
+    (
+        ("runner/files.py",),
+        "reading app files (open/read; the GIL is taken back after each syscall)",
+    ),
+    (("difflib", "report.py", "results.py"), "diffs and results"),
+)
+
+
 def category(frames: Sequence[str]) -> str:
-    """What a worker thread is doing in one sample (first match wins)."""
+    """What a worker thread is doing in one sample."""
     leaf = frames[-1] if frames else ""
     if leaf.startswith("cached_property.__get__ (functools.py"):
         return "blocked: functools.cached_property's lock (Remote.volumes/secrets/machines)"
-    if _in(frames, "Flyctl._run", "runner/flyctl.py"):
-        if _in(frames, "Popen.__init__", "_execute_child"):
-            return "flyctl call: spawning (subprocess.Popen)"
-        if _in(frames, "Thread.start", "start_timer"):
-            return "flyctl call: starting invoke's timer/IO threads"
-        if _in(frames, "Runner.wait", "Local.wait"):
-            return "flyctl call: waiting for the process (invoke polls every 10 ms)"
-        if _in(frames, "Thread.join", "Runner._finish"):
-            return "flyctl call: joining invoke's IO threads"
-        return "flyctl call: other invoke/parse work"
-    if _in(frames, "tomlkit", "tomllib", "flytoml"):
-        return "fly.toml (tomlkit/tomllib and flyrun's fly.toml code)"
-    if _in(frames, "tree_sitter", "handlers/ruby.py", "handlers/rake.py", "production_rb.py"):
-        return "Ruby files (tree-sitter and flyrun's Ruby edits)"
-    if _in(frames, "layout.py", "rails_facts.py", "entrypoint.py"):
-        return "layout detection and Rails facts"
-    if _in(frames, "difflib", "report.py", "results.py"):
-        return "diffs and results"
-    return "other"
+    if leaf.startswith("_worker (concurrent/futures/thread.py"):
+        return "idle in the pool: no app left to start (the run's tail)"
+    in_flyctl = _in(frames, "Flyctl._run", "runner/flyctl.py")
+    for needles, name in FLYCTL_PARTS if in_flyctl else APP_PARTS:
+        if _in(frames, *needles):
+            return name
+    return "flyctl call: other invoke/parse work" if in_flyctl else "other"
 
 
 def by_category(stacks: Sequence[Stack], prefix: str) -> tuple[Counter[str], int]:
@@ -160,13 +177,20 @@ def top_frames(stacks: Sequence[Stack], limit: int) -> tuple[list[tuple[str, int
 
 
 def py_spy(
-    py_spy_bin: Path, fleet: Fleet, args: argparse.Namespace, out: Path, mode: str
+    py_spy_bin: Path,
+    fleet: Fleet,
+    args: argparse.Namespace,
+    out: Path,
+    mode: str,
+    entry: Sequence[str] = PLAIN,
 ) -> list[Stack]:
-    flags = ["--idle", "--threads"] if mode == "idle" else ["--gil", "--threads"]
-    raw = out / f"py-spy-{mode}.txt"
+    # --nonblocking: py-spy does not stop the process per sample (stopping 26–65 threads 100
+    # times a second slows the run it measures, and most where the lock is gone).
+    flags = ["--idle" if mode == "idle" else "--gil", "--threads", "--nonblocking"]
+    raw = out / f"py-spy-{mode}{'-whatif' if entry != PLAIN else ''}.txt"
     fleet.calls_log.write_text("", encoding="utf-8")
-    argv = [str(py_spy_bin), "record", *flags, "--rate", "200", "-f", "raw", "-o", str(raw)]
-    argv += ["--", sys.executable, "-m", "runner", *flyrun_args(fleet, args.jobs)]
+    argv = [str(py_spy_bin), "record", *flags, "--rate", str(RATE), "-f", "raw", "-o", str(raw)]
+    argv += ["--", *entry, *flyrun_args(fleet, args.jobs)]
     run = measure(
         argv, env=flyrun_env(fleet, args.latency_ms), cwd=fleet.root, timeout=args.timeout
     )
@@ -299,9 +323,11 @@ def cprofile_top(stats: pstats.Stats, limit: int, apps: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report_plain(fleet: Fleet, args: argparse.Namespace) -> str:
+def report_plain(
+    fleet: Fleet, args: argparse.Namespace, entry: Sequence[str] = PLAIN, title: str = ""
+) -> str:
     fleet.calls_log.write_text("", encoding="utf-8")
-    argv = [sys.executable, "-m", "runner", *flyrun_args(fleet, args.jobs)]
+    argv = [*entry, *flyrun_args(fleet, args.jobs)]
     run = measure(
         argv, env=flyrun_env(fleet, args.latency_ms), cwd=fleet.root, timeout=args.timeout
     )
@@ -311,7 +337,8 @@ def report_plain(fleet: Fleet, args: argparse.Namespace) -> str:
     histogram, mean_call, span = concurrency(fleet.calls_log)
     floor = calls.calls * args.latency_ms / 1000 / args.jobs
     lines = [
-        f"## 1. The run ({len(fleet.names)} apps, --jobs {args.jobs}, L = {args.latency_ms} ms)\n",
+        f"## {title or '1. The run'} ({len(fleet.names)} apps, --jobs {args.jobs}, "
+        f"L = {args.latency_ms} ms)\n",
         f"- wall {run.wall:.2f} s; floor {floor:.2f} s ({calls.calls} calls × L / jobs); "
         f"ratio {run.wall / floor:.2f}×",
         f"- flyrun's own CPU {run.cpu_self:.2f} s = {run.cpu_self / run.wall:.0%} of one core "
@@ -346,10 +373,11 @@ def report_plain(fleet: Fleet, args: argparse.Namespace) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report_idle(stacks: Sequence[Stack]) -> str:
+def report_idle(stacks: Sequence[Stack], title: str = "") -> str:
     cats, total = by_category(stacks, "ThreadPoolExecutor")
+    title = title or "2. Where the worker threads' wall time goes"
     lines = [
-        "## 2. Where the worker threads' wall time goes (py-spy --idle)\n",
+        f"## {title} (py-spy --idle)\n",
         f"{total} samples of the {args_jobs_hint(stacks)} worker threads.\n",
         "| what a worker is doing | samples | share |",
         "|---|--:|--:|",
@@ -407,6 +435,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--py-spy", type=Path, default=DEFAULT_PY_SPY)
     parser.add_argument("--out", type=Path, help="folder for raw outputs (default: temporary)")
+    parser.add_argument(
+        "--whatif",
+        action="store_true",
+        help="also run bench/whatif.py (Remote's class-wide cached_property lock removed)",
+    )
     return parser.parse_args(argv)
 
 
@@ -422,11 +455,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.py_spy.is_file():
             sections.append(report_idle(py_spy(args.py_spy, fleet, args, out, "idle")))
             sections.append(
-                report_gil(py_spy(args.py_spy, fleet, args, out, "gil"), args.apps, 200)
+                report_gil(py_spy(args.py_spy, fleet, args, out, "gil"), args.apps, RATE)
             )
         else:
             print(f"{args.py_spy} not found: py-spy sections skipped", file=sys.stderr)
         sections.append(report_counts(cprofile(fleet, args, out), args.apps))
+        if args.whatif:
+            sections.append(report_plain(fleet, args, WHATIF, "5. What if: no class-wide lock"))
+            if args.py_spy.is_file():
+                stacks = py_spy(args.py_spy, fleet, args, out, "idle", WHATIF)
+                sections.append(report_idle(stacks, "6. What if: the workers' wall time"))
     except BenchError as exc:
         print(f"profiling: error: {exc}", file=sys.stderr)
         return 1
