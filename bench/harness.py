@@ -166,8 +166,13 @@ class CallStats:
 
 
 def command_kind(argv: str) -> str:
-    words = [w for w in argv.split() if not w.startswith("-")]
-    return " ".join(words[:2]) if words[:1] != ["version"] else "version"
+    """`volumes list --app a --json` → `volumes list`; `deploy --app a …` → `deploy`."""
+    words: list[str] = []
+    for word in argv.split():
+        if word.startswith("-") or len(words) == 2 or words == ["version"]:
+            break
+        words.append(word)
+    return " ".join(words)
 
 
 def read_calls(log: Path) -> CallStats:
