@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench
 
 from bench.harness import (
     BENCH,
+    REPO,
     STANDIN,
     BenchError,
     Fleet,
@@ -290,7 +291,8 @@ def cprofile(fleet: Fleet, args: argparse.Namespace, out: Path) -> pstats.Stats:
 
 def _short(key: tuple[str, int, str]) -> str:
     filename, line, function = key
-    for marker in ("site-packages/", "python3.11/", "/work/"):
+    filename = filename.removeprefix(f"{REPO}/")
+    for marker in ("site-packages/", f"python{sys.version_info[0]}.{sys.version_info[1]}/"):
         if marker in filename:
             filename = filename.split(marker, 1)[1]
     return f"{function} ({filename}:{line})" if filename != "~" else function
