@@ -402,6 +402,13 @@ def dump(rows: Sequence[Row], path: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.ansible and not args.ansible_playbook.is_file():  # fail before the long runs
+        print(
+            f"bench: error: {args.ansible_playbook} not found; install ansible-core with:\n"
+            f"  {INSTALL_ANSIBLE}",
+            file=sys.stderr,
+        )
+        return 1
     workdir = Path(tempfile.mkdtemp(prefix="flyrun-bench-"))
     rows: list[Row] = []
     try:
