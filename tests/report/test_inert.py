@@ -61,7 +61,8 @@ def test_a_hostile_spec_key_is_inert_on_every_stream(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "fly.toml").write_text('app = "shop"\nprimary_region = "iad"\n')
     (tmp_path / "s.yml").write_text(
-        'version: 1\napp: shop\nvolume: {name: data}\n"x\\n::error file=/etc/passwd::owned\\n##[set-env name=A]1": 1\n'
+        "version: 1\napp: shop\nvolume: {name: data}\n"
+        '"x\\n::error file=/etc/passwd::owned\\n##[set-env name=A]1": 1\n'
     )
     for fmt in ("text", "json", "github"):
         assert main(["validate", "s.yml", "--format", fmt]) == 1
