@@ -74,6 +74,7 @@ def load_for_run(
     problems: list[SpecProblem] = []
     specs: list[AppSpec | AppFailure] = []
     first_at: dict[str, Location] = {}
+    folders: dict[Path, tuple[str, Location]] = {}
     seen: set[Path] = set()
     for path in paths:
         absolute = _absolute(Path(path))
@@ -82,6 +83,7 @@ def load_for_run(
         seen.add(absolute)
         file_problems, checked = _load_file(Path(path))
         file_problems += _duplicate_apps(checked, first_at)
+        file_problems += _shared_folders(checked, folders)
         if file_problems:  # the file itself is wrong: report everything in it at once
             file_problems += [p for c in checked for p in c.app_problems]
         problems += sorted(set(file_problems), key=_position)
@@ -212,6 +214,32 @@ def _duplicate_apps(checked: list[_Checked], first_at: dict[str, Location]) -> l
             where = f"line {first.line}" if first.file == here.file else str(first)
             message = f"{name!r} is listed twice (first at {where})"
             problems.append(item.view.problem(("app",), message))
+    return problems
+
+
+def _shared_folders(
+    checked: list[_Checked], first_in: dict[Path, tuple[str, Location]]
+) -> list[SpecProblem]:
+    """Two apps in one folder would share one fly.toml and edit the same files: refused at
+    the second app, before anything runs."""
+    problems: list[SpecProblem] = []
+    for item in checked:
+        name = item.view.get(("app",))
+        if item.folder is None or not isinstance(name, str):
+            continue
+        if not (item.folder / "fly.toml").exists():
+            continue  # not an app folder yet: its own refusal says so
+        origin = item.view.origins.get(("path",)) or item.view.origins[("app",)]
+        first = first_in.setdefault(item.folder, (name, origin.value))
+        if first[0] != name:
+            at = first[1]
+            where = f"line {at.line}" if at.file == origin.value.file else str(at)
+            message = (
+                f"folder {str(item.folder)!r} is also app {first[0]!r}'s ({where}): one folder "
+                "holds one app's fly.toml, so two apps cannot share it"
+            )
+            key = ("path",) if item.view.has(("path",)) else ("app",)
+            problems.append(item.view.problem(key, message))
     return problems
 
 

@@ -649,3 +649,20 @@ def test_mount_path_must_survive_rails_url_parsing(in_tmp: Path, value: str, rea
     (problem,) = _errors([Path("s.yml")])
     assert problem.startswith(f"s.yml:4:13: mount_path: '{value}' does not survive Rails'")
     assert reason in problem
+
+
+def test_apps_sharing_a_folder_are_refused_before_anything_runs(in_tmp: Path) -> None:
+    _write(
+        in_tmp,
+        {
+            "shop/fly.toml": 'app = "shop"\nprimary_region = "iad"\n',
+            "inv.yml": "version: 1\napps:\n"
+            "  - {app: shop, path: shop, volume: {name: a}}\n"
+            "  - {app: shop2, path: shop, volume: {name: b}}\n"
+            "  - {app: shop3, path: ./shop/, volume: {name: c}}\n",
+        },
+    )
+    problems = _errors([Path("inv.yml")])
+    assert any(p.startswith("inv.yml:4:24: apps[1].path: folder") for p in problems), problems
+    assert any("is also app 'shop''s (line 3)" in p for p in problems)
+    assert sum("two apps cannot share it" in p for p in problems) == 2
