@@ -7,11 +7,12 @@ can call it directly; `main` adds the state file, the lock, the call log and rea
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import stat
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,16 @@ def _run(ctx: Ctx, argv: Sequence[str]) -> None:
         require_session(ctx)
     if cmd.app == "required":
         require_app_name(ctx)
-    cmd.run(ctx)
+    handler(cmd.run)(ctx)
+
+
+def handler(ref: str) -> Callable[[Ctx], None]:
+    """The function a command's `run` names ("module:function" in this package)."""
+    module, _, name = ref.partition(":")
+    found: Callable[[Ctx], None] = getattr(
+        importlib.import_module(f"runner.simulator.{module}"), name
+    )
+    return found
 
 
 def execute(

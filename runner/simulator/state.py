@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets as random_source
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +47,8 @@ def new_state(
 
 def add_app(state: JSON, name: str) -> JSON:
     """Create app `name` (never deployed) with a random secret-digest salt; return it."""
+    import secrets as random_source  # only scenario set-up needs randomness
+
     app = records.new_app(name, random_source.token_hex(16))
     state["apps"][name] = app
     return app
@@ -76,6 +76,8 @@ def load(path: Path | str) -> JSON:
 
 def save(path: Path | str, state: JSON) -> None:
     """Write atomically: a temporary file in the same folder, then os.replace."""
+    import tempfile  # read-only calls never save: they should not pay for it
+
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
     try:

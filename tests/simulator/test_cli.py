@@ -192,6 +192,24 @@ def test_fly_json_env(call: Call) -> None:
 
 def test_shim_script(sim: Sim) -> None:
     script = (sim.bin_dir / "flyctl").read_text()
-    assert "exec " in script and "-m runner.simulator" in script
+    assert "exec " in script and " -S -m runner.simulator" in script
     assert f"FLYRUN_SIM_STATE={sim.state_path.resolve()}" in script
     assert os.access(sim.bin_dir / "flyctl", os.X_OK)
+
+
+def test_shim_caches_byte_code_outside_the_checkout(sim: Sim, tmp_path: Path) -> None:
+    cache = tmp_path / "pyc"
+    env = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(cache)}
+    assert sim.run("version", env=env).returncode == 0
+    cached = {p.name for p in cache.rglob("*.pyc")}
+    # even where the environment forbids byte code next to the sources
+    assert f"cli.{sys.implementation.cache_tag}.pyc" in cached
+
+
+def test_shim_without_site_still_reads_fly_yaml(sim: Sim) -> None:
+    (sim.root / "fly.yaml").write_text("app: shop\nprimary_region: iad\n")
+    proc = sim.run("volumes", "list", "--json")
+    assert (proc.returncode, proc.stdout) == (0, "[]\n")
+    (sim.root / "fly.yaml").write_text("app: [shop\n")
+    proc = sim.run("volumes", "list", "--json")
+    assert proc.returncode == 1 and "failed loading app config from" in proc.stderr
