@@ -11,6 +11,7 @@ from runner.simulator.flagsets import (
     DETACH,
     JSON,
     SECRET_FLAGS,
+    SSH_CONSOLE_FLAGS,
     VOLUME_CREATE_FLAGS,
     YES,
     deploy_flags,
@@ -184,6 +185,21 @@ MACHINES = Command(
     ),
 )
 
+SSH = Command(
+    "ssh",
+    short="Use SSH to log into or run commands on Machines",
+    children=(
+        Command(
+            "console",
+            use="console",
+            short="Connect to a running instance of the current app.",
+            run="ssh:console",
+            args=("max", 1),
+            flags=SSH_CONSOLE_FLAGS,
+        ),
+    ),
+)
+
 
 ROOT = Command(
     "flyctl",
@@ -192,6 +208,7 @@ ROOT = Command(
         VOLUMES,
         SECRETS,
         MACHINES,
+        SSH,
         Command(
             "deploy",
             use="deploy [WORKING_DIRECTORY]",

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from runner.simulator.appconfig import AppConfig
+    from runner.simulator.ssh_session import SshSession
 
 JSON = dict[str, Any]
 _TRUTHY = {"1", "t", "true", "y", "yes", "on"}
@@ -62,6 +63,11 @@ class Ctx:
     stdin_log: str | None = None
     config: AppConfig | None = None
     app_name: str = ""
+    # where the state file is (volumes' host folders live next to it); None in-process
+    state_path: Path | None = None
+    fault: str | None = None  # the injected fault kind, for the call log
+    remote: SshSession | None = None  # a command to run on a machine once the state is saved
+    lost: bool = False  # that command's connection drops at the end (lost_response)
 
     def flag(self, name: str) -> Any:
         """A parsed flag value (None when the command has no such flag)."""

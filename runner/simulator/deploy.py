@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.simulator import records
+from runner.simulator import boot, records
 from runner.simulator.appconfig import AppConfig, Mount, parse_size, validate
 from runner.simulator.context import Ctx, require_app_name
 from runner.simulator.errors import NOT_INTERACTIVE_YES, SimError
@@ -196,11 +196,17 @@ def _attach(app: JSON, mount: JSON | None, machine: JSON) -> None:
             volume["attached_machine_id"] = machine["id"]
 
 
-def _apply(ctx: Ctx, app: JSON, cfg: AppConfig, plan: Plan) -> None:
-    app["release_version"] = int(app["release_version"]) + 1
-    release, image = app["release_version"], records.image_ref(ctx.state, app["name"])
-    for volume in plan.detach:
-        volume["attached_machine_id"] = None
+@dataclass(frozen=True)
+class Rollout:
+    """What every machine of one deploy gets: release, image, and whether flyctl runs
+    smoke checks (skipped by --detach and --smoke-checks=false)."""
+
+    release: int
+    image: JSON
+    smoke: bool
+
+
+def _update(ctx: Ctx, app: JSON, cfg: AppConfig, plan: Plan, rollout: Rollout) -> None:
     machines = live_machines(app)
     if machines:
         ctx.echo(f"Updating existing machines in '{app['name']}' with rolling strategy")
@@ -209,7 +215,7 @@ def _apply(ctx: Ctx, app: JSON, cfg: AppConfig, plan: Plan) -> None:
         mount = plan.mounts.get(
             machine["id"], next(iter(machine["config"].get("mounts", [])), None)
         )
-        machine["image_ref"] = image
+        machine["image_ref"] = rollout.image
         machine["config"] = records.machine_config(
             ctx.state,
             app["name"],
@@ -217,14 +223,17 @@ def _apply(ctx: Ctx, app: JSON, cfg: AppConfig, plan: Plan) -> None:
             group,
             env=_env(ctx, cfg, group, plan.region),
             init_cmd=_init_cmd(cfg, group),
-            release_version=release,
+            release_version=rollout.release,
             mounts=[mount] if mount else None,
         )
         bump_release(ctx, app, machine)
         _attach(app, mount, machine)
-        ctx.echo(
-            f"  ✔ [{index}/{len(machines)}] Machine {machine['id']} [{group}] update succeeded"
-        )
+        line = f"[{index}/{len(machines)}]"
+        boot.updated(ctx, app, machine, line, smoke=rollout.smoke)
+        ctx.echo(f"  ✔ {line} Machine {machine['id']} [{group}] update succeeded")
+
+
+def _create(ctx: Ctx, app: JSON, cfg: AppConfig, plan: Plan, rollout: Rollout) -> None:
     for group, region, mount in plan.create:
         ctx.echo(f"No machines in group {group}, launching a new machine")
         machine = records.new_machine(
@@ -234,13 +243,27 @@ def _apply(ctx: Ctx, app: JSON, cfg: AppConfig, plan: Plan) -> None:
             group,
             env=_env(ctx, cfg, group, region),
             init_cmd=_init_cmd(cfg, group),
-            release_version=release,
+            release_version=rollout.release,
             mounts=[mount] if mount else None,
-            image=image,
+            image=rollout.image,
         )
         app["machines"].append(machine)
         _attach(app, mount, machine)
         ctx.echo(f"  Machine {machine['id']} [{group}] was created")
+        boot.created(ctx, app, machine, smoke=rollout.smoke)
+
+
+def _apply(ctx: Ctx, app: JSON, cfg: AppConfig, plan: Plan) -> None:
+    app["release_version"] = int(app["release_version"]) + 1
+    rollout = Rollout(
+        release=app["release_version"],
+        image=records.image_ref(ctx.state, app["name"]),
+        smoke=not ctx.flag("detach") and ctx.flag("smoke-checks") is not False,
+    )
+    for volume in plan.detach:
+        volume["attached_machine_id"] = None
+    _update(ctx, app, cfg, plan, rollout)
+    _create(ctx, app, cfg, plan, rollout)
     mark_secrets_deployed(app)
     app.update(deployed=True, primary_region=plan.region, config=_config_record(cfg))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runner.simulator import records
+from runner.simulator import boot, records
 from runner.simulator.context import Ctx
 
 JSON = dict[str, Any]
@@ -42,6 +42,8 @@ def restart_only(ctx: Ctx, app: JSON, *, detach: bool, dns_checks: bool = True) 
     ctx.echo()
     for index, machine in enumerate(machines, start=1):
         bump_release(ctx, app, machine)
+        # secrets commands never skip smoke checks (only health checks, with --detach)
+        boot.updated(ctx, app, machine, f"[{index}/{len(machines)}]", smoke=True)
         group = records.process_group(machine)
         ctx.echo(
             f"  ✔ [{index}/{len(machines)}] Machine {machine['id']} [{group}] update succeeded"

@@ -43,6 +43,18 @@ SECRETS_MACHINES_API = "0.3.178"  # {name,digest}
 SECRETS_STATUS = "0.4.6"  # {name,digest,status}
 DEPLOY_YES = "0.1.85"
 
+# `fly ssh console` (flyctl internal/command/ssh/console.go history; see ssh.py)
+SSH_QUIET_ADDRESS = "0.0.410"  # -q/--quiet, -A/--address
+SSH_PTY_FLAG = "0.0.504"  # --pty; before, a pseudo-terminal was always allocated
+SSH_USER_FLAG = "0.0.508"  # -u/--user (default root)
+SSH_GROUP_FILTER = "0.1.86"  # -g/--process-group; -r/--region now filters machines
+SSH_NO_VMS_HINT = "0.1.89"  # "It may be unhealthy or not have been deployed yet…"
+SSH_MACHINE_FLAG = "0.1.132"  # --machine (and its clash with -s/--select)
+SSH_CONTAINER_FLAG = "0.3.79"  # --container
+SSH_SELECT_CHECKS = "0.3.109"  # `-s` prompts for real, "No machine specified…", containers
+SSH_MACHINE_NOT_FOUND = "0.3.115"  # an unknown --machine is an error (ignored before)
+SSH_NO_CONTAINER_FLAG = "0.4.83"  # --no-container
+
 
 class Version(NamedTuple):
     """A flyctl version as (major, minor, patch)."""

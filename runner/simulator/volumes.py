@@ -46,7 +46,7 @@ def pinned_warning(version: Version) -> str:
     )
 
 
-def _create_error(version: Version, message: str) -> SimError:
+def create_error(version: Version, message: str) -> SimError:
     # Server-side refusals. The real server texts are UNKNOWN (flyctl.md §1.5, §9): the
     # messages passed in here are made up; only the flyctl wrapping is documented.
     if version.at_least(VOLUME_CREATE_ERR_FLAPS):
@@ -81,13 +81,13 @@ def create(ctx: Ctx) -> None:
     check_region(region, ctx.version)
     size = int(ctx.flag("size"))
     if not _NAME_RE.fullmatch(name):
-        raise _create_error(
+        raise create_error(
             ctx.version,
             "Volume name must contain only lowercase letters, digits and underscores, "
             "and be at most 30 characters long",
         )
     if not 1 <= size <= MAX_SIZE_GB:
-        raise _create_error(ctx.version, f"size_gb must be between 1 and {MAX_SIZE_GB}")
+        raise create_error(ctx.version, f"size_gb must be between 1 and {MAX_SIZE_GB}")
     for _ in range(count):
         volume = records.new_volume(
             ctx.state,

@@ -191,15 +191,29 @@ def test_unknown_app_for_secrets(call: Call) -> None:
     assert call(fresh(), "secrets", "set", "A=1", "-a", "x").stderr.startswith("Error: Could not")
 
 
-def test_values_never_stored_or_logged(sim: Sim) -> None:
+def test_values_never_printed_or_logged(sim: Sim) -> None:
     secret = "s3cr3t-Value-that-must-not-leak"
+    state = sim.load()
+    st.add_machine(state, "shop", "iad")
+    sim.save(state)
     assert (
         sim.run("secrets", "import", "-a", "shop", stdin=f"DATABASE_URL={secret}\n").returncode == 0
     )
     assert sim.run("secrets", "set", "OTHER=-", "-a", "shop", stdin=secret + "2").returncode == 0
     assert sim.run("secrets", "import", "-a", "shop", stdin=f"{secret}\n").returncode == 1
-    assert sim.run("secrets", "list", "-a", "shop", "--json").returncode == 0
-    for path in (sim.state_path, Path(f"{sim.state_path}.log")):
-        assert secret not in path.read_text()
+    for argv in (("secrets", "list"), ("machines", "list"), ("status",)):
+        for extra in ((), ("--json",)):
+            proc = sim.run(*argv, *extra, "-a", "shop")
+            assert proc.returncode == 0 and secret not in proc.stdout + proc.stderr
+    assert secret not in Path(f"{sim.state_path}.log").read_text()
     stdins = [entry.get("stdin") for entry in sim.log()]
-    assert stdins == ["DATABASE_URL=***\n", "***", "***", None]
+    assert stdins[:3] == ["DATABASE_URL=***\n", "***", "***"]
+    assert set(stdins[3:]) == {None}
+    # the state keeps values only for machines' environments: in the vault, and as deployed
+    app = sim.load()["apps"]["shop"]
+    assert app["secrets"]["DATABASE_URL"]["value"] == secret
+    [machine] = app["machines"]
+    assert app["deployed_secrets"][machine["id"]]["OTHER"] == secret + "2"
+    assert secret not in json.dumps(
+        {k: v for k, v in app.items() if k not in ("secrets", "deployed_secrets")}
+    )
