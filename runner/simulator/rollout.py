@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runner.simulator import boot, records
+from runner.simulator import records
 from runner.simulator.context import Ctx
 
 JSON = dict[str, Any]
@@ -38,6 +38,8 @@ def restart_only(ctx: Ctx, app: JSON, *, detach: bool, dns_checks: bool = True) 
     if not machines:
         return
     app["release_version"] = int(app["release_version"]) + 1
+    from runner.simulator import boot  # machines boot only when something restarts them
+
     ctx.echo(f"Updating existing machines in '{app['name']}' with rolling strategy")
     ctx.echo()
     for index, machine in enumerate(machines, start=1):

@@ -17,8 +17,14 @@ show the mount; the command sees the host's other files and programs, not an ima
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import threading
 
 HALLPASS_NO_STATUS = 4294967295  # uint32(-1): what a machine reports for a killed process
 
@@ -74,16 +80,53 @@ def _refused(argv: list[str]) -> Result:
     return Result(1, b"", f'exec: "{argv[0]}": executable file not found in $PATH\n'.encode())
 
 
-def run(plan: RemoteRun, stdin: bytes | None) -> Result:
-    """Run `plan`; `stdin` is fed to it, or None to hand over this process's stdin."""
-    import shutil
+def _pump(source: IO[bytes], plan: RemoteRun, sink: IO[bytes] | None, kept: list[bytes]) -> None:
+    """Copy a pipe line by line (a host path never spans lines), mapping paths back."""
+    for line in iter(source.readline, b""):
+        line = to_machine(line, plan.mounts)
+        if plan.pty:
+            line = line.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        kept.append(line)
+        if sink is not None:
+            sink.write(line)
+            sink.flush()
+
+
+def _thread(target: Callable[..., None], *args: Any) -> threading.Thread:
+    import threading
+
+    thread = threading.Thread(target=target, args=args, daemon=True)
+    thread.start()
+    return thread
+
+
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    with contextlib.suppress(BrokenPipeError):
+        pipe.write(data)
+        pipe.close()
+
+
+def run(
+    plan: RemoteRun,
+    stdin: bytes | None,
+    *,
+    stdout: IO[bytes] | None = None,
+    stderr: IO[bytes] | None = None,
+) -> Result:
+    """Run `plan`; `stdin` is fed to it, or None to hand over this process's stdin. Output
+    is kept in the Result and, when `stdout`/`stderr` are given, streamed to them."""
+    import shutil  # process machinery: only calls that run something pay for it
     import subprocess
 
     env = {name: to_host(value, plan.mounts) for name, value in plan.env}
     argv = [to_host(arg, plan.mounts) for arg in plan.argv]
     program = shutil.which(argv[0], path=env.get("PATH")) if argv else None
     if program is None:
-        return _refused(argv)
+        refused = _refused(argv)
+        if stderr is not None:
+            stderr.write(refused.stderr)
+            stderr.flush()
+        return refused
     proc = subprocess.Popen(
         argv,
         executable=program,
@@ -93,9 +136,15 @@ def run(plan: RemoteRun, stdin: bytes | None) -> Result:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT if plan.pty else subprocess.PIPE,
     )
-    out, err = proc.communicate(stdin)
-    status = proc.returncode if proc.returncode >= 0 else HALLPASS_NO_STATUS
-    out, err = to_machine(out, plan.mounts), to_machine(err or b"", plan.mounts)
-    if plan.pty:
-        out = out.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    return Result(status, out, err)
+    out: list[bytes] = []
+    err: list[bytes] = []
+    pumps = [_thread(_pump, proc.stdout, plan, stdout, out)]
+    if proc.stderr is not None:
+        pumps.append(_thread(_pump, proc.stderr, plan, stderr, err))
+    if proc.stdin is not None and stdin is not None:
+        _thread(_feed, proc.stdin, stdin)
+    returncode = proc.wait()
+    for pump in pumps:
+        pump.join()
+    status = returncode if returncode >= 0 else HALLPASS_NO_STATUS
+    return Result(status, b"".join(out), b"".join(err))

@@ -49,7 +49,7 @@ def _run_streaming(session: SshSession) -> Result | None:
 
     saved = {sig: signal.signal(sig, closed) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return run(session.plan, None)
+        return run(session.plan, None, stdout=sys.stdout.buffer, stderr=sys.stderr.buffer)
     except _Closed:
         return None
     finally:
@@ -88,10 +88,8 @@ def finish(outcome: Outcome, stdin: Stdin, *, stream: bool) -> Outcome:
     error = _error(session, result, outcome.lost)
     tail = error_text(error, parse_version(session.version)) if error else ""
     out, err = (result.stdout, result.stderr) if result else (b"", b"")
-    if stream:
-        sys.stdout.buffer.write(out)
-        sys.stdout.flush()
-        sys.stderr.buffer.write(err + tail.encode())
+    if stream:  # the command's output is already out
+        sys.stderr.write(tail)
         sys.stderr.flush()
     return Outcome(
         1 if error else 0,

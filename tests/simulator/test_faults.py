@@ -242,3 +242,31 @@ def test_add_fault_validation() -> None:
         "times": 1,
         "seconds": 2,
     }
+
+
+def test_ctrl_c_ends_a_hang_like_flyctl(sim: Sim) -> None:
+    inject(sim, "volumes list", "hang")
+    hung = sim.popen(*LIST)
+    wait_for(logged(sim))
+    hung.send_signal(signal.SIGINT)
+    assert hung.wait(timeout=10) == 127  # flyctl's exit on an interrupt, no message
+    assert hung.communicate()[1] == ""
+
+
+def test_deploy_dir_is_where_the_app_comes_from(call: Call, tmp_path: Path) -> None:
+    state = fresh()
+    st.add_app(state, "other")
+    st.add_fault(state, "deploy", "fail", app="other")
+    write_toml(tmp_path, "")  # app "shop" here…
+    (tmp_path / "sub").mkdir()
+    write_toml(tmp_path / "sub", "", app="other")  # … and "other" in DIR
+    assert call(state, "deploy", "sub").fault == "fail"
+
+
+def test_in_process_latency(call: Call) -> None:
+    state = fresh()
+    st.add_fault(state, "volumes list", "latency", seconds=0.2)
+    started = time.monotonic()
+    out = call(state, *LIST)
+    assert time.monotonic() - started >= 0.2
+    assert (out.exit_code, out.stdout, out.fault) == (0, "[]\n", "latency")

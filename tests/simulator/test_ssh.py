@@ -4,6 +4,8 @@ exit statuses, output, stdin, pseudo-terminals, and the version gates."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +71,7 @@ def test_environment_is_the_machines(sim: Sim) -> None:
     assert env["FLY_PRIVATE_IP"] == machine["private_ip"]
     assert env["FLY_MACHINE_VERSION"] == machine["instance_id"]
     assert env["FLY_IMAGE_REF"] == machine["config"]["image"]
-    assert env["FLY_VM_MEMORY_MB"] == "256"
+    assert env["FLY_VM_MEMORY_MB"] == "256" and env["FLY_PUBLIC_IP"].startswith("2001:db8::")
 
 
 def test_secrets_reach_machines_only_when_deployed(sim: Sim) -> None:
@@ -141,6 +143,21 @@ def test_pseudo_terminal_merges_output(call: Call, tmp_path: Path) -> None:
     )
     assert shell.stdout.startswith(warning) and shell.stdout.endswith("\nhi\r\n")
     assert (shell.stdin_read, shell.stdin_log) == (True, "***")
+    term = call(state, *argv[:-1], "printenv TERM", env={"FLYRUN_SIM_STATE": str(tmp_path / "s")})
+    assert term.stdout == "xterm\r\n"  # flyctl sends $TERM (or xterm) with the pty request
+
+
+def test_sigterm_closes_the_session(sim: Sim) -> None:
+    one_machine(sim)
+    proc = sim.popen("ssh", "console", "-q", "-a", "shop", "-C", "sh -c 'echo up; sleep 30'")
+    assert proc.stdout is not None and proc.stdout.readline() == "up\n"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 1
+    assert proc.communicate()[1] == (
+        "Error: ssh shell: session forcibly closed; the remote process may still be running\n\n"
+    )
+    assert sim.log()[-1]["exit"] == 1
+    os.killpg(proc.pid, signal.SIGKILL)  # the "remote" sleep is still running: end it
 
 
 def test_in_process_needs_a_state_path(call: Call, tmp_path: Path) -> None:
