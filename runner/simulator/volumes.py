@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from runner.simulator import records
-from runner.simulator.appconfig import parse_size
 from runner.simulator.context import Ctx, app_name_if_present
 from runner.simulator.errors import NOT_INTERACTIVE_YES, SimError
 from runner.simulator.regions import check_region
@@ -134,6 +133,8 @@ def show(ctx: Ctx) -> None:
 
 def extend(ctx: Ctx) -> None:
     """`volumes extend ID --size N|+N`: grow only."""
+    from runner.simulator.appconfig import parse_size  # fly.toml machinery, on use
+
     ctx.app()
     size_flag = str(ctx.flag("size") or "")
     try:
