@@ -15,6 +15,11 @@ version gates from that file's history (versions.py, SSH_*).
 - The command string is sent as an SSH exec request and the machine's SSH server splits it
   into words and runs them without a shell (`-C 'ls x || true'` lists `||` and `true`), so
   flyrun's `sh -c '<script>'` is the way to get a shell; quoting follows POSIX shell words.
+
+Limits: `-u/--user`, `-o/--org` and `--container` choices do not change how the command
+runs (it runs as this host's user, see sandbox); a pseudo-terminal is only imitated
+(stderr merged into stdout, `\r\n` line ends; no echo, prompts or job control); the
+interactive shell (no `-C`) is `sh` reading stdin; `-s` never prompts (off a terminal).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from runner.simulator import runtime
+from runner.simulator import records, runtime
 from runner.simulator.context import Ctx
 from runner.simulator.errors import SimError
 from runner.simulator.render import go_quote
@@ -63,7 +68,7 @@ def _started(ctx: Ctx, app: JSON) -> list[JSON]:
         if not machines:
             raise SimError(f"app {app['name']} has no VMs in region {region}")
     if group:
-        machines = [m for m in machines if m["config"]["metadata"]["fly_process_group"] == group]
+        machines = [m for m in machines if records.process_group(m) == group]
         if not machines:
             raise SimError(f"app {app['name']} has no VMs in process group {group}")
     return machines
