@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import subprocess
     import threading
 
 HALLPASS_NO_STATUS = 4294967295  # uint32(-1): what a machine reports for a killed process
@@ -106,6 +107,27 @@ def _feed(pipe: IO[bytes], data: bytes) -> None:
         pipe.close()
 
 
+def _start(plan: RemoteRun, piped_stdin: bool) -> subprocess.Popen[bytes] | Result:
+    """The command's process, or the machine's refusal to start it."""
+    import shutil  # process machinery: only calls that run something pay for it
+    import subprocess
+
+    env = {name: to_host(value, plan.mounts) for name, value in plan.env}
+    argv = [to_host(arg, plan.mounts) for arg in plan.argv]
+    program = shutil.which(argv[0], path=env.get("PATH")) if argv else None
+    if program is None:
+        return _refused(argv)
+    return subprocess.Popen(
+        argv,
+        executable=program,
+        env=env,
+        cwd=plan.cwd,
+        stdin=subprocess.PIPE if piped_stdin else None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if plan.pty else subprocess.PIPE,
+    )
+
+
 def run(
     plan: RemoteRun,
     stdin: bytes | None,
@@ -115,27 +137,12 @@ def run(
 ) -> Result:
     """Run `plan`; `stdin` is fed to it, or None to hand over this process's stdin. Output
     is kept in the Result and, when `stdout`/`stderr` are given, streamed to them."""
-    import shutil  # process machinery: only calls that run something pay for it
-    import subprocess
-
-    env = {name: to_host(value, plan.mounts) for name, value in plan.env}
-    argv = [to_host(arg, plan.mounts) for arg in plan.argv]
-    program = shutil.which(argv[0], path=env.get("PATH")) if argv else None
-    if program is None:
-        refused = _refused(argv)
+    proc = _start(plan, stdin is not None)
+    if isinstance(proc, Result):
         if stderr is not None:
-            stderr.write(refused.stderr)
+            stderr.write(proc.stderr)
             stderr.flush()
-        return refused
-    proc = subprocess.Popen(
-        argv,
-        executable=program,
-        env=env,
-        cwd=plan.cwd,
-        stdin=subprocess.PIPE if stdin is not None else None,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT if plan.pty else subprocess.PIPE,
-    )
+        return proc
     out: list[bytes] = []
     err: list[bytes] = []
     pumps = [_thread(_pump, proc.stdout, plan, stdout, out)]
