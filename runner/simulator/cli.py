@@ -27,7 +27,7 @@ from runner.simulator.dispatch import active, check_args, find, help_text, usage
 from runner.simulator.errors import Crash, SimError, UnknownCommand, UsageError
 from runner.simulator.flags import parse
 from runner.simulator.flagsets import ROOT_FLAGS
-from runner.simulator.versions import ERROR_COLON, Version, parse_version
+from runner.simulator.versions import ERROR_COLON, ERROR_LINES, Version, parse_version
 
 if TYPE_CHECKING:
     from runner.simulator.faults import Fault
@@ -56,9 +56,14 @@ class Outcome:
 
 
 def error_text(exc: SimError, version: Version) -> str:
-    """flyctl's printError: `Error: msg`, a blank line, then description and suggestion."""
+    """flyctl's printError, by version (see versions.ERROR_LINES)."""
     if isinstance(exc, Crash):
         return exc.message + "\n"
+    if version.at_least(ERROR_LINES):
+        text = f"Error: {exc.message}\n"
+        if exc.description and exc.description != exc.message:
+            text += f"{exc.description}\n\n"
+        return text + (f"{exc.suggestion}\n\n" if exc.suggestion else "")
     prefix = "Error:" if version.at_least(ERROR_COLON) else "Error"
     text = f"{prefix} {exc.message}\n\n"
     if exc.description:

@@ -10,7 +10,12 @@ from typing import NamedTuple
 
 DEFAULT_VERSION = "0.4.87"
 
-ERROR_COLON = "0.1.79"  # `Error: msg`; before: `Error msg`
+# printError (internal/cli/cli.go): `Error: msg` since 2b785f075 (first in v0.0.521; before:
+# `Error msg`). Until v0.1.78: the line, a blank line, then "\n"+description and
+# "\n"+suggestion. From v0.1.80 (136ecc14d and 3d585bec2): the line, then description
+# and suggestion each followed by a blank line (v0.1.79 printed the message on stdout).
+ERROR_COLON = "0.0.521"
+ERROR_LINES = "0.1.80"
 LOWERCASE_NO_TOKEN = "0.4.22"  # `no access token available…`; before: `No access token…`
 NEW_MISSING_APP_TEXT = "0.0.541"  # before: `we couldn't find a fly.toml nor an app…`
 MISSING_CONFIG_ERROR = "0.4.80"  # explicit --config that does not exist is an error

@@ -32,7 +32,7 @@ def test_fail_once_then_succeed_across_processes(sim: Sim) -> None:
     assert (first.returncode, first.stdout, first.stderr) == (
         2,
         "",
-        "Error: failed to list volumes: boom\n\n",
+        "Error: failed to list volumes: boom\n",
     )
     assert sim.load().get("faults") == []  # consumed, and the consumption was saved
     assert sim.run(*LIST).returncode == 0
@@ -40,11 +40,11 @@ def test_fail_once_then_succeed_across_processes(sim: Sim) -> None:
 
 
 def test_fail_uses_the_versions_error_prefix_and_leaves_state(call: Call) -> None:
-    state = fresh("0.1.78")
+    state = fresh("0.0.520")
     st.add_fault(state, "volumes create", "fail")
     before = json.dumps(state["apps"])
     out = call(state, "volumes", "create", "data", "-r", "iad", "-a", "shop", "-y")
-    assert out.stderr.startswith("Error simulated failure")  # `Error ` before v0.1.79
+    assert out.stderr.startswith("Error simulated failure")  # `Error ` before v0.0.521
     assert json.dumps(state["apps"]) == before and out.fault == "fail"
 
 
@@ -85,7 +85,7 @@ def test_lost_response_applies_the_change(sim: Sim) -> None:
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr == (
         'Error: failed to create volume: Post "https://api.machines.dev/v1/apps/shop/volumes": '
-        "read tcp 10.0.0.2:52134->203.0.113.7:443: read: connection reset by peer\n\n"
+        "read tcp 10.0.0.2:52134->203.0.113.7:443: read: connection reset by peer\n"
     )
     assert len(sim.load()["apps"]["shop"]["volumes"]) == 1
     assert sim.log()[-1] == {
@@ -138,7 +138,7 @@ def test_lost_response_of_an_ssh_session(sim: Sim) -> None:
     proc = sim.run("ssh", "console", "-q", "-a", "shop", "-C", "echo ran")
     assert (proc.returncode, proc.stdout) == (1, "ran\n")
     assert proc.stderr == (
-        "Error: ssh shell: wait: remote command exited without exit status or exit signal\n\n"
+        "Error: ssh shell: wait: remote command exited without exit status or exit signal\n"
     )
 
 

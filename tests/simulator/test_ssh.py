@@ -112,9 +112,9 @@ def test_remote_status_is_an_error_exit_1(sim: Sim) -> None:
     )
     assert proc.returncode == 1
     assert proc.stdout == "out\n"
-    assert proc.stderr == "err\nError: ssh shell: Process exited with status 3\n\n"
+    assert proc.stderr == "err\nError: ssh shell: Process exited with status 3\n"
     killed = sim.run("ssh", "console", "-q", "-a", "shop", "-C", "sh -c 'kill -9 $$'")
-    assert killed.stderr == "Error: ssh shell: Process exited with status 4294967295\n\n"
+    assert killed.stderr == "Error: ssh shell: Process exited with status 4294967295\n"
     missing = sim.run("ssh", "console", "-q", "-a", "shop", "-C", "no-such-program-here")
     assert missing.returncode == 1 and "executable file not found in $PATH" in missing.stderr
     unsplittable = sim.run("ssh", "console", "-q", "-a", "shop", "-C", "echo 'open")
@@ -155,7 +155,7 @@ def test_sigterm_closes_the_session(sim: Sim) -> None:
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 1
     assert proc.communicate()[1] == (
-        "Error: ssh shell: session forcibly closed; the remote process may still be running\n\n"
+        "Error: ssh shell: session forcibly closed; the remote process may still be running\n"
     )
     assert sim.log()[-1]["exit"] == 1
     with contextlib.suppress(ProcessLookupError):  # the "remote" sleep may still run
@@ -225,7 +225,7 @@ def test_selection_errors(call: Call, flags: tuple[str, ...], error: str) -> Non
     flags = tuple(flag.format(id=first["id"]) for flag in flags)
     out = call(state, "ssh", "console", "-a", "shop", "-C", "true", *flags)
     assert out.exit_code == 1
-    assert out.stderr == f"Error: {error.format(id=first['id'])}\n\n"
+    assert out.stderr == f"Error: {error.format(id=first['id'])}\n"
 
 
 def test_no_started_machines_app_and_auth_errors(call: Call) -> None:
@@ -233,16 +233,14 @@ def test_no_started_machines_app_and_auth_errors(call: Call) -> None:
     argv = ("ssh", "console", "-C", "true")
     assert call(state, *argv, "-a", "shop").stderr == (
         "Error: app shop has no started VMs.\nIt may be unhealthy or not have been deployed yet."
-        "\nTry the following command to verify:\n\nfly status\n\n"
+        "\nTry the following command to verify:\n\nfly status\n"
     )
     old = fresh("0.1.88")
-    assert call(old, *argv, "-a", "shop").stderr == "Error: app shop has no started VMs\n\n"
+    assert call(old, *argv, "-a", "shop").stderr == "Error: app shop has no started VMs\n"
     machine = st.add_machine(state, "shop", "iad")
     machine["state"] = "stopped"
     assert "has no started VMs" in call(state, *argv, "-a", "shop").stderr
-    assert (
-        call(state, *argv, "-a", "nope").stderr == 'Error: get app: Could not find App "nope"\n\n'
-    )
+    assert call(state, *argv, "-a", "nope").stderr == 'Error: get app: Could not find App "nope"\n'
     assert "missing an app name" in call(state, *argv).stderr
     assert call(fresh(logged_in=False), *argv, "-a", "shop").stderr.startswith(
         "Error: no access token available"
