@@ -17,12 +17,17 @@ What real flyctl does (flyctl@v0.4.87):
   machines_deploymachinesapp.go). It is skipped by `deploy --detach` or
   `--smoke-checks=false`, never by secrets commands (secrets/secrets.go sets only
   SkipHealthChecks).
-- Rolling strategy (the default; deploy/plan.go `updateMachinesWRecovery`): machines are
-  updated one by one; a smoke-check failure is an `unrecoverableError`: the rollout stops
-  there, the error is `failed to update machine ID: Unrecoverable error: smoke checks for ID
-  failed: the app appears to be crashing`, exit 1. There is NO rollback (only the bluegreen
-  strategy rolls back): the failed machine keeps the new config and, once its restarts are
-  used up, is `stopped`; the machines after it keep the old config. The simulator does that.
+- Rolling strategy (the default): which code path runs is a server-side feature flag
+  (`--deploy-retries auto` asks LaunchDarkly; deploy/deploy.go). With 0 retries (what a
+  real-world log of a crashing `secrets set` shows) it is `updateUsingRollingStrategy`:
+  the first machine alone, then the rest; on a crash its status line reads `Machine ID
+  [group] update failed: smoke checks for ID failed: the app appears to be crashing`, the
+  update stops, and the error is that smoke-check error with the machine's logs as the
+  suggestion (`waitForMachine` → `doSmokeChecks(…, true)`), exit 1. (With retries, plan.go
+  `updateMachinesWRecovery` says `failed to update machine ID: Unrecoverable error: …`;
+  not simulated.) There is NO rollback on either path (only the bluegreen strategy rolls
+  back): the failed machine keeps the new config and, its restarts used up, is `stopped`;
+  machines not reached keep the old config. The simulator does that, one machine at a time.
 - A new machine that crashes (spawnMachineInGroup): `smoke checks for ID failed: the app
   appears to be crashing`, the machine stays (stopped), and the suggestion lists its logs
   (here: the boot command's output).
@@ -32,7 +37,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runner.simulator import runtime
+from runner.simulator import records, runtime
 from runner.simulator.context import Ctx
 from runner.simulator.errors import SimError
 from runner.simulator.sandbox import Result, run
@@ -72,19 +77,24 @@ def boots(machine: JSON) -> bool:
     return machine.get("state") in BOOTS_FROM
 
 
+def _crash(ctx: Ctx, machine: JSON, result: Result, status: str) -> SimError:
+    """Print the machine's failed status line; the deploy's error, logs as suggestion."""
+    reason = "the app appears to be crashing"
+    error = f"smoke checks for {machine['id']} failed: {reason}"
+    ctx.echo(status.format(error=error))
+    logs = (result.stdout + result.stderr).decode(errors="replace")
+    return SimError(error, suggestion=_suggestion(machine["id"], reason, logs))
+
+
 def updated(ctx: Ctx, app: JSON, machine: JSON, line: str, *, smoke: bool) -> None:
     """An existing machine took its new config: boot it if it was running; on a crash,
     stop the rollout. `line` is its status-line prefix, e.g. `[1/2]`."""
     result = _boot(ctx, app, machine) if boots(machine) else None
     if result is None or not result.status or not smoke:
         return
-    reason = "the app appears to be crashing"
-    error = f"Unrecoverable error: smoke checks for {machine['id']} failed: {reason}"
-    ctx.echo(f"  ✖ {line} {error}")
-    raise SimError(
-        f"failed to update machine {machine['id']}: {error}",
-        suggestion=_suggestion(machine["id"], reason, ""),
-    )
+    group = records.process_group(machine)
+    status = f"  ✖ {line} Machine {machine['id']} [{group}] update failed: {{error}}"
+    raise _crash(ctx, machine, result, status)
 
 
 def created(ctx: Ctx, app: JSON, machine: JSON, *, smoke: bool) -> None:
@@ -92,8 +102,4 @@ def created(ctx: Ctx, app: JSON, machine: JSON, *, smoke: bool) -> None:
     result = _boot(ctx, app, machine)
     if result is None or not result.status or not smoke:
         return
-    reason = "the app appears to be crashing"
-    error = f"smoke checks for {machine['id']} failed: {reason}"
-    ctx.echo(f"  ✖ Failed: {error}")
-    logs = (result.stdout + result.stderr).decode(errors="replace")
-    raise SimError(error, suggestion=_suggestion(machine["id"], reason, logs))
+    raise _crash(ctx, machine, result, "  ✖ Failed: {error}")

@@ -11,8 +11,9 @@ Sources (flyctl@v0.4.87, fly-go@v0.9.6):
   `flaps_secrets.go`, `flaps_machines.go`).
 - flyctl adds its own: `failed to extend volume: %w` (volumes/extend.go),
   `failed destroying volume: %w` (volumes/destroy.go), `update secrets: %w`
-  (secrets/set.go `SetSecretsAndDeploy`, secrets/unset.go), `failed to update machine %s: %w`
-  (deploy/plan.go), `error creating a new machine: %w` (deploy/machines_deploymachinesapp.go).
+  (secrets/set.go `SetSecretsAndDeploy`, secrets/unset.go), `error creating a new machine:
+  %w` (deploy/machines_deploymachinesapp.go); an update of an existing machine on the rolling
+  path without retries (boot.py) returns fly-go's error as it is.
 - GraphQL-era commands post to `https://api.fly.io/graphql`; their wrapping is not
   documented here beyond `volumes create` (see volumes.create_error), so the bare
   `*url.Error` is used.
@@ -67,9 +68,8 @@ def _machines(ctx: Ctx, machine_ids: list[str]) -> str:
     base = f"{MACHINES_API}/apps/{ctx.app_name}/machines"
     if not machine_ids:
         return f'error creating a new machine: failed to launch VM: Post "{base}": {RESET}'
-    mid = machine_ids[-1]
-    cause = f'failed to update VM {mid}: Post "{base}/{mid}": {RESET}'
-    return f"failed to update machine {mid}: {cause}"
+    mid = machine_ids[-1]  # the last machine updated; the rolling path returns flaps' error
+    return f'failed to update VM {mid}: Post "{base}/{mid}": {RESET}'
 
 
 def lost_message(ctx: Ctx, machine_ids_before: list[str]) -> str:

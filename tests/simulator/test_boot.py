@@ -73,12 +73,16 @@ def two_machines(sim: Sim) -> list[JSON]:
 
 def test_rolling_update_stops_at_the_crash_without_rollback(sim: Sim) -> None:
     first, _ = two_machines(sim)
-    set_boot(sim, "exit 3")
+    set_boot(sim, "echo booting; exit 3")
     proc = sim.run("deploy")
     assert proc.returncode == 1
-    error = f"Unrecoverable error: smoke checks for {first['id']} failed: {CRASHING}"
-    assert f"  ✖ [1/2] {error}\n" in proc.stdout
-    assert proc.stderr.startswith(f"Error: failed to update machine {first['id']}: {error}\n")
+    error = f"smoke checks for {first['id']} failed: {CRASHING}"
+    assert f"  ✖ [1/2] Machine {first['id']} [app] update failed: {error}\n" in proc.stdout
+    assert proc.stderr == (
+        f"Error: {error}\nSmoke checks for {first['id']} failed: {CRASHING}\n"
+        f"Check its logs: here's the last lines below, or run 'fly logs -i {first['id']}':\n"
+        "booting\n\n\n"
+    )
     crashed, untouched = app(sim)["machines"]
     assert crashed["state"] == "stopped"
     assert crashed["config"]["env"]["RAILS_ENV"] == "production"  # the new config stays
@@ -126,7 +130,7 @@ def test_secrets_restart_boots_and_reports_crashes_even_detached(sim: Sim) -> No
     assert boots_of(sim, first) == ["good"]
     proc = sim.run("secrets", "set", "TOKEN=bad", "--detach", "-a", "shop")
     assert proc.returncode == 1
-    assert proc.stderr.startswith(f"Error: failed to update machine {first['id']}: Unrecoverable")
+    assert proc.stderr.startswith(f"Error: smoke checks for {first['id']} failed: {CRASHING}\n")
 
 
 def test_boot_command_forms() -> None:

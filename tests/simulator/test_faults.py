@@ -121,7 +121,7 @@ def test_lost_response_texts_for_deploy_and_volumes(call: Call, tmp_path: Path) 
     for command in ("deploy", "volumes extend", "volumes destroy"):
         st.add_fault(state, command, "lost_response")
     deploy = call(state, "deploy")
-    assert deploy.stderr.startswith(f"Error: failed to update machine {machine['id']}: failed ")
+    assert deploy.stderr.startswith(f"Error: failed to update VM {machine['id']}: Post ")
     extend = call(state, "volumes", "extend", volume["id"], "-s", "2", "-a", "shop")
     assert f"failed to extend volume {volume['id']}: Put " in extend.stderr
     assert state["apps"]["shop"]["volumes"][0]["size_gb"] == 2
