@@ -1,7 +1,9 @@
 """A stateful fake `flyctl` for tests and `flyrun demo` (DESIGN §8; reference/flyctl.md).
 
 Run it as `python -m runner.simulator ARGS...` (tests install a `flyctl` shim with
-`runner.simulator.shim.install_shim`). It reproduces, for the flyctl version recorded in its
+`runner.simulator.shim.install_shim`, which starts it with `python -S` and a byte-code
+cache outside the checkout; modules are imported only by the commands that need them, as
+every flyctl call is a new process). It reproduces, for the flyctl version recorded in its
 state, the flags, JSON shapes, messages and exit codes of: `version`, `auth whoami`,
 `volumes create|list|show|extend|destroy`, `secrets list|set|unset|import|deploy`,
 `machines list`, `status`, `deploy` and `ssh console`. It is never interactive: every
