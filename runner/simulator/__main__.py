@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from runner.simulator.cli import main
+from runner.simulator.process import main
 
 raise SystemExit(main())

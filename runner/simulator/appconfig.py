@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from runner.simulator.errors import SimError
 
@@ -79,13 +75,32 @@ def find_config(cwd: Path, explicit: str, *, strict: bool) -> Path | None:
     return None
 
 
+def _yaml() -> Any:
+    """PyYAML, also when started by the shim with `python -S` (no site-packages yet)."""
+    try:
+        import yaml
+    except ImportError:
+        import site
+
+        site.main()
+        import yaml
+    return yaml
+
+
 def _read(path: Path) -> dict[str, Any]:
+    # The parsers are imported on use: yaml alone costs more than a whole `version` call.
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
         data = json.loads(text)
     elif path.suffix in (".yaml", ".yml"):
-        data = yaml.safe_load(text)
+        yaml = _yaml()
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:  # reported like the other parse errors
+            raise ValueError(str(exc)) from None
     else:
+        import tomllib
+
         data = tomllib.loads(text)
     if not isinstance(data, dict):
         raise ValueError("the file does not hold a table")
@@ -131,7 +146,7 @@ def load_config(path: Path) -> AppConfig:
             strategy=str(deploy.get("strategy", "") or ""),
             release_command=str(deploy.get("release_command", "") or ""),
         )
-    except (OSError, ValueError, TypeError, AttributeError, yaml.YAMLError) as exc:
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
         raise SimError(f"failed loading app config from {path}: {exc}") from None
 
 
@@ -211,6 +226,8 @@ def _validate_mount(m: Mount) -> str:
 def validate(cfg: AppConfig) -> tuple[bool, str]:
     """(valid, report) like `Config.Validate`, flattened per process group for the
     one-mount-per-group rule. The report ends with `✓ Configuration is valid` or `✘…`."""
+    import shlex
+
     info = ""
     if cfg.release_command:
         try:

@@ -1,52 +1,69 @@
-"""Entry point: `python -m runner.simulator ARGS...` behaves like `flyctl ARGS...`.
+"""Running one flyctl command against an in-memory state.
 
-`execute` runs one command against an in-memory state (no files, no real stdio), so tests
-can call it directly; `main` adds the state file, the lock, the call log and real stdio.
+`perform` runs the command (faults included) and stops short of anything that must happen
+outside the state lock: a `hang`/`latency` pause and a command run "on a machine"
+(`ssh console`). `execute` does all of it in-process (no files, no real stdio), so tests
+and the corpus harness can call it directly; `runner.simulator.process.main` is the real
+process (state file, lock, call log, real stdio).
 """
 
 from __future__ import annotations
 
-import contextlib
+import importlib
 import json
-import os
-import stat
-import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from runner.simulator import state as store
-from runner.simulator.context import Ctx, Stdin, require_app_name, require_session
+from runner.simulator.context import (
+    Ctx,
+    Stdin,
+    app_name_if_present,
+    require_app_name,
+    require_session,
+)
 from runner.simulator.dispatch import active, check_args, find, help_text, usage
-from runner.simulator.errors import Crash, SimError, StateError, UnknownCommand, UsageError
+from runner.simulator.errors import Crash, SimError, UnknownCommand, UsageError
 from runner.simulator.flags import parse
 from runner.simulator.flagsets import ROOT_FLAGS
-from runner.simulator.versions import ERROR_COLON, Version, parse_version
+from runner.simulator.versions import ERROR_COLON, ERROR_LINES, Version, parse_version
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not POSIX: no cross-process lock
-    fcntl = None  # type: ignore[assignment]
+if TYPE_CHECKING:
+    from runner.simulator.faults import Fault
+    from runner.simulator.ssh_session import SshSession
 
 JSON = dict[str, Any]
 
 
 @dataclass
 class Outcome:
-    """What one call printed and returned; `stdin_log` is the masked stdin, if read."""
+    """What one call printed and returned; `stdin_log` is the masked stdin, if read.
+
+    `fault` names the injected fault kind (for the call log); `pause` is a hang/latency
+    fault the caller must sleep for; `remote` is a command still to run on a machine
+    (`lost` then turns its end into a lost connection)."""
 
     exit_code: int
     stdout: str
     stderr: str
     stdin_read: bool
     stdin_log: str | None
+    fault: str | None = None
+    pause: Fault | None = None
+    remote: SshSession | None = None
+    lost: bool = False
 
 
 def error_text(exc: SimError, version: Version) -> str:
-    """flyctl's printError: `Error: msg`, a blank line, then description and suggestion."""
+    """flyctl's printError, by version (see versions.ERROR_LINES)."""
     if isinstance(exc, Crash):
         return exc.message + "\n"
+    if version.at_least(ERROR_LINES):
+        text = f"Error: {exc.message}\n"
+        if exc.description and exc.description != exc.message:
+            text += f"{exc.description}\n\n"
+        return text + (f"{exc.suggestion}\n\n" if exc.suggestion else "")
     prefix = "Error:" if version.at_least(ERROR_COLON) else "Error"
     text = f"{prefix} {exc.message}\n\n"
     if exc.description:
@@ -56,7 +73,52 @@ def error_text(exc: SimError, version: Version) -> str:
     return text + ("\n" if exc.description or exc.suggestion else "")
 
 
-def _run(ctx: Ctx, argv: Sequence[str]) -> None:
+def handler(ref: str) -> Callable[[Ctx], None]:
+    """The function a command's `run` names ("module:function" in this package)."""
+    module, _, name = ref.partition(":")
+    found: Callable[[Ctx], None] = getattr(
+        importlib.import_module(f"runner.simulator.{module}"), name
+    )
+    return found
+
+
+def _match_app(ctx: Ctx) -> str:
+    """The app a fault is matched against: the resolved one, else flyctl's precedence."""
+    if ctx.app_name:
+        return ctx.app_name
+    probe = Ctx(ctx.state, ctx.version, ctx.env, ctx.cwd, ctx.stdin, flags=ctx.flags)
+    if ctx.path == ("deploy",) and ctx.args:  # `deploy DIR` reads DIR/fly.toml
+        probe.cwd = ctx.cwd / ctx.args[0]
+    try:
+        return app_name_if_present(probe)
+    except SimError:
+        return ""
+
+
+def _run_with_fault(ctx: Ctx, run: Callable[[Ctx], None], fault: Fault) -> None:
+    from runner.simulator.faults import Pause, failure
+    from runner.simulator.lost import lost_message
+
+    ctx.fault = fault.kind
+    if fault.kind in ("hang", "latency"):
+        raise Pause(fault)
+    if fault.kind == "fail":
+        raise failure(fault)
+    if fault.kind == "garbage":
+        ctx.out.write(fault.stdout)
+        return
+    app = ctx.state["apps"].get(_match_app(ctx)) or {"machines": []}
+    before = [m["id"] for m in app["machines"] if m.get("state") != "destroyed"]
+    run(ctx)
+    if ctx.remote is not None:  # ssh console: the connection drops after the command
+        ctx.lost = True
+        return
+    ctx.out.seek(0)
+    ctx.out.truncate()  # the response that carried the output never arrived
+    raise SimError(lost_message(ctx, before))
+
+
+def _run(ctx: Ctx, argv: Sequence[str], faults: bool) -> None:
     path, rest = find(argv, ctx.version)
     cmd = path[-1]
     try:
@@ -75,7 +137,57 @@ def _run(ctx: Ctx, argv: Sequence[str]) -> None:
         require_session(ctx)
     if cmd.app == "required":
         require_app_name(ctx)
-    cmd.run(ctx)
+    run = handler(cmd.run)
+    fault = None
+    if faults and ctx.state.get("faults"):
+        from runner.simulator.faults import take
+
+        fault = take(ctx, _match_app(ctx))
+    if fault is None:
+        run(ctx)
+    else:
+        _run_with_fault(ctx, run, fault)
+
+
+def perform(
+    argv: Sequence[str],
+    state: JSON,
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    stdin: Stdin | None = None,
+    state_path: Path | None = None,
+    faults: bool = True,
+) -> Outcome:
+    """Run one flyctl command against `state` (mutated in place), up to any pause or
+    machine-side command, which the returned Outcome carries."""
+    from runner.simulator.faults import Pause
+
+    version = parse_version(str(state.get("version", "")))
+    ctx = Ctx(state, version, env, cwd, stdin or Stdin(lambda: b"", piped=False))
+    from_env = env.get("FLYRUN_SIM_STATE")
+    ctx.state_path = state_path or (Path(from_env) if from_env else None)
+    code, pause = 0, None
+    try:
+        _run(ctx, argv, faults)
+    except Pause as signal:
+        pause = signal.fault
+    except SimError as exc:
+        ctx.err.write(error_text(exc, version))
+        if isinstance(exc, UnknownCommand):
+            ctx.out.write("Run 'flyctl --help' for usage.\n\n")
+        code = exc.exit_code
+    return Outcome(
+        code,
+        ctx.out.getvalue(),
+        ctx.err.getvalue(),
+        ctx.stdin.consumed,
+        ctx.stdin_log,
+        fault=ctx.fault,
+        pause=pause,
+        remote=ctx.remote,
+        lost=ctx.lost,
+    )
 
 
 def execute(
@@ -85,84 +197,47 @@ def execute(
     env: Mapping[str, str],
     cwd: Path,
     stdin: Stdin | None = None,
+    state_path: Path | None = None,
 ) -> Outcome:
-    """Run one flyctl command against `state` (mutated in place)."""
-    version = parse_version(str(state.get("version", "")))
-    ctx = Ctx(state, version, env, cwd, stdin or Stdin(lambda: b"", piped=False))
-    code = 0
-    try:
-        _run(ctx, argv)
-    except SimError as exc:
-        ctx.err.write(error_text(exc, version))
-        if isinstance(exc, UnknownCommand):
-            ctx.out.write("Run 'flyctl --help' for usage.\n\n")
-        code = exc.exit_code
-    return Outcome(code, ctx.out.getvalue(), ctx.err.getvalue(), ctx.stdin.consumed, ctx.stdin_log)
+    """Run one flyctl command in-process, sleeping for latency (and forever for a hang)
+    and running a machine-side command with captured output."""
+    import time
 
+    def again(faults: bool) -> Outcome:
+        return perform(
+            argv, state, env=env, cwd=cwd, stdin=stdin, state_path=state_path, faults=faults
+        )
 
-@contextlib.contextmanager
-def _locked(state_path: Path) -> Iterator[None]:
-    """Serialise calls on one state file (flyrun runs apps in parallel)."""
-    if fcntl is None:
-        yield
-        return
-    with Path(f"{state_path}.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    outcome = again(True)
+    while outcome.pause is not None:
+        if outcome.pause.kind == "hang":
+            time.sleep(3600)  # a hang never ends; in-process callers should not ask for one
+            continue
+        time.sleep(outcome.pause.seconds)
+        outcome = again(False)
+        outcome.fault = "latency"
+    if outcome.remote is not None:
+        from runner.simulator.ssh_session import finish
 
-
-def _real_stdin() -> Stdin:
-    try:
-        piped = not stat.S_ISCHR(os.fstat(0).st_mode)
-    except OSError:
-        piped = False
-    return Stdin(lambda: sys.stdin.buffer.read() if sys.stdin else b"", piped=piped)
+        outcome = finish(outcome, stdin or Stdin(lambda: b"", piped=False), stream=False)
+    return outcome
 
 
 def append_log(log_path: Path, argv: Sequence[str], outcome: Outcome) -> None:
-    """One JSON line per call: argv, the masked stdin (only when read), the exit code."""
+    """One JSON line per call: argv, the masked stdin (only when read), any injected fault,
+    the exit code (null for a call that hangs)."""
     entry: JSON = {"argv": list(argv)}
     if outcome.stdin_read:
         entry["stdin"] = outcome.stdin_log if outcome.stdin_log is not None else "***"
-    entry["exit"] = outcome.exit_code
+    if outcome.fault:
+        entry["fault"] = outcome.fault
+    entry["exit"] = None if outcome.pause is not None else outcome.exit_code
     with log_path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry) + "\n")
 
 
-def _load(state_path: Path) -> tuple[JSON, JSON]:
-    try:
-        return store.load(state_path), store.load(state_path)
-    except FileNotFoundError:
-        raise StateError(f"state file {state_path} does not exist") from None
-    except (OSError, ValueError) as exc:
-        raise StateError(str(exc)) from None
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """The fake `flyctl`: state from $FLYRUN_SIM_STATE, log to $FLYRUN_SIM_LOG."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    raw_path = os.environ.get("FLYRUN_SIM_STATE", "")
-    log_env = os.environ.get("FLYRUN_SIM_LOG", "")
-    log_path = Path(log_env) if log_env else (Path(raw_path + ".log") if raw_path else None)
-    try:
-        if not raw_path:
-            raise StateError("FLYRUN_SIM_STATE is not set: it must name the simulator's state file")
-        state_path = Path(raw_path)
-        with _locked(state_path):
-            state, original = _load(state_path)
-            outcome = execute(args, state, env=os.environ, cwd=Path.cwd(), stdin=_real_stdin())
-            if state != original:
-                store.save(state_path, state)
-            if log_path:
-                append_log(log_path, args, outcome)
-    except StateError as exc:
-        sys.stderr.write(f"Error: flyctl simulator: {exc}\n")
-        if log_path:
-            append_log(log_path, args, Outcome(1, "", "", False, None))
-        return 1
-    sys.stdout.write(outcome.stdout)
-    sys.stderr.write(outcome.stderr)
-    return outcome.exit_code
+    """The fake `flyctl` process (see runner.simulator.process)."""
+    from runner.simulator.process import main as process_main
+
+    return process_main(argv)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from runner.simulator import deploy, machines, misc, secrets, volumes
-from runner.simulator.context import Ctx
 from runner.simulator.flags import Flag
 from runner.simulator.flagsets import (
     APP,
@@ -14,24 +11,26 @@ from runner.simulator.flagsets import (
     DETACH,
     JSON,
     SECRET_FLAGS,
+    SSH_CONSOLE_FLAGS,
     VOLUME_CREATE_FLAGS,
     YES,
     deploy_flags,
 )
 from runner.simulator.versions import HOST_STATUS, VOLUMES_V_ALIAS
 
-Handler = Callable[[Ctx], None]
-
 
 @dataclass(frozen=True)
 class Command:
     """A cobra command. `args` is (rule, n) with rule exact|max|min|none|any; `app` says
-    which preparer resolves the app: required, optional (the handler decides) or none."""
+    which preparer resolves the app: required, optional (the handler decides) or none.
+
+    `run` names the handler as "module:function" (a module of this package): each call
+    imports only the module of the command it runs, which keeps start-up fast."""
 
     name: str
     use: str = ""
     short: str = ""
-    run: Handler | None = None
+    run: str | None = None
     aliases: tuple[str, ...] = ()
     args: tuple[str, int] = ("any", 0)
     flags: tuple[Flag, ...] = ()
@@ -45,7 +44,7 @@ VOLUME_CREATE = Command(
     "create",
     use="create <volume name>",
     short="Create a new volume for an app.",
-    run=volumes.create,
+    run="volumes:create",
     args=("exact", 1),
     flags=VOLUME_CREATE_FLAGS,
 )
@@ -61,7 +60,7 @@ VOLUMES = Command(
             "list",
             use="list",
             short="List the volumes associated with an app.",
-            run=volumes.list_volumes,
+            run="volumes:list_volumes",
             aliases=("ls",),
             flags=(
                 APP,
@@ -79,7 +78,7 @@ VOLUMES = Command(
             "show",
             use="show [id]",
             short="Show the details of the specified volume.",
-            run=volumes.show,
+            run="volumes:show",
             args=("max", 1),
             app="optional",
             flags=(APP, CONFIG, JSON),
@@ -88,7 +87,7 @@ VOLUMES = Command(
             "extend",
             use="extend [id]",
             short="Extend a volume to the specified size.",
-            run=volumes.extend,
+            run="volumes:extend",
             args=("max", 1),
             flags=(
                 APP,
@@ -102,7 +101,7 @@ VOLUMES = Command(
             "destroy",
             use="destroy [flags] ID ID ...",
             short="Destroy one or more volumes.",
-            run=volumes.destroy,
+            run="volumes:destroy",
             aliases=("delete", "rm"),
             args=("any", 0),
             app="optional",
@@ -120,7 +119,7 @@ SECRETS = Command(
             "list",
             use="list [flags]",
             short="List application secret names, digests and creation times",
-            run=secrets.list_secrets,
+            run="secrets:list_secrets",
             aliases=("ls",),
             flags=(APP, CONFIG, JSON),
         ),
@@ -128,7 +127,7 @@ SECRETS = Command(
             "set",
             use="set [flags] NAME=VALUE NAME=VALUE ...",
             short="Set one or more encrypted secrets for an application",
-            run=secrets.set_secrets,
+            run="secrets:set_secrets",
             args=("min", 1),
             flags=SECRET_FLAGS,
         ),
@@ -136,7 +135,7 @@ SECRETS = Command(
             "unset",
             use="unset [flags] NAME NAME ...",
             short="Unset one or more encrypted secrets for an application",
-            run=secrets.unset_secrets,
+            run="secrets:unset_secrets",
             args=("min", 1),
             flags=SECRET_FLAGS,
         ),
@@ -144,14 +143,14 @@ SECRETS = Command(
             "import",
             use="import [flags]",
             short="Read secrets in name=value from stdin",
-            run=secrets.import_secrets,
+            run="secrets:import_secrets",
             flags=SECRET_FLAGS,
         ),
         Command(
             "deploy",
             use="deploy [flags]",
             short="Deploy staged secrets for an application",
-            run=secrets.deploy,
+            run="secrets:deploy",
             flags=(
                 APP,
                 CONFIG,
@@ -173,7 +172,7 @@ MACHINES = Command(
             "list",
             use="list",
             short="List Fly Machines",
-            run=machines.list_machines,
+            run="machines:list_machines",
             aliases=("ls",),
             args=("none", 0),
             flags=(
@@ -186,6 +185,21 @@ MACHINES = Command(
     ),
 )
 
+SSH = Command(
+    "ssh",
+    short="Use SSH to log into or run commands on Machines",
+    children=(
+        Command(
+            "console",
+            use="console",
+            short="Connect to a running instance of the current app.",
+            run="ssh:console",
+            args=("max", 1),
+            flags=SSH_CONSOLE_FLAGS,
+        ),
+    ),
+)
+
 
 ROOT = Command(
     "flyctl",
@@ -194,11 +208,12 @@ ROOT = Command(
         VOLUMES,
         SECRETS,
         MACHINES,
+        SSH,
         Command(
             "deploy",
             use="deploy [WORKING_DIRECTORY]",
             short="Deploy Fly applications",
-            run=deploy.deploy,
+            run="deploy:deploy",
             args=("max", 1),
             app="none",
             flags=deploy_flags(),
@@ -207,14 +222,14 @@ ROOT = Command(
             "status",
             use="status",
             short="Show app status",
-            run=machines.status,
+            run="machines:status",
             flags=(APP, CONFIG, JSON),
         ),
         Command(
             "version",
             use="version",
             short="Show version information for the flyctl command",
-            run=misc.version,
+            run="misc:version",
             session=False,
             app="none",
             flags=(JSON,),
@@ -227,7 +242,7 @@ ROOT = Command(
                     "whoami",
                     use="whoami",
                     short="Display the email address of the authenticated user",
-                    run=misc.whoami,
+                    run="misc:whoami",
                     app="none",
                     flags=(JSON,),
                 ),

@@ -6,12 +6,10 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runner.simulator import records
-from runner.simulator.appconfig import AppConfig, find_config, load_config
 from runner.simulator.errors import SimError
 from runner.simulator.render import go_json
 from runner.simulator.versions import (
@@ -20,6 +18,12 @@ from runner.simulator.versions import (
     NEW_MISSING_APP_TEXT,
     Version,
 )
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from runner.simulator.appconfig import AppConfig
+    from runner.simulator.ssh_session import SshSession
 
 JSON = dict[str, Any]
 _TRUTHY = {"1", "t", "true", "y", "yes", "on"}
@@ -59,6 +63,11 @@ class Ctx:
     stdin_log: str | None = None
     config: AppConfig | None = None
     app_name: str = ""
+    # where the state file is (volumes' host folders live next to it); None in-process
+    state_path: Path | None = None
+    fault: str | None = None  # the injected fault kind, for the call log
+    remote: SshSession | None = None  # a command to run on a machine once the state is saved
+    lost: bool = False  # that command's connection drops at the end (lost_response)
 
     def flag(self, name: str) -> Any:
         """A parsed flag value (None when the command has no such flag)."""
@@ -106,6 +115,9 @@ def require_session(ctx: Ctx) -> None:
 
 def load_app_config(ctx: Ctx) -> None:
     """LoadAppConfigIfPresent: `-c/--config` or the working directory's fly.toml."""
+    # Imported here: parsing fly.toml needs tomllib/yaml, which `version` never does.
+    from runner.simulator.appconfig import find_config, load_config
+
     strict = ctx.version.at_least(MISSING_CONFIG_ERROR)
     path = find_config(ctx.cwd, str(ctx.flag("config") or ""), strict=strict)
     ctx.config = load_config(path) if path else None

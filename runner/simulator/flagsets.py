@@ -13,6 +13,13 @@ from runner.simulator.versions import (
     SCHEDULED_SNAPSHOTS_FLAG,
     SNAPSHOT_ID_FLAG,
     SNAPSHOT_RETENTION,
+    SSH_CONTAINER_FLAG,
+    SSH_GROUP_FILTER,
+    SSH_MACHINE_FLAG,
+    SSH_NO_CONTAINER_FLAG,
+    SSH_PTY_FLAG,
+    SSH_QUIET_ADDRESS,
+    SSH_USER_FLAG,
     UNIQUE_ZONE_APP_WIDE,
     VM_FLAGS,
     VOLUMES_YES,
@@ -200,3 +207,47 @@ def deploy_flags() -> tuple[Flag, ...]:
         *(Flag(n, "bool", help=n) for n in bools),
         *(Flag(n, "strings", help=n) for n in repeated),
     )
+
+
+SSH_CONSOLE_FLAGS = (
+    Flag("org", short="o", help="The target Fly.io organization"),
+    APP,
+    CONFIG,
+    Flag("command", short="C", help="command to run on SSH session"),
+    Flag(
+        "machine",
+        help="Run the console in the existing machine with the specified ID",
+        since=SSH_MACHINE_FLAG,
+    ),
+    Flag("select", "bool", short="s", help="select available instances"),
+    Flag("region", short="r", help="The target region (see 'flyctl platform regions')"),
+    Flag(
+        "quiet",
+        "bool",
+        short="q",
+        help="Don't print progress indicators for WireGuard",
+        since=SSH_QUIET_ADDRESS,
+    ),
+    Flag("address", short="A", help="Address of VM to connect to", since=SSH_QUIET_ADDRESS),
+    Flag("container", help="Container to connect to", since=SSH_CONTAINER_FLAG),
+    Flag(
+        "no-container",
+        "bool",
+        help="Connect to the machine itself rather than to one of its containers",
+        since=SSH_NO_CONTAINER_FLAG,
+    ),
+    Flag(
+        "pty",
+        "bool",
+        help="Allocate a pseudo-terminal (default: on when no command is provided)",
+        since=SSH_PTY_FLAG,
+    ),
+    Flag(
+        "user",
+        short="u",
+        default="root",
+        help="Unix username to connect as",
+        since=SSH_USER_FLAG,
+    ),
+    Flag("process-group", short="g", help="The target process group", since=SSH_GROUP_FILTER),
+)

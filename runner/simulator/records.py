@@ -7,11 +7,12 @@ a scenario replayed from the same starting state gets the same IDs.
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runner.simulator.render import parse_time, rfc3339
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 JSON = dict[str, Any]
 
@@ -27,7 +28,11 @@ _NOUNS = ("bird", "brook", "dawn", "field", "frost", "leaf", "moon", "river", "s
 def now(state: JSON) -> datetime:
     """The simulated clock: `state["clock"]` when set (tests), else the real time."""
     clock = state.get("clock")
-    return parse_time(clock) if clock else datetime.now(UTC)
+    if clock:
+        return parse_time(clock)
+    from datetime import UTC, datetime  # on use: most calls never read the clock
+
+    return datetime.now(UTC)
 
 
 def timestamp(state: JSON) -> str:
@@ -35,9 +40,16 @@ def timestamp(state: JSON) -> str:
     return rfc3339(now(state))
 
 
+def _sha256(data: bytes) -> bytes:
+    # hashlib loads OpenSSL (a few ms): imported only by calls that hash.
+    import hashlib
+
+    return hashlib.sha256(data).digest()
+
+
 def _entropy(state: JSON, kind: str) -> bytes:
     state["seq"] = int(state.get("seq", 0)) + 1
-    return hashlib.sha256(f"{state.get('seed', '')}:{kind}:{state['seq']}".encode()).digest()
+    return _sha256(f"{state.get('seed', '')}:{kind}:{state['seq']}".encode())
 
 
 def _encode(data: bytes, alphabet: str, length: int) -> str:
@@ -68,11 +80,13 @@ def new_id(state: JSON, kind: str) -> str:
 
 def salted_digest(salt: str, value: str) -> str:
     """The 16-hex digest the fake API shows: keyed by a per-app salt clients never see."""
-    return hashlib.sha256(f"{salt}\0{value}".encode()).hexdigest()[:16]
+    return _sha256(f"{salt}\0{value}".encode()).hex()[:16]
 
 
 def legacy_digest(value: str) -> str:
     """The GraphQL-era digest: lowercase hex MD5 of the raw value (flyctl.md §3.6)."""
+    import hashlib
+
     return hashlib.md5(value.encode()).hexdigest()  # MD5 on purpose: it reproduces Fly's digest
 
 
@@ -186,7 +200,7 @@ def image_ref(state: JSON, app: str) -> JSON:
         "registry": "registry.fly.io",
         "repository": app,
         "tag": tag,
-        "digest": "sha256:" + hashlib.sha256(tag.encode()).hexdigest(),
+        "digest": "sha256:" + _sha256(tag.encode()).hex(),
     }
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 _GO_ESCAPES = {
     "<": "\\u003c",
@@ -35,11 +37,16 @@ def go_quote(text: str) -> str:
 
 def parse_time(text: str) -> datetime:
     """Parse an RFC 3339 timestamp as written by `rfc3339`."""
+    # datetime is imported on use: JSON listings and `version` never touch a clock.
+    from datetime import datetime
+
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def rfc3339(moment: datetime) -> str:
     """Go's RFC3339Nano as the APIs give it: UTC, `Z`, milliseconds, trailing zeros dropped."""
+    from datetime import UTC
+
     moment = moment.astimezone(UTC)
     base = moment.strftime("%Y-%m-%dT%H:%M:%S")
     fraction = f"{moment.microsecond // 1000:03d}".rstrip("0")
@@ -48,6 +55,8 @@ def rfc3339(moment: datetime) -> str:
 
 def rfc822(text: str) -> str:
     """Go's `time.RFC822` (`02 Jan 06 15:04 MST`) of an RFC 3339 timestamp."""
+    from datetime import UTC
+
     return parse_time(text).astimezone(UTC).strftime("%d %b %y %H:%M UTC")
 
 

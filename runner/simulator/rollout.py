@@ -38,10 +38,14 @@ def restart_only(ctx: Ctx, app: JSON, *, detach: bool, dns_checks: bool = True) 
     if not machines:
         return
     app["release_version"] = int(app["release_version"]) + 1
+    from runner.simulator import boot  # machines boot only when something restarts them
+
     ctx.echo(f"Updating existing machines in '{app['name']}' with rolling strategy")
     ctx.echo()
     for index, machine in enumerate(machines, start=1):
         bump_release(ctx, app, machine)
+        # secrets commands never skip smoke checks (only health checks, with --detach)
+        boot.updated(ctx, app, machine, f"[{index}/{len(machines)}]", smoke=True)
         group = records.process_group(machine)
         ctx.echo(
             f"  ✔ [{index}/{len(machines)}] Machine {machine['id']} [{group}] update succeeded"

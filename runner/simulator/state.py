@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets as random_source
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +47,8 @@ def new_state(
 
 def add_app(state: JSON, name: str) -> JSON:
     """Create app `name` (never deployed) with a random secret-digest salt; return it."""
+    import secrets as random_source  # only scenario set-up needs randomness
+
     app = records.new_app(name, random_source.token_hex(16))
     state["apps"][name] = app
     return app
@@ -76,6 +76,8 @@ def load(path: Path | str) -> JSON:
 
 def save(path: Path | str, state: JSON) -> None:
     """Write atomically: a temporary file in the same folder, then os.replace."""
+    import tempfile  # read-only calls never save: they should not pay for it
+
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
     try:
@@ -115,7 +117,8 @@ def secret_digest(state: JSON, app_name: str, value: str, *, legacy_md5: bool = 
 
 
 def put_secret(state: JSON, app_name: str, name: str, value: str, *, legacy_md5: bool) -> JSON:
-    """Store (or replace) a secret as not deployed yet; only its digest is kept."""
+    """Store (or replace) a secret as not deployed yet. The value is kept only so that
+    machines can get it (runtime.snapshot_secrets); no command ever prints it."""
     secrets = app(state, app_name)["secrets"]
     stamp = records.timestamp(state)
     created = secrets[name]["created_at"] if name in secrets else stamp
@@ -124,6 +127,7 @@ def put_secret(state: JSON, app_name: str, name: str, value: str, *, legacy_md5:
         "deployed": False,
         "created_at": created,
         "updated_at": stamp,
+        "value": value,
     }
     secrets[name] = record
     return record
@@ -138,9 +142,13 @@ def add_secret(
     deployed: bool = True,
     legacy_md5: bool = False,
 ) -> JSON:
-    """Add secret `name`; `legacy_md5` gives it a GraphQL-era MD5 digest. Return the record."""
+    """Add secret `name`; `legacy_md5` gives it a GraphQL-era MD5 digest. A deployed secret
+    is in the environment of the app's machines too. Return the record."""
     record = put_secret(state, app_name, name, value, legacy_md5=legacy_md5)
     record["deployed"] = deployed
+    target = app(state, app_name)
+    for machine in target["machines"] if deployed else []:
+        target.setdefault("deployed_secrets", {}).setdefault(machine["id"], {})[name] = value
     return record
 
 
@@ -183,4 +191,93 @@ def add_machine(
     for volume in volumes:
         volume["attached_machine_id"] = machine["id"]
     target["machines"].append(machine)
+    deployed = {
+        n: r["value"] for n, r in target["secrets"].items() if r["deployed"] and "value" in r
+    }
+    target.setdefault("deployed_secrets", {})[machine["id"]] = deployed
     return machine
+
+
+def add_fault(
+    state: JSON,
+    command: str,
+    kind: str,
+    *,
+    app: str | None = None,
+    times: int | None = 1,
+    seconds: float = 0.0,
+    exit: int = 1,  # shadows the builtin: it is the state file's key
+    stderr: str | None = None,
+    stdout: str | None = None,
+) -> JSON:
+    """Inject a fault into the next `times` calls of `command` ("volumes list", "secrets
+    import", "deploy", "ssh console"; aliases allowed), for `app` or any app; `times=None`:
+    every call. Kinds (runner.simulator.faults): `fail` (exit `exit`, `Error: <stderr>`),
+    `lost_response`, `hang`, `garbage` (exit 0, `stdout` or an HTML error page), `latency`
+    (`seconds`, then the normal call). Return the stored entry."""
+    from runner.simulator.faults import validate
+
+    entry: JSON = {"command": command, "kind": kind, "app": app, "times": times}
+    if kind == "fail":
+        entry.update(exit=exit, stderr=stderr)
+    if kind == "garbage":
+        entry["stdout"] = stdout
+    if kind == "latency":
+        entry["seconds"] = seconds
+    validate(entry, parse_version(str(state["version"])))
+    state.setdefault("faults", []).append(entry)
+    return entry
+
+
+def set_boot_command(state: JSON, app_name: str, command: str | Sequence[str] | None) -> None:
+    """What the app's machines run at boot after a deploy or a secrets restart (see
+    runner.simulator.boot); a string runs with `sh -c`. None removes it."""
+    argv = ["sh", "-c", command] if isinstance(command, str) else command
+    app(state, app_name)["boot_command"] = list(argv) if argv is not None else None
+
+
+def volume_path(state_path: Path | str, volume_id: str) -> Path:
+    """The host folder behind volume `volume_id` of the state file at `state_path`."""
+    from runner.simulator.runtime import volume_dir  # not needed by ordinary calls
+
+    return volume_dir(state_path, volume_id)
+
+
+def _volume_file(
+    state_path: Path | str, app_name: str, volume_id: str, relative: str, state: JSON | None
+) -> Path:
+    find_volume(state if state is not None else load(state_path), app_name, volume_id)
+    inner = Path(relative)
+    if inner.is_absolute() or ".." in inner.parts or not inner.parts:
+        raise ValueError(f"not a path inside the volume: {relative!r}")
+    return volume_path(state_path, volume_id) / inner
+
+
+def seed_volume_file(
+    state_path: Path | str,
+    app_name: str,
+    volume_id: str,
+    relative_path: str,
+    data: bytes,
+    *,
+    state: JSON | None = None,
+) -> Path:
+    """Put a file on a volume: a machine mounting the volume at /data sees `data` at
+    /data/<relative_path>. The volume must exist in `state` (default: the saved state).
+    Return the host path written."""
+    target = _volume_file(state_path, app_name, volume_id, relative_path, state)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
+
+
+def read_volume_file(
+    state_path: Path | str,
+    app_name: str,
+    volume_id: str,
+    relative_path: str,
+    *,
+    state: JSON | None = None,
+) -> bytes:
+    """The bytes of <mount>/<relative_path> on a volume (FileNotFoundError when absent)."""
+    return _volume_file(state_path, app_name, volume_id, relative_path, state).read_bytes()

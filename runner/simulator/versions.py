@@ -10,7 +10,12 @@ from typing import NamedTuple
 
 DEFAULT_VERSION = "0.4.87"
 
-ERROR_COLON = "0.1.79"  # `Error: msg`; before: `Error msg`
+# printError (internal/cli/cli.go): `Error: msg` since 2b785f075 (first in v0.0.521; before:
+# `Error msg`). Until v0.1.78: the line, a blank line, then "\n"+description and
+# "\n"+suggestion. From v0.1.80 (136ecc14d and 3d585bec2): the line, then description
+# and suggestion each followed by a blank line (v0.1.79 printed the message on stdout).
+ERROR_COLON = "0.0.521"
+ERROR_LINES = "0.1.80"
 LOWERCASE_NO_TOKEN = "0.4.22"  # `no access token available…`; before: `No access token…`
 NEW_MISSING_APP_TEXT = "0.0.541"  # before: `we couldn't find a fly.toml nor an app…`
 MISSING_CONFIG_ERROR = "0.4.80"  # explicit --config that does not exist is an error
@@ -42,6 +47,18 @@ SECRETS_JSON_CAPITALISED = "0.0.370"
 SECRETS_MACHINES_API = "0.3.178"  # {name,digest}
 SECRETS_STATUS = "0.4.6"  # {name,digest,status}
 DEPLOY_YES = "0.1.85"
+
+# `fly ssh console` (flyctl internal/command/ssh/console.go history; see ssh.py)
+SSH_QUIET_ADDRESS = "0.0.410"  # -q/--quiet, -A/--address
+SSH_PTY_FLAG = "0.0.504"  # --pty; before, a pseudo-terminal was always allocated
+SSH_USER_FLAG = "0.0.508"  # -u/--user (default root)
+SSH_GROUP_FILTER = "0.1.86"  # -g/--process-group; -r/--region now filters machines
+SSH_NO_VMS_HINT = "0.1.89"  # "It may be unhealthy or not have been deployed yet…"
+SSH_MACHINE_FLAG = "0.1.132"  # --machine (and its clash with -s/--select)
+SSH_CONTAINER_FLAG = "0.3.79"  # --container
+SSH_SELECT_CHECKS = "0.3.109"  # `-s` prompts for real, "No machine specified…", containers
+SSH_MACHINE_NOT_FOUND = "0.3.115"  # an unknown --machine is an error (ignored before)
+SSH_NO_CONTAINER_FLAG = "0.4.83"  # --no-container
 
 
 class Version(NamedTuple):

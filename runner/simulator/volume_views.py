@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runner.simulator.render import humanize_since, rfc822, table
 from runner.simulator.versions import (
@@ -15,6 +14,9 @@ from runner.simulator.versions import (
     WORKER_STATUS,
     Version,
 )
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 JSON = dict[str, Any]
 _BASE_KEYS = (

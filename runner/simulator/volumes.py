@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from runner.simulator import records
-from runner.simulator.appconfig import parse_size
 from runner.simulator.context import Ctx, app_name_if_present
 from runner.simulator.errors import NOT_INTERACTIVE_YES, SimError
 from runner.simulator.regions import check_region
@@ -46,7 +45,7 @@ def pinned_warning(version: Version) -> str:
     )
 
 
-def _create_error(version: Version, message: str) -> SimError:
+def create_error(version: Version, message: str) -> SimError:
     # Server-side refusals. The real server texts are UNKNOWN (flyctl.md §1.5, §9): the
     # messages passed in here are made up; only the flyctl wrapping is documented.
     if version.at_least(VOLUME_CREATE_ERR_FLAPS):
@@ -81,13 +80,13 @@ def create(ctx: Ctx) -> None:
     check_region(region, ctx.version)
     size = int(ctx.flag("size"))
     if not _NAME_RE.fullmatch(name):
-        raise _create_error(
+        raise create_error(
             ctx.version,
             "Volume name must contain only lowercase letters, digits and underscores, "
             "and be at most 30 characters long",
         )
     if not 1 <= size <= MAX_SIZE_GB:
-        raise _create_error(ctx.version, f"size_gb must be between 1 and {MAX_SIZE_GB}")
+        raise create_error(ctx.version, f"size_gb must be between 1 and {MAX_SIZE_GB}")
     for _ in range(count):
         volume = records.new_volume(
             ctx.state,
@@ -134,6 +133,8 @@ def show(ctx: Ctx) -> None:
 
 def extend(ctx: Ctx) -> None:
     """`volumes extend ID --size N|+N`: grow only."""
+    from runner.simulator.appconfig import parse_size  # fly.toml machinery, on use
+
     ctx.app()
     size_flag = str(ctx.flag("size") or "")
     try:

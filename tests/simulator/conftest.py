@@ -60,6 +60,25 @@ class Sim:
             check=False,
         )
 
+    def env(self) -> dict[str, str]:
+        """A clean environment with the shim first on PATH."""
+        full_env = clean_env()
+        full_env["PATH"] = f"{self.bin_dir}{os.pathsep}{full_env.get('PATH', '')}"
+        return full_env
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        """Start the fake flyctl in its own process group (stdin: /dev/null)."""
+        return subprocess.Popen(
+            ["flyctl", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env(),
+            cwd=self.root,
+            start_new_session=True,
+        )
+
     def log(self) -> list[JSON]:
         log_path = Path(f"{self.state_path}.log")
         return [json.loads(line) for line in log_path.read_text().splitlines()]

@@ -77,12 +77,15 @@ def test_unknown_app_and_error_prefix_by_version(call: Call) -> None:
     out = call(fresh(), "volumes", "list", "-a", "nope")
     assert out.exit_code == 1
     assert out.stderr.startswith('Error: Could not find App "nope"\n')
+    assert out.stderr == 'Error: Could not find App "nope"\n'  # v0.1.80+: no blank line
     old = call(fresh("0.1.78"), "volumes", "list", "-a", "nope")
-    assert old.stderr.startswith('Error Could not find App "nope"\n')
+    assert old.stderr == 'Error: Could not find App "nope"\n\n'
+    older = call(fresh("0.0.520"), "volumes", "list", "-a", "nope")
+    assert older.stderr == 'Error Could not find App "nope"\n\n'  # no colon before v0.0.521
 
 
 def test_missing_app_name_texts(call: Call) -> None:
-    assert call(fresh(), "volumes", "list").stderr == f"Error: {MISSING_APP}\n\n"
+    assert call(fresh(), "volumes", "list").stderr == f"Error: {MISSING_APP}\n"
     old = call(fresh("0.0.540"), "volumes", "list").stderr
     assert "we couldn't find a fly.toml nor an app specified by the -a flag" in old
 
@@ -118,7 +121,7 @@ def test_broken_config(call: Call, tmp_path: Path) -> None:
 def test_unknown_flag_prints_usage_on_stdout(sim: Sim) -> None:
     proc = sim.run("volumes", "list", "-a", "shop", "--bogus")
     assert proc.returncode == 1
-    assert proc.stderr == "Error: unknown flag: --bogus\n\n"
+    assert proc.stderr == "Error: unknown flag: --bogus\n"
     assert proc.stdout.startswith("Usage:\n  flyctl volumes list [flags]\n")
     assert "Global Flags:" in proc.stdout
 
@@ -144,14 +147,14 @@ def test_flag_errors(call: Call) -> None:
     }
     for argv, message in cases.items():
         out = call(fresh(), "-a", "shop", *argv)
-        assert (out.exit_code, out.stderr) == (1, f"Error: {message}\n\n"), argv
+        assert (out.exit_code, out.stderr) == (1, f"Error: {message}\n"), argv
         assert out.stdout.startswith("Usage:\n"), argv
 
 
 def test_unknown_command(call: Call) -> None:
     out = call(fresh(), "bogus")
     assert out.exit_code == 1
-    assert out.stderr == 'Error: unknown command "bogus" for "flyctl"\n\n'
+    assert out.stderr == 'Error: unknown command "bogus" for "flyctl"\n'
     assert out.stdout == "Run 'flyctl --help' for usage.\n\n"
 
 
@@ -192,6 +195,24 @@ def test_fly_json_env(call: Call) -> None:
 
 def test_shim_script(sim: Sim) -> None:
     script = (sim.bin_dir / "flyctl").read_text()
-    assert "exec " in script and "-m runner.simulator" in script
+    assert "exec " in script and " -S -m runner.simulator" in script
     assert f"FLYRUN_SIM_STATE={sim.state_path.resolve()}" in script
     assert os.access(sim.bin_dir / "flyctl", os.X_OK)
+
+
+def test_shim_caches_byte_code_outside_the_checkout(sim: Sim, tmp_path: Path) -> None:
+    cache = tmp_path / "pyc"
+    env = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(cache)}
+    assert sim.run("version", env=env).returncode == 0
+    cached = {p.name for p in cache.rglob("*.pyc")}
+    # even where the environment forbids byte code next to the sources
+    assert f"cli.{sys.implementation.cache_tag}.pyc" in cached
+
+
+def test_shim_without_site_still_reads_fly_yaml(sim: Sim) -> None:
+    (sim.root / "fly.yaml").write_text("app: shop\nprimary_region: iad\n")
+    proc = sim.run("volumes", "list", "--json")
+    assert (proc.returncode, proc.stdout) == (0, "[]\n")
+    (sim.root / "fly.yaml").write_text("app: [shop\n")
+    proc = sim.run("volumes", "list", "--json")
+    assert proc.returncode == 1 and "failed loading app config from" in proc.stderr

@@ -96,7 +96,7 @@ def test_validation_failures(call: Call, tmp_path: Path) -> None:
         state = fresh()
         out = call(state, "deploy")
         assert out.exit_code == 1, extra
-        assert out.stderr == "Error: App configuration is not valid\n\n"
+        assert out.stderr == "Error: App configuration is not valid\n"
         assert f"Validating {path}\n" in out.stdout and message + "\n" in out.stdout, extra
         assert out.stdout.endswith("\n   ✘invalid app configuration\n")
         assert state["apps"]["shop"]["volumes"] == [] and state["apps"]["shop"]["machines"] == []
@@ -141,7 +141,7 @@ def test_later_deploy_needs_volume_per_machine(call: Call, tmp_path: Path) -> No
     assert out.stderr == (
         "Error: Process group 'app' needs volumes with name 'data' to fulfill mounts defined in "
         "fly.toml; Run `fly volume create data -r REGION -n COUNT` for the following regions "
-        "and counts: iad=1\n\n"
+        "and counts: iad=1\n"
     )
     assert state["apps"]["shop"]["release_version"] == 1
     volume = st.add_volume(state, "shop", "data", "iad", 1)

@@ -75,7 +75,7 @@ def test_first_deployment_message_and_set_forms(call: Call) -> None:
     assert set(state["apps"]["shop"]["secrets"]) == {"A", "B"}
     bad = call(state, "secrets", "set", "NOEQUALS", "-a", "shop")
     assert bad.stderr == (
-        "Error: could not parse secrets: 'NOEQUALS': must be in the format NAME=VALUE\n\n"
+        "Error: could not parse secrets: 'NOEQUALS': must be in the format NAME=VALUE\n"
     )
 
 
@@ -93,7 +93,7 @@ def test_set_from_stdin(call: Call) -> None:
         cwd=Path(),
         stdin=Stdin(lambda: b"", piped=False),
     )
-    assert none.stderr == "Error: secret `K` expects standard input but none provided\n\n"
+    assert none.stderr == "Error: secret `K` expects standard input but none provided\n"
     big = call(state, "secrets", "set", "K=-", "-a", "shop", stdin=b"x" * 65537)
     assert "Input exceeded max length of 65536 bytes" in big.stderr
 
@@ -103,10 +103,10 @@ def test_import_errors(call: Call) -> None:
     bad = call(state, "secrets", "import", "-a", "shop", stdin=b"GOOD=1\nnot a pair\n")
     assert bad.stderr == (
         "Error: Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE pairs "
-        "(not a pair is invalid)\n\n"
+        "(not a pair is invalid)\n"
     )
     empty = call(state, "secrets", "import", "-a", "shop", stdin=b"# only a comment\n")
-    assert empty.stderr == "Error: requires at least one SECRET=VALUE pair\n\n"
+    assert empty.stderr == "Error: requires at least one SECRET=VALUE pair\n"
     crash = call(state, "secrets", "import", "-a", "shop", stdin=b'Q="\n')
     assert crash.exit_code == 3
     assert state["apps"]["shop"]["secrets"] == {}
@@ -156,8 +156,8 @@ def test_secrets_deploy(call: Call) -> None:
     out = call(fresh(), "secrets", "deploy", "-a", "shop")
     assert (out.exit_code, out.stderr) == (
         1,
-        "Error: no machines available to deploy\n\n\n'fly secrets deploy' will only work if "
-        "the app has been deployed and there are machines available\n\nTry 'fly deploy' first\n",
+        "Error: no machines available to deploy\n'fly secrets deploy' will only work if "
+        "the app has been deployed and there are machines available\n\nTry 'fly deploy' first\n\n",
     )
     state = deployed_state()
     call(state, "secrets", "set", "K=v", "-a", "shop", "--stage")
@@ -183,7 +183,7 @@ def test_list_shapes_by_version(call: Call) -> None:
 
 def test_unknown_app_for_secrets(call: Call) -> None:
     assert call(fresh(), "secrets", "list", "-a", "x").stderr == (
-        'Error: failed to list app secrets: Could not find App "x"\n\n'
+        'Error: failed to list app secrets: Could not find App "x"\n'
     )
     assert call(fresh("0.3.0"), "secrets", "list", "-a", "x").stderr.startswith(
         'Error: Could not find App "x"'
@@ -191,15 +191,29 @@ def test_unknown_app_for_secrets(call: Call) -> None:
     assert call(fresh(), "secrets", "set", "A=1", "-a", "x").stderr.startswith("Error: Could not")
 
 
-def test_values_never_stored_or_logged(sim: Sim) -> None:
+def test_values_never_printed_or_logged(sim: Sim) -> None:
     secret = "s3cr3t-Value-that-must-not-leak"
+    state = sim.load()
+    st.add_machine(state, "shop", "iad")
+    sim.save(state)
     assert (
         sim.run("secrets", "import", "-a", "shop", stdin=f"DATABASE_URL={secret}\n").returncode == 0
     )
     assert sim.run("secrets", "set", "OTHER=-", "-a", "shop", stdin=secret + "2").returncode == 0
     assert sim.run("secrets", "import", "-a", "shop", stdin=f"{secret}\n").returncode == 1
-    assert sim.run("secrets", "list", "-a", "shop", "--json").returncode == 0
-    for path in (sim.state_path, Path(f"{sim.state_path}.log")):
-        assert secret not in path.read_text()
+    for argv in (("secrets", "list"), ("machines", "list"), ("status",)):
+        for extra in ((), ("--json",)):
+            proc = sim.run(*argv, *extra, "-a", "shop")
+            assert proc.returncode == 0 and secret not in proc.stdout + proc.stderr
+    assert secret not in Path(f"{sim.state_path}.log").read_text()
     stdins = [entry.get("stdin") for entry in sim.log()]
-    assert stdins == ["DATABASE_URL=***\n", "***", "***", None]
+    assert stdins[:3] == ["DATABASE_URL=***\n", "***", "***"]
+    assert set(stdins[3:]) == {None}
+    # the state keeps values only for machines' environments: in the vault, and as deployed
+    app = sim.load()["apps"]["shop"]
+    assert app["secrets"]["DATABASE_URL"]["value"] == secret
+    [machine] = app["machines"]
+    assert app["deployed_secrets"][machine["id"]]["OTHER"] == secret + "2"
+    assert secret not in json.dumps(
+        {k: v for k, v in app.items() if k not in ("secrets", "deployed_secrets")}
+    )

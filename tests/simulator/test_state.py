@@ -164,3 +164,32 @@ def test_parse_size_errors(text: str, message: str) -> None:
     with pytest.raises(ValueError) as info:
         parse_size(text)
     assert str(info.value) == message
+
+
+def test_volume_files(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    state = st.new_state(["shop"])
+    volume = st.add_volume(state, "shop", "data", "iad", 1)
+    written = st.seed_volume_file(path, "shop", volume["id"], "a/b.bin", b"\0\1", state=state)
+    assert written == st.volume_path(path, volume["id"]) / "a" / "b.bin"
+    assert written.parent.parent == tmp_path.resolve() / "state.json.volumes" / volume["id"]
+    st.save(path, state)  # from here on, the saved state is the default
+    assert st.read_volume_file(path, "shop", volume["id"], "a/b.bin") == b"\0\1"
+    with pytest.raises(FileNotFoundError):
+        st.read_volume_file(path, "shop", volume["id"], "missing")
+    for bad in ("/etc/passwd", "../x", ""):
+        with pytest.raises(ValueError, match="not a path inside the volume"):
+            st.seed_volume_file(path, "shop", volume["id"], bad, b"")
+    with pytest.raises(KeyError):
+        st.seed_volume_file(path, "shop", "vol_nope", "x", b"")
+    with pytest.raises(ValueError, match="not a volume ID"):
+        st.volume_path(path, "../../etc")
+
+
+def test_secret_values_follow_machines() -> None:
+    state = st.new_state(["shop"])
+    st.add_secret(state, "shop", "EARLY", "1")
+    st.add_secret(state, "shop", "STAGED", "2", deployed=False)
+    machine = st.add_machine(state, "shop", "iad")
+    st.add_secret(state, "shop", "LATE", "3")
+    assert state["apps"]["shop"]["deployed_secrets"][machine["id"]] == {"EARLY": "1", "LATE": "3"}

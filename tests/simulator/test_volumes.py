@@ -58,7 +58,7 @@ def test_create_needs_yes_off_a_terminal(call: Call) -> None:
     out = call(state, "volumes", "create", "data", "-a", "shop", "-r", "iad")
     assert (out.exit_code, out.stderr) == (
         1,
-        f"{WARNING}\nError: yes flag must be specified when not running interactively\n\n",
+        f"{WARNING}\nError: yes flag must be specified when not running interactively\n",
     )
     assert state["apps"]["shop"]["volumes"] == []
     st.add_volume(state, "shop", "data", "ams", 1)
@@ -78,11 +78,11 @@ def test_yes_flag_and_warning_history(call: Call) -> None:
 def test_region_rules(call: Call) -> None:
     base = ("volumes", "create", "data", "-a", "shop", "--yes")
     assert call(fresh(), *base).stderr == (
-        "Error: region code must be specified when not running interactively\n\n"
+        "Error: region code must be specified when not running interactively\n"
     )
     assert call(fresh(), *base, env={"FLY_REGION": "ams"}).exit_code == 0
-    assert call(fresh(), *base, "-r", "xyz").stderr == "Error: region xyz not found\n\n"
-    assert call(fresh(), *base, "-r", "sea").stderr == "Error: region sea not found\n\n"
+    assert call(fresh(), *base, "-r", "xyz").stderr == "Error: region xyz not found\n"
+    assert call(fresh(), *base, "-r", "sea").stderr == "Error: region sea not found\n"
     assert call(fresh("0.3.195"), *base, "-r", "sea").exit_code == 0
 
 
@@ -128,7 +128,7 @@ def test_server_side_refusals(call: Call) -> None:
     big = call(fresh("0.1.80"), *CREATE, "-s", "501").stderr
     assert big.startswith("Error: failed creating volume: failed to create volume: ")
     assert call(fresh(), *CREATE, "--fs-type", "xfs").stderr == (
-        'Error: filesystem "xfs" must be either "ext4" or "raw"\n\n'
+        'Error: filesystem "xfs" must be either "ext4" or "raw"\n'
     )
 
 
@@ -163,7 +163,7 @@ def test_show(call: Call) -> None:
     shown = json.loads(call(state, "volumes", "show", volume["id"], "--json").stdout)
     assert shown["id"] == volume["id"] and shown["size_gb"] == 2
     assert call(state, "volumes", "show", "-a", "shop").stderr == (
-        "Error: volume ID must be specified when not running interactively\n\n"
+        "Error: volume ID must be specified when not running interactively\n"
     )
     assert call(state, "volumes", "show", "vol_nope").stderr.startswith(
         "Error: failed retrieving volume: "
@@ -186,11 +186,9 @@ def test_extend_errors(call: Call) -> None:
     volume = st.add_volume(state, "shop", "data", "iad", 3)
     base = ("volumes", "extend", volume["id"], "-a", "shop")
     assert call(state, *base, "-s", "2").stderr.startswith("Error: failed to extend volume: ")
-    assert call(state, *base, "-s", "0").stderr == "Error: Volume size must be specified\n\n"
-    assert call(state, *base, "-s", "abc").stderr == (
-        "Error: invalid size: invalid size: 'abc'\n\n"
-    )
-    assert call(state, *base).stderr == "Error: invalid size: invalid size: ''\n\n"
+    assert call(state, *base, "-s", "0").stderr == "Error: Volume size must be specified\n"
+    assert call(state, *base, "-s", "abc").stderr == ("Error: invalid size: invalid size: 'abc'\n")
+    assert call(state, *base).stderr == "Error: invalid size: invalid size: ''\n"
     assert state["apps"]["shop"]["volumes"][0]["size_gb"] == 3
 
 
@@ -199,7 +197,7 @@ def test_destroy(call: Call) -> None:
     volume = st.add_volume(state, "shop", "data", "iad", 1)
     refused = call(state, "volumes", "destroy", volume["id"])
     assert refused.stderr.endswith(
-        "Error: yes flag must be specified when not running interactively\n\n"
+        "Error: yes flag must be specified when not running interactively\n"
     )
     done = call(state, "volumes", "rm", volume["id"], "-y")
     assert done.stdout == f"Destroyed volume ID: {volume['id']} name: data\n"
