@@ -37,10 +37,24 @@ def _name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _runtime_nodes(tree: ast.Module) -> Iterator[ast.AST]:
+    """Every node but those under `if TYPE_CHECKING:` (imports for annotations only: they
+    never run, so they make no cycle)."""
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            todo.extend(node.orelse)
+        else:
+            todo.extend(ast.iter_child_nodes(node))
+
+
 def _imports(path: Path, known: set[str]) -> Iterator[str]:
-    """What a module imports: `from pkg import mod` is `pkg.mod` (a package's own __init__
-    runs first either way, as Python imports parents before children)."""
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    """What a module imports at run time (in functions too): `from pkg import mod` is
+    `pkg.mod` (a package's own __init__ runs first either way, as Python imports parents
+    before children)."""
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:

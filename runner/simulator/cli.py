@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,53 +23,16 @@ from runner.simulator.context import (
     require_session,
 )
 from runner.simulator.dispatch import active, check_args, find, help_text, usage
-from runner.simulator.errors import Crash, SimError, UnknownCommand, UsageError
+from runner.simulator.errors import SimError, UnknownCommand, UsageError
 from runner.simulator.flags import parse
 from runner.simulator.flagsets import ROOT_FLAGS
-from runner.simulator.versions import ERROR_COLON, ERROR_LINES, Version, parse_version
+from runner.simulator.outcome import Outcome, error_text
+from runner.simulator.versions import parse_version
 
 if TYPE_CHECKING:
     from runner.simulator.faults import Fault
-    from runner.simulator.ssh_session import SshSession
 
 JSON = dict[str, Any]
-
-
-@dataclass
-class Outcome:
-    """What one call printed and returned; `stdin_log` is the masked stdin, if read.
-
-    `fault` names the injected fault kind (for the call log); `pause` is a hang/latency
-    fault the caller must sleep for; `remote` is a command still to run on a machine
-    (`lost` then turns its end into a lost connection)."""
-
-    exit_code: int
-    stdout: str
-    stderr: str
-    stdin_read: bool
-    stdin_log: str | None
-    fault: str | None = None
-    pause: Fault | None = None
-    remote: SshSession | None = None
-    lost: bool = False
-
-
-def error_text(exc: SimError, version: Version) -> str:
-    """flyctl's printError, by version (see versions.ERROR_LINES)."""
-    if isinstance(exc, Crash):
-        return exc.message + "\n"
-    if version.at_least(ERROR_LINES):
-        text = f"Error: {exc.message}\n"
-        if exc.description and exc.description != exc.message:
-            text += f"{exc.description}\n\n"
-        return text + (f"{exc.suggestion}\n\n" if exc.suggestion else "")
-    prefix = "Error:" if version.at_least(ERROR_COLON) else "Error"
-    text = f"{prefix} {exc.message}\n\n"
-    if exc.description:
-        text += f"\n{exc.description}"
-    if exc.suggestion:
-        text += ("\n" if exc.description else "") + f"\n{exc.suggestion}"
-    return text + ("\n" if exc.description or exc.suggestion else "")
 
 
 def handler(ref: str) -> Callable[[Ctx], None]:
@@ -234,10 +196,3 @@ def append_log(log_path: Path, argv: Sequence[str], outcome: Outcome) -> None:
     entry["exit"] = None if outcome.pause is not None else outcome.exit_code
     with log_path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry) + "\n")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The fake `flyctl` process (see runner.simulator.process)."""
-    from runner.simulator.process import main as process_main
-
-    return process_main(argv)

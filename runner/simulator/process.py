@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from runner.simulator import state as store
-from runner.simulator.cli import Outcome, append_log, perform
+from runner.simulator.cli import append_log, perform
 from runner.simulator.context import Stdin
 from runner.simulator.errors import StateError
+from runner.simulator.outcome import Outcome
 
 try:
     import fcntl

@@ -22,8 +22,8 @@ from runner.simulator.errors import SimError
 from runner.simulator.sandbox import RemoteRun, Result, run
 
 if TYPE_CHECKING:
-    from runner.simulator.cli import Outcome
     from runner.simulator.context import Stdin
+    from runner.simulator.outcome import Outcome
 
 FORCIBLY_CLOSED = "ssh shell: session forcibly closed; the remote process may still be running"
 
@@ -72,7 +72,7 @@ def _error(session: SshSession, result: Result | None, lost: bool) -> SimError |
 def finish(outcome: Outcome, stdin: Stdin, *, stream: bool) -> Outcome:
     """Run the session `outcome` planned; `stream` writes to this process's stdio (the
     real flyctl process), else the output lands in the returned Outcome (in-process)."""
-    from runner.simulator.cli import Outcome, error_text
+    from runner.simulator.outcome import Outcome, error_text
     from runner.simulator.versions import parse_version
 
     session = outcome.remote

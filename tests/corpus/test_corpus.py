@@ -143,21 +143,25 @@ class InProcessFlyctl:
         stdin = Stdin(lambda: data, piped=isinstance(stream, io.StringIO))
         env = {**os.environ, **kwargs.get("env", {})}
         state, original = store.load(self.state_path), store.load(self.state_path)
-        outcome = execute(argv, state, env=env, cwd=cwd, stdin=stdin)
+        outcome = execute(argv, state, env=env, cwd=cwd, stdin=stdin, state_path=self.state_path)
         if state != original:
             store.save(self.state_path, state)
         append_log(self.log_path, argv, outcome)
         return SimResult(outcome.stdout, outcome.stderr, outcome.exit_code)
 
 
-def build_state(case: Case, app: str) -> JSON:
-    """The simulated account of case.yml `fly:` (volumes first: machines mount them)."""
+def build_state(case: Case, app: str, state_path: Path) -> JSON:
+    """The simulated account of case.yml `fly:` (volumes first: machines mount them), saved
+    to `state_path`; volume `files:` are seeded (SQLite's magic, then zeros up to `size`)."""
     fly: JSON = case.data.get("fly") or {}
     state = store.new_state([app], version=str(fly.get("flyctl", "0.4.87")))
     ids: dict[tuple[str, str], str] = {}
     for volume in fly.get("volumes", []):
         made = store.add_volume(state, app, volume["name"], volume["region"], volume["size"])
         ids[volume["name"], volume["region"]] = made["id"]
+        for seeded in volume.get("files", []):
+            data = b"SQLite format 3\x00".ljust(int(seeded["size"]), b"\x00")
+            store.seed_volume_file(state_path, app, made["id"], seeded["path"], data, state=state)
     for machine in fly.get("machines", []):
         region = machine["region"]
         mounts = [
@@ -259,7 +263,7 @@ def test_case(
     shutil.copytree(case.folder / "app", app_dir)
     spec = yaml.safe_load((app_dir / SPEC).read_text(encoding="utf-8"))
     state_path = tmp_path / "fly-state.json"
-    store.save(state_path, build_state(case, spec["app"]))
+    store.save(state_path, build_state(case, spec["app"], state_path))
     shim = install_shim(tmp_path / "bin", state_path)
     if IN_PROCESS:
         runner = InProcessFlyctl(state_path)

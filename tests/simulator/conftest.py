@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from runner.simulator import state as st
-from runner.simulator.cli import Outcome, execute
+from runner.simulator.cli import execute
 from runner.simulator.context import Stdin
+from runner.simulator.outcome import Outcome
 from runner.simulator.shim import install_shim
 
 CLOCK = "2026-08-21T14:03:00Z"
