@@ -1,0 +1,1 @@
+"""Facts read from an app's files offline (no Ruby, no network)."""
