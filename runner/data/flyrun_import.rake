@@ -179,27 +179,34 @@ module FlyrunImport
     end
   end
 
-  # Keeps the source URL and its credentials out of every message.
+  # Keeps the source URL and its credentials out of every message: the URL, the password
+  # anywhere, and the user name where messages quote it (for user "x", user=x, x@).
   class Redactor
     MASK = "[redacted]"
 
     def initialize(url)
       @secrets = [url]
+      @users = []
       begin
         uri = URI.parse(url)
-        [uri.password, uri.user].compact.each do |part|
-          @secrets << part << URI.decode_www_form_component(part)
-        end
+        @secrets += decoded(uri.password)
+        @users = decoded(uri.user)
       rescue URI::Error, ArgumentError
-        nil
+        nil # unparseable: the whole URL is still masked
       end
       # Longest first, so a password inside the URL is masked with the URL.
-      @secrets = @secrets.reject { |s| s.to_s.empty? }.uniq.sort_by { |s| -s.length }
+      @secrets = @secrets.uniq.sort_by { |s| -s.length }
     end
 
     def redact(text)
       out = text.to_s.dup
       @secrets.each { |secret| out = out.gsub(secret, MASK) }
+      @users.each do |user|
+        quoted = Regexp.escape(user)
+        out = out.gsub(/(["'])#{quoted}\1|\buser=#{quoted}\b|\b#{quoted}@/) do |match|
+          match.sub(user, MASK)
+        end
+      end
       out.gsub(%r{\b(postgres(?:ql)?|postgis)://\S+}i, "\\1://#{MASK}")
     end
 
@@ -209,13 +216,22 @@ module FlyrunImport
     rescue Refused => e
       raise Refused, redact(e.message)
     end
+
+    private
+
+    def decoded(part)
+      return [] if part.to_s.empty?
+
+      [part, URI.decode_www_form_component(part)].uniq
+    end
   end
 
   # Canonical, type-cast values: the same on both sides when the data is the same.
   # Per table: the row count and the sum (mod 2**128) of each row's SHA-256, so the order
   # rows come back in (collations differ) does not matter but every value does.
   class Checksum
-    MOD = 2**128
+    MASK = 2**128 - 1
+    SEPARATOR = "\x00".b
     attr_reader :rows
 
     def initialize(binary)
@@ -225,9 +241,9 @@ module FlyrunImport
     end
 
     def add(row)
-      buffer = String.new(encoding: Encoding::BINARY)
-      row.each_with_index { |value, i| frame(buffer, canon(value, @binary[i])) }
-      @sum = (@sum + Digest::SHA256.digest(buffer)[0, 16].unpack1("H*").to_i(16)) % MOD
+      parts = row.each_with_index.map { |value, i| canon(value, @binary[i]) }
+      high, low = Digest::SHA256.digest(parts.join(SEPARATOR)).unpack("Q>Q>")
+      @sum = (@sum + ((high << 64) | low)) & MASK
       @rows += 1
     end
 
@@ -241,48 +257,35 @@ module FlyrunImport
 
     private
 
-    def frame(buffer, text)
-      buffer << text.bytesize.to_s << ":" << text
-    end
-
-    # Times in UTC to the microsecond (both databases keep microseconds), decimals in plain
-    # notation, floats as Ruby's shortest round-trip text, binary as hex, JSON with sorted keys.
+    # Tagged text per value; strings carry their length, so the NUL separator is unambiguous.
+    # Times as UTC epoch seconds and microseconds (both databases keep microseconds),
+    # decimals in plain notation, floats as Ruby's shortest round-trip text, binary as hex,
+    # JSON with its keys sorted.
     def canon(value, binary = false)
       case value
+      when String
+        return "x#{value.unpack1('H*')}" if binary
+
+        text = value.b
+        "s#{text.bytesize}:".b << text
       when nil then "n"
+      when Integer then "i#{value}"
       when true then "t"
       when false then "f"
-      when Integer then "i#{value}"
       when BigDecimal then "d#{value.to_s('F')}"
       when Float then "r#{value}"
-      when String then binary ? "x#{value.unpack1('H*')}" : "s#{value.b}"
-      when Hash, Array then "j#{json(value)}"
-      else
-        return "T#{value.to_time.getutc.strftime('%Y-%m-%d %H:%M:%S.%6N')}" if
-          value.acts_like?(:time)
-        return "D#{value.iso8601}" if value.is_a?(Date)
-
-        "o#{value.class}:#{value}".b
+      when Time, ActiveSupport::TimeWithZone then "T#{value.to_i}.#{value.usec}"
+      when DateTime then canon(value.to_time)
+      when Date then "D#{value.iso8601}"
+      when Hash then json_object(value)
+      when Array then "[#{value.map { |item| canon(item).b }.join(SEPARATOR)}]".b
+      else "o#{value.class}:#{value}".b
       end
     end
 
-    def json(value)
-      buffer = String.new(encoding: Encoding::BINARY)
-      if value.is_a?(Hash)
-        buffer << "{"
-        value.map { |k, v| [k.to_s, v] }.sort_by(&:first).each do |key, item|
-          frame(buffer, canon(key))
-          frame(buffer, json(item))
-        end
-        buffer << "}"
-      elsif value.is_a?(Array)
-        buffer << "["
-        value.each { |item| frame(buffer, json(item)) }
-        buffer << "]"
-      else
-        buffer << canon(value)
-      end
-      buffer
+    def json_object(hash)
+      pairs = hash.map { |key, item| [key.to_s, item] }.sort_by(&:first)
+      "{#{pairs.map { |key, item| canon(key) << "=".b << canon(item).b }.join(SEPARATOR)}}".b
     end
   end
 
@@ -586,13 +589,13 @@ module FlyrunImport
 
     def fail_with(error)
       reason = @redactor.redact(describe(error))
-      remove_database
+      outcome = remove_database ? "removed #{@path}" : "no SQLite file was written"
       begin
         write_record("failed", reason)
       rescue StandardError
         nil # the failure itself is what must be reported
       end
-      warn("flyrun import: FAILED: #{reason}; removed #{@path}")
+      warn("flyrun import: FAILED: #{reason}; #{outcome}")
       exit(1)
     end
 
@@ -603,12 +606,18 @@ module FlyrunImport
       text.length > 600 ? "#{text[0, 600]}..." : text
     end
 
+    # True when there was a file to remove.
     def remove_database
-      ActiveRecord::Base.connection_pool.disconnect!
-    ensure
+      begin
+        ActiveRecord::Base.connection_pool.disconnect!
+      rescue StandardError
+        nil # the files go whatever state the connection is in
+      end
+      existed = File.exist?(@path)
       ["", "-wal", "-shm", "-journal"].each do |suffix|
         File.delete("#{@path}#{suffix}") if File.exist?("#{@path}#{suffix}")
       end
+      existed
     end
 
     def write_record(status, error = nil)
