@@ -252,3 +252,30 @@ def test_credentials_never_appear_in_messages_or_the_record(pg_app: PgApp, tmp_p
         for text in (output(result), record):
             assert "s3cret" not in text and user not in text, text
             assert "[redacted]" in text, text
+
+
+def test_refused_when_the_app_is_not_on_sqlite_or_has_no_schema_rb(
+    pg_app: PgApp, tmp_path: Path
+) -> None:
+    """Exit 2 and nothing written: a target that is not SQLite, then db/structure.sql only."""
+    env = {
+        **pg_app.production(tmp_path),
+        "DATABASE_URL": pg_app.cluster.url(SOURCE_DB),
+        SOURCE_ENV: pg_app.cluster.url(SOURCE_DB),
+    }
+    result = pg_app.rails("flyrun:import_postgres", env=env)
+    assert result.returncode == EXIT_REFUSED, describe(result)
+    assert result.stderr.strip() == f"{PREFIX}refused: the database is postgresql, not SQLite"
+
+    schema = pg_app.folder / "db" / "schema.rb"
+    structure = pg_app.folder / "db" / "structure.sql"
+    schema.rename(tmp_path / "schema.rb")
+    structure.write_text("-- a SQL-format schema\n", encoding="utf-8")
+    try:
+        result = pg_app.import_into(tmp_path)
+    finally:
+        structure.unlink()
+        (tmp_path / "schema.rb").rename(schema)
+    assert result.returncode == EXIT_REFUSED, describe(result)
+    assert f"{PREFIX}refused: db/structure.sql is not supported" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
