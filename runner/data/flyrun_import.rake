@@ -85,22 +85,25 @@ module FlyrunImport
 
   def self.run
     config = ActiveRecord::Base.connection_db_config
-    unless config.adapter.to_s.start_with?("sqlite")
-      url = ENV[ENV_VAR].to_s
-      raise Refused, "the database is #{config.adapter}, not SQLite" unless url.strip.empty?
+    path = database_path(config)
+    return Runner.new(path).run if path
 
-      return
-    end
-    Runner.new(database_path(config)).run
+    # Not an app on an SQLite file: nothing to do unless an import was asked for.
+    return if ENV[ENV_VAR].to_s.strip.empty?
+
+    raise Refused, "the database is #{config.adapter} #{config.database.to_s.inspect}, " \
+                   "not an SQLite file"
   rescue Refused => e
     warn("flyrun import: refused: #{e.message}")
     exit(2)
   end
 
+  # The SQLite file of the primary database (relative paths from Rails.root, as the adapter
+  # resolves them), or nil for another adapter or an in-memory database.
   def self.database_path(config)
     database = config.database.to_s
-    raise Refused, "the SQLite database has no file (#{database.inspect})" if
-      database.empty? || database.include?(":memory:")
+    return nil unless config.adapter.to_s.start_with?("sqlite")
+    return nil if database.empty? || database.include?(":memory:")
 
     File.expand_path(database, Rails.root)
   end
@@ -260,7 +263,7 @@ module FlyrunImport
     # Tagged text per value; strings carry their length, so the NUL separator is unambiguous.
     # Times as UTC epoch seconds and microseconds (both databases keep microseconds),
     # decimals in plain notation, floats as Ruby's shortest round-trip text, binary as hex,
-    # JSON with its keys sorted.
+    # JSON as JSON text with sorted keys (1 and 1.0 stay apart, as Rails reads them).
     def canon(value, binary = false)
       case value
       when String
@@ -274,18 +277,23 @@ module FlyrunImport
       when false then "f"
       when BigDecimal then "d#{value.to_s('F')}"
       when Float then "r#{value}"
-      when Time, ActiveSupport::TimeWithZone then "T#{value.to_i}.#{value.usec}"
+      when ActiveSupport::TimeWithZone then canon(value.utc) # its cached UTC Time: cheap
+      when Time then "T#{value.to_i}.#{value.usec}"
       when DateTime then canon(value.to_time)
       when Date then "D#{value.iso8601}"
-      when Hash then json_object(value)
-      when Array then "[#{value.map { |item| canon(item).b }.join(SEPARATOR)}]".b
+      when Hash, Array then "j#{JSON.generate(sorted(value))}".b
       else "o#{value.class}:#{value}".b
       end
     end
 
-    def json_object(hash)
-      pairs = hash.map { |key, item| [key.to_s, item] }.sort_by(&:first)
-      "{#{pairs.map { |key, item| canon(key) << "=".b << canon(item).b }.join(SEPARATOR)}}".b
+    # JSON values as Rails decoded them (strings, numbers, true/false/nil, arrays, hashes):
+    # JSON text with every object's keys sorted tells any two of them apart.
+    def sorted(value)
+      case value
+      when Hash then value.map { |key, item| [key.to_s, sorted(item)] }.sort_by(&:first).to_h
+      when Array then value.map { |item| sorted(item) }
+      else value
+      end
     end
   end
 
