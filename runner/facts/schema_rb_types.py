@@ -43,7 +43,13 @@ TYPE_MAP: Mapping[str, SqliteType] = MappingProxyType(
         "string": _t("string", "varchar", "String", "the limit is not enforced by SQLite"),
         "text": _t("text", "text", "String"),
         "integer": _t("integer", "integer", "Integer"),
-        "bigint": _t("bigint", "bigint", "Integer"),
+        "bigint": _t(
+            "bigint",
+            "bigint",
+            "Integer",
+            "declared integer where Rails re-creates the table "
+            "for a foreign key: the same 64-bit INTEGER",
+        ),
         "float": _t("float", "float", "Float"),
         "decimal": _t("decimal", "decimal", "BigDecimal", _DECIMAL_NOTE),
         "numeric": _t("decimal", "decimal", "BigDecimal", _DECIMAL_NOTE),
@@ -140,3 +146,17 @@ def column_findings(kind: str, options: Mapping[str, Value]) -> Findings:
     if mapped is not None and mapped.rails == "decimal" and not digits_ok:
         notes.append(f"decimal with precision {precision}: {_DECIMAL_NOTE}")
     return refusals, notes
+
+
+def type_map_markdown() -> str:
+    """TYPE_MAP and REFUSED_TYPES as Markdown tables, for documentation and reports."""
+    rows = [
+        "| schema.rb type | SQLite column | Rails reads | what changes |",
+        "| --- | --- | --- | --- |",
+    ]
+    rows += [
+        f"| {name} | {m.sqlite} | {m.reads_as} | {m.note or '-'} |" for name, m in TYPE_MAP.items()
+    ]
+    rows += ["", "| refused type | why |", "| --- | --- |"]
+    rows += [f"| {name} | {reason} |" for name, reason in REFUSED_TYPES.items()]
+    return "\n".join(rows) + "\n"

@@ -18,6 +18,7 @@ from runner.facts.schema_rb import (
     analyze_schema,
     schema_file_problem,
 )
+from runner.facts.schema_rb_types import type_map_markdown
 from runner.importer import rake_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -171,6 +172,14 @@ def test_schema_file_problem() -> None:
 def test_type_map_and_refusals_do_not_overlap() -> None:
     assert not set(TYPE_MAP) & set(REFUSED_TYPES)
     assert {m.rails for m in TYPE_MAP.values()} <= set(TYPE_MAP)
+
+
+def test_the_mapping_is_documented_as_tables() -> None:
+    text = type_map_markdown()
+    for name, mapped in TYPE_MAP.items():
+        assert f"| {name} | {mapped.sqlite} | {mapped.reads_as} |" in text
+    for name in REFUSED_TYPES:
+        assert f"| {name} | " in text
 
 
 def test_rake_task_renames_exactly_the_renamed_types() -> None:
