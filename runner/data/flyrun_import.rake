@@ -42,9 +42,11 @@
 #   compared: a row count and an order-independent checksum of canonical, type-cast values.
 #
 # Rails APIs relied on (6.1 through 8.x): connection_db_config, establish_connection with a
-# {url:, variables:} hash, pluck with Arel attributes, insert_all!, primary_keys, tables,
-# transaction(isolation:), SQLite3::TableDefinition#new_column_definition(name, type, **opts),
-# and lease_connection where it exists (7.2+), else connection.
+# {url:, variables:} hash, pluck with Arel attributes, type_for_attribute + Type#serialize +
+# connection.quote (the values of each INSERT), primary_keys, tables, transaction(isolation:),
+# schema_cache.clear!, SQLite3::TableDefinition#new_column_definition(name, type, **options)
+# (prepended while schema.rb loads), and lease_connection where it exists (7.2+), else
+# connection.
 
 require "json"
 require "digest"
@@ -56,7 +58,7 @@ module FlyrunImport
   RECORD_SUFFIX = ".flyrun-import.json"
   FORMAT = 1
   BATCH = 1000
-  # A batch's INSERT inlines its values; keep each statement well under SQLite's 1 GB limit.
+  # An INSERT inlines its values; keep each statement well under SQLite's 1 GB limit.
   INSERT_BYTES = 16 * 1024 * 1024
   INTERNAL = %w[schema_migrations ar_internal_metadata].freeze
   # PostgreSQL-only types schema.rb may use => what the SQLite adapter creates instead.
@@ -460,7 +462,6 @@ module FlyrunImport
       Models.const_set(const, Class.new(base) do
         self.table_name = table
         self.inheritance_column = "_flyrun_no_sti"
-        self.record_timestamps = false
       end)
     end
 
@@ -533,28 +534,27 @@ module FlyrunImport
                     "only in db/schema.rb: #{(lite - pg).join(', ')}"
     end
 
-    # insert_all! serializes through the SQLite adapter's own types (the app's view of them).
+    # Each value is serialized by the SQLite side's Active Record type (the app's view of the
+    # column) and quoted by the adapter: what insert_all does, minus its need for a primary
+    # key Active Record understands (Rails 6.1 ignores composite keys).
     def insert(dst, columns, rows)
-      slice = []
+      connection = FlyrunImport.connection_of(ActiveRecord::Base)
+      types = columns.map { |name| dst.type_for_attribute(name) }
+      names = columns.map { |name| connection.quote_column_name(name) }.join(", ")
+      head = "INSERT INTO #{connection.quote_table_name(dst.table_name)} (#{names}) VALUES "
+      tuples = []
       bytes = 0
       rows.each do |row|
-        slice << columns.zip(row).to_h
-        bytes += row.sum { |value| weight(value) }
+        values = row.each_with_index.map { |value, i| connection.quote(types[i].serialize(value)) }
+        tuples << "(#{values.join(', ')})"
+        bytes += tuples.last.bytesize
         next if bytes < INSERT_BYTES
 
-        dst.insert_all!(slice)
-        slice = []
+        connection.execute(head + tuples.join(", "))
+        tuples = []
         bytes = 0
       end
-      dst.insert_all!(slice) unless slice.empty?
-    end
-
-    def weight(value)
-      case value
-      when String then 2 * value.bytesize
-      when Hash, Array then value.to_s.bytesize
-      else 16
-      end
+      connection.execute(head + tuples.join(", ")) unless tuples.empty?
     end
 
     def verify(table)

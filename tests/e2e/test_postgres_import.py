@@ -88,7 +88,7 @@ def test_import_copies_every_table_and_records_both_sides(
     counts = {t.name: t.postgres_rows for t in record.tables}
     assert {name: counts[name] for name in SEEDED} == SEEDED
     assert counts["schema_migrations"] == 1 and counts["ar_internal_metadata"] == 1
-    assert 2900 < counts["posts_tags"] <= 3000
+    assert counts["memberships"] == 1100 and 2900 < counts["posts_tags"] <= 3000
     for table in record.tables:
         assert (table.sqlite_rows, table.sqlite_checksum) == (
             table.postgres_rows,
@@ -96,7 +96,7 @@ def test_import_copies_every_table_and_records_both_sides(
         )
         assert sqlite_rows(imported.database, table.name) == table.postgres_rows
     lines = imported.result.stdout.splitlines()
-    assert lines[-9].startswith(f"{PREFIX}copied 8 tables, ")
+    assert lines[-10].startswith(f"{PREFIX}copied 9 tables, ")
     assert f"{PREFIX}  posts: postgres 2500 rows, sqlite 2500 rows, checksums equal" in lines
     assert pg_app.cluster.password not in output(imported.result)
     assert pg_app.cluster.dump(SOURCE_DB) == imported.dump_before
@@ -111,6 +111,8 @@ def test_every_row_compares_equal_and_the_app_boots_on_sqlite(
     assert report["adapter"] == "SQLite" and report["database"] == str(imported.database)
     assert report["mismatches"] == []
     assert report["tables"] == {name: [count, count] for name, count in SEEDED.items()}
+    assert report["plain_tables"]["memberships"] == [1100, True]
+    assert report["plain_tables"]["posts_tags"][1] is True
     assert report["habtm"] and report["network_text"] and report["associations"]
     assert report["unicode"]
     created, largest = report["next_id"]

@@ -44,6 +44,12 @@ MODELS.each do |model|
 end
 
 pg = PgRecord.connection
+# Tables without a model: every row, as Active Record casts it, in a fixed order.
+report["plain_tables"] = %w[posts_tags memberships].to_h do |table|
+  pg_rows = Class.new(PgRecord) { self.table_name = table }.pluck(Arel.sql("*")).sort
+  lite_rows = Class.new(ApplicationRecord) { self.table_name = table }.pluck(Arel.sql("*")).sort
+  [table, [pg_rows.size, pg_rows == lite_rows]]
+end
 report["habtm"] = pg.select_rows("SELECT post_id, tag_id FROM posts_tags").sort ==
                   Post.includes(:tags).flat_map { |p| p.tags.map { |t| [p.id, t.id] } }.sort
 report["network_text"] = pg.select_rows("SELECT id, ip::text, network::text, mac::text " \

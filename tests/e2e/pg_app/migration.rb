@@ -55,5 +55,11 @@ class CreateEverything < ActiveRecord::Migration[6.1]
     create_table :devices, id: :uuid, default: nil do |t|
       t.string :kind, null: false
     end
+
+    create_table :memberships, primary_key: [:author_id, :tag_id] do |t|
+      t.bigint :author_id, null: false
+      t.bigint :tag_id, null: false
+      t.string :role
+    end
   end
 end

@@ -71,11 +71,17 @@ pairs = Array.new(3000) { [RNG.rand(1..2500), RNG.rand(1..40)] }.uniq
 ActiveRecord::Base.connection.execute(
   "INSERT INTO posts_tags (post_id, tag_id) VALUES " + pairs.map { |p, t| "(#{p}, #{t})" }.join(", ")
 )
-Device.insert_all!(Array.new(100) { |i| { id: uuid, kind: "kind #{i % 7} #{pick(WORDS)}".strip } })
+# More than one batch (1000 rows): keyset pagination on a uuid key and on a composite key.
+Device.insert_all!(Array.new(1200) { |i| { id: uuid, kind: "kind #{i % 7} #{pick(WORDS)}".strip } })
+members = Array.new(1500) { [RNG.rand(1..400), RNG.rand(1..40)] }.uniq.first(1100)
+ActiveRecord::Base.connection.execute(
+  "INSERT INTO memberships (author_id, tag_id, role) VALUES " +
+  members.map { |a, t| "(#{a}, #{t}, #{ActiveRecord::Base.connection.quote(pick(WORDS))})" }.join(", ")
+)
 
 # Sequences follow the explicit ids, as they would in a live app.
 %w[authors posts comments tags].each do |table|
   ActiveRecord::Base.connection.reset_pk_sequence!(table)
 end
 puts "seeded #{Author.count} authors, #{Post.count} posts, #{Comment.count} comments, " \
-     "#{pairs.size} post tags, #{Device.count} devices"
+     "#{pairs.size} post tags, #{Device.count} devices, #{members.size} memberships"
