@@ -28,8 +28,9 @@
 #   exit 1  the copy failed (any error or mismatch): the SQLite transaction is rolled back, the
 #           SQLite file (and its -wal, -shm, -journal) is removed, a "failed" record says why.
 #   exit 2  refused before anything was written: the database is not SQLite, the URL is not
-#           PostgreSQL, db/schema.rb is missing (db/structure.sql is not supported), or the
-#           SQLite file already holds rows (never overwritten, never removed).
+#           PostgreSQL, db/schema.rb is missing (db/structure.sql is not supported), the
+#           SQLite file already holds rows (never overwritten, never removed), or an "ok"
+#           record stands beside a missing database file (the data is gone: fail the boot).
 #
 # How
 #   db/schema.rb is loaded into SQLite with PostgreSQL-only column types mapped to the types
@@ -120,6 +121,11 @@ module FlyrunImport
     def run
       done = ok_record
       if done
+        # Data imported once and gone since: booting on an empty database would hide that.
+        raise Refused, "#{@record} says the import finished at #{done['finished_at']}, but " \
+                       "#{@path} is missing; restore it, or remove the record to import " \
+                       "again" unless File.exist?(@path)
+
         FlyrunImport.say("already imported at #{done['finished_at']} (#{@record}); " \
                          "not importing again")
         return

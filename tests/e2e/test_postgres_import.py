@@ -178,6 +178,16 @@ def test_a_reboot_never_imports_again(imported: Imported, pg_app: PgApp) -> None
     assert result.stdout.count(PREFIX) == 1 and not result.stderr.strip()
     assert imported.database.read_bytes() == before
 
+    # The record stays, the data went: the boot fails rather than start on an empty database.
+    aside = imported.volume / "aside.sqlite"
+    imported.database.rename(aside)
+    try:
+        result = pg_app.import_into(imported.volume, source=None)
+    finally:
+        aside.rename(imported.database)
+    assert result.returncode == EXIT_REFUSED, describe(result)
+    assert f"but {imported.database} is missing" in result.stderr
+
 
 def test_a_boot_without_the_source_url_does_nothing(pg_app: PgApp, tmp_path: Path) -> None:
     result = pg_app.import_into(tmp_path, source=None)
