@@ -111,10 +111,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _server(argv: Sequence[str]) -> None:
-    """Run a server-side command, as the postgres user when we are root."""
+def _server(argv: Sequence[str], cwd: Path) -> None:
+    """Run a server-side command, as the postgres user when we are root, from `cwd` (the
+    cluster's own folder: the caller's may be closed to that user)."""
     command = ["runuser", "-u", SERVER_USER, "--", *argv] if _as_root() else list(argv)
-    result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    result = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
     assert result.returncode == 0, f"{argv}: {result.stdout}\n{result.stderr}"
 
 
@@ -142,7 +145,8 @@ def start() -> Cluster:
             "--locale=C.UTF-8",
             "--auth=scram-sha-256",
             f"--pwfile={root / 'pw'}",
-        ]
+        ],
+        root,
     )
     port = _free_port()
     options = (
@@ -162,7 +166,8 @@ def start() -> Cluster:
             "-o",
             options,
             "start",
-        ]
+        ],
+        root,
     )
     return Cluster(root, binaries, port, password)
 
@@ -179,7 +184,8 @@ def stop(cluster: Cluster) -> None:
                 "immediate",
                 "-w",
                 "stop",
-            ]
+            ],
+            cluster.root,
         )
     finally:
         shutil.rmtree(cluster.root, ignore_errors=True)
