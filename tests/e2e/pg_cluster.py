@@ -121,71 +121,41 @@ def _server(argv: Sequence[str], cwd: Path) -> None:
     assert result.returncode == 0, f"{argv}: {result.stdout}\n{result.stderr}"
 
 
-def start() -> Cluster:
-    """initdb and start a throwaway cluster (fsync off: nothing here needs to survive)."""
-    binaries = server_bin()
-    assert binaries is not None, missing_postgres()
+def _folder(password: str) -> Path:
+    """A fresh folder under /tmp with the password file, owned by the server's user."""
     root = Path(tempfile.mkdtemp(prefix="flyrun-pg-"))
-    password = secrets.token_hex(12)
     (root / "pw").write_text(password + "\n", encoding="utf-8")
     if _as_root():
         account = pwd.getpwnam(SERVER_USER)
         for path in (root, root / "pw"):
             os.chown(path, account.pw_uid, account.pw_gid)
-    data = root / "data"
-    _server(
-        [
-            str(binaries / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            SUPERUSER,
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--auth=scram-sha-256",
-            f"--pwfile={root / 'pw'}",
-        ],
-        root,
-    )
+    return root
+
+
+def start() -> Cluster:
+    """initdb and start a throwaway cluster (fsync off: nothing here needs to survive)."""
+    binaries = server_bin()
+    assert binaries is not None, missing_postgres()
+    password = secrets.token_hex(12)
+    root = _folder(password)
+    data = str(root / "data")
+    initdb = [str(binaries / "initdb"), "-D", data, "-U", SUPERUSER, "-E", "UTF8"]
+    initdb += ["--locale=C.UTF-8", "--auth=scram-sha-256", f"--pwfile={root / 'pw'}"]
+    _server(initdb, root)
     port = _free_port()
     options = (
         f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off"
     )
-    _server(
-        [
-            str(binaries / "pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(root / "log"),
-            "-w",
-            "-t",
-            str(TIMEOUT),
-            "-o",
-            options,
-            "start",
-        ],
-        root,
-    )
+    pg_ctl = [str(binaries / "pg_ctl"), "-D", data, "-l", str(root / "log"), "-w"]
+    _server([*pg_ctl, "-t", str(TIMEOUT), "-o", options, "start"], root)
     return Cluster(root, binaries, port, password)
 
 
 def stop(cluster: Cluster) -> None:
     """Stop the server and delete its folder."""
+    pg_ctl = [str(cluster.bin / "pg_ctl"), "-D", str(cluster.root / "data")]
     try:
-        _server(
-            [
-                str(cluster.bin / "pg_ctl"),
-                "-D",
-                str(cluster.root / "data"),
-                "-m",
-                "immediate",
-                "-w",
-                "stop",
-            ],
-            cluster.root,
-        )
+        _server([*pg_ctl, "-m", "immediate", "-w", "stop"], cluster.root)
     finally:
         shutil.rmtree(cluster.root, ignore_errors=True)
