@@ -360,10 +360,13 @@ module FlyrunImport
       condition
     end
 
+    # No primary key: every column, so equal rows are the only ties (and tie order does not
+    # matter). PostgreSQL cannot order json/xml; SQLite orders anything (and has no ::).
     def all_columns_order
+      postgres = FlyrunImport.connection_of(@model).adapter_name.match?(/postg/i)
       @columns.map do |name|
         sql_type = @model.columns_hash[name].sql_type.to_s
-        next @model.arel_table[name].asc unless UNORDERED_TYPES.include?(sql_type)
+        next @model.arel_table[name].asc unless postgres && UNORDERED_TYPES.include?(sql_type)
 
         Arel.sql("#{quote(name)}::text")
       end

@@ -48,7 +48,9 @@ class CreateEverything < ActiveRecord::Migration[6.1]
     create_table :tags do |t|
       t.string :name, null: false
     end
+    # No primary key, and a json column PostgreSQL cannot ORDER BY.
     create_join_table :posts, :tags do |t|
+      t.json :note
       t.index [:post_id, :tag_id], unique: true
     end
 

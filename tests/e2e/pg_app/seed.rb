@@ -68,8 +68,10 @@ Comment.insert_all!(comments)
 
 Tag.insert_all!(Array.new(40) { |i| { id: i + 1, name: "#{pick(WORDS)}-#{i}" } })
 pairs = Array.new(3000) { [RNG.rand(1..2500), RNG.rand(1..40)] }.uniq
+notes = ["NULL", "'{\"w\": 1, \"a\": [true, null]}'", "'\"just text\"'"]
 ActiveRecord::Base.connection.execute(
-  "INSERT INTO posts_tags (post_id, tag_id) VALUES " + pairs.map { |p, t| "(#{p}, #{t})" }.join(", ")
+  "INSERT INTO posts_tags (post_id, tag_id, note) VALUES " +
+  pairs.map { |p, t| "(#{p}, #{t}, #{notes[(p + t) % 3]})" }.join(", ")
 )
 # More than one batch (1000 rows): keyset pagination on a uuid key and on a composite key.
 Device.insert_all!(Array.new(1200) { |i| { id: uuid, kind: "kind #{i % 7} #{pick(WORDS)}".strip } })
