@@ -39,8 +39,9 @@
 #   and any write is an error); the session defaults to read-only too. Every table of
 #   schema.rb plus schema_migrations and ar_internal_metadata is copied in primary-key order
 #   (no primary key: all columns) in batches, all inside ONE SQLite transaction with foreign
-#   keys deferred to its commit. Both sides are then read back through Active Record and
-#   compared: a row count and an order-independent checksum of canonical, type-cast values.
+#   keys deferred to its commit; each table's id sequence continues from PostgreSQL's (ids
+#   are never reused). Both sides are then read back through Active Record and compared: a
+#   row count and an order-independent checksum of canonical, type-cast values.
 #
 # Rails APIs relied on (6.1 through 8.x): connection_db_config, establish_connection with a
 # {url:, variables:} hash, pluck with Arel attributes, type_for_attribute + Type#serialize +
@@ -533,7 +534,29 @@ module FlyrunImport
         insert(dst, columns, rows)
       end
       count = source.select_value("SELECT COUNT(*) FROM #{source.quote_table_name(name)}")
+      carry_sequence(source, name, keys.first) if keys.size == 1
       Table.new(name, count.to_i, sum, nil, dst, keys, binary)
+    end
+
+    # SQLite would hand out max(id) + 1 next; PostgreSQL's sequence may be further on (rows
+    # deleted at the end). Carrying it over keeps ids from ever being reused.
+    def carry_sequence(source, table, key)
+      sequence = source.select_value(
+        "SELECT pg_get_serial_sequence(#{source.quote(table)}, #{source.quote(key)})"
+      )
+      return if sequence.nil?
+
+      used = source.select_value("SELECT CASE WHEN is_called THEN last_value " \
+                                 "ELSE last_value - 1 END FROM #{sequence}").to_i
+      target = FlyrunImport.connection_of(ActiveRecord::Base)
+      return unless target.select_value("SELECT COUNT(*) FROM sqlite_master " \
+                                        "WHERE name = 'sqlite_sequence'").to_i.positive?
+
+      target.execute("DELETE FROM sqlite_sequence WHERE name = #{target.quote(table)}")
+      target.execute("INSERT INTO sqlite_sequence (name, seq) VALUES " \
+                     "(#{target.quote(table)}, MAX(#{used}, (SELECT COALESCE(MAX(" \
+                     "#{target.quote_column_name(key)}), 0) FROM " \
+                     "#{target.quote_table_name(table)})))")
     end
 
     def check_columns(name, pg, lite)

@@ -60,5 +60,5 @@ report["associations"] = child.parent.id == child.parent_id && child.post.author
 report["unicode"] = Author.where("name LIKE ?", "%李小龙%").count ==
                     pg.select_value("SELECT COUNT(*) FROM authors WHERE name LIKE '%李小龙%'")
 created = Author.create!(name: "after the import", settings: { "new" => true })
-report["next_id"] = [created.id, pg.select_value("SELECT MAX(id) FROM authors")]
+report["next_id"] = [created.id, pg.select_value("SELECT last_value FROM authors_id_seq")]
 puts JSON.generate(report)

@@ -85,5 +85,7 @@ ActiveRecord::Base.connection.execute(
 %w[authors posts comments tags].each do |table|
   ActiveRecord::Base.connection.reset_pk_sequence!(table)
 end
+# Authors 401..1000 existed once and were deleted: their ids must never come back.
+ActiveRecord::Base.connection.execute("SELECT setval('authors_id_seq', 1000)")
 puts "seeded #{Author.count} authors, #{Post.count} posts, #{Comment.count} comments, " \
      "#{pairs.size} post tags, #{Device.count} devices, #{members.size} memberships"
