@@ -308,8 +308,6 @@ module FlyrunImport
 
   # One table's rows on one side, batch by batch, as type-cast value arrays.
   class Reader
-    attr_reader :columns
-
     def initialize(model, columns, keys, text_columns: [])
       @model = model
       @columns = columns
