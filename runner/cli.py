@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=text)
         _spec_options(command)
         _run_options(command, apply=name == "apply")
+    report = sub.add_parser("report", help="work on JSON reports (merge the shards of a fleet)")
+    report_sub = report.add_subparsers(dest="report_command", required=True, metavar="ACTION")
+    merge = report_sub.add_parser("merge", help="merge JSON reports into one (stdout)")
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT")
     tasks = sub.add_parser("tasks", help="list the task types and preflight checks")
     tasks.add_argument("--format", choices=("text", "json"), default="text")
     schema = sub.add_parser("schema", help="print the spec's JSON Schema")
@@ -263,6 +267,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         return print_tasks(sys.stdout, args.format)
     if args.command == "schema":
         return _schema(args.playbook)
+    if args.command == "report":
+        import json
+
+        from runner.report.inert import inert_json
+        from runner.report.merge import merge
+
+        merged = merge(args.reports)
+        args.raw.write(inert_json(json.dumps(merged, indent=2)) + "\n")
+        return int(merged["summary"]["exit_code"])
     from runner.select import expand_globs, select
     from runner.spec import load_for_run
 

@@ -160,3 +160,28 @@ def test_globs_on_the_command_line(
     assert sorted(_statuses(_report(capsys))) == ["a", "b"]
     assert main(["validate", "nope/*.yml"]) == 1
     assert "nope/*.yml: no spec file matches this pattern" in capsys.readouterr().err
+
+
+def test_shard_reports_merge_into_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jsonschema import Draft202012Validator
+
+    from runner.resources import load_json
+
+    inventory, _ = make_fleet(tmp_path, 7)
+    (tmp_path / "shop3" / "Gemfile").write_text('source "https://rubygems.org"\n')
+    paths = []
+    for index in (1, 2, 3):
+        argv = ["check", str(inventory), "--offline", "--shard", f"{index}/3", "--format", "json"]
+        main(argv)
+        paths.append(tmp_path / f"shard{index}.json")
+        paths[-1].write_text(capsys.readouterr().out)
+    assert main(["report", "merge", *map(str, paths)]) == 1  # shop3 failed in its shard
+    merged = json.loads(capsys.readouterr().out)
+    assert sorted(a["app"] for a in merged["apps"]) == [f"shop{n}" for n in range(7)]
+    assert merged["summary"]["apps_failed"] == 1 and merged["summary"]["exit_code"] == 1
+    validator = Draft202012Validator(load_json("schemas", "report.schema.json"))
+    assert list(validator.iter_errors(merged)) == []
+    assert main(["report", "merge", str(paths[0]), str(paths[0])]) == 1
+    assert "is also in" in capsys.readouterr().err
