@@ -1,5 +1,5 @@
 """What lib/tasks/fly.rake declares: the `fly:release` and `fly:server` tasks and their
-prerequisites, read on a parse tree (reference/rails.md §3). The edit that moves migrations is
+prerequisites, read on a parse tree (docs/reference/rails.md §3). The edit that moves migrations is
 `runner/handlers/rake.py`."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`flyctl deploy` (flyctl.md §4, §6): validation, release command, machines, releases
+"""`flyctl deploy` (docs/reference/flyctl.md §4, §6): validation, release command, machines, releases
 (the volume plan is deploy_plan.py; machines booting, boot.py)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Spec loading (DESIGN §4): fixtures, schema conventions, rules, and properties."""
+"""Spec loading (README "The spec"): fixtures, schema conventions, rules, and properties."""
 
 from __future__ import annotations
 
