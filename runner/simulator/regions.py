@@ -1,7 +1,7 @@
 """Region codes the fake platform knows: the product's snapshot `runner/data/regions.json`.
 
-One list for the product and the simulator (docs/reference/flyctl.md §7). It is read as a data file next
-to this package, never through product code (the simulator imports nothing of the product),
+One list for the product and the simulator (docs/reference/flyctl.md §7). It is read as a data
+file next to this package, never through product code (the simulator imports nothing of the product),
 and only on the first region check, so commands that never check a region do not pay for it.
 
 What the simulator adds is flyctl's version-dependent behaviour: the API flags deprecated

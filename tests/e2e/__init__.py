@@ -1,1 +1,2 @@
-"""End-to-end tests on real Rails apps generated offline by Debian's Rails (README "Development")."""
+"""End-to-end tests on real Rails apps generated offline by Debian's Rails (README
+"Development")."""
