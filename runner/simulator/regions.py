@@ -2,7 +2,8 @@
 
 One list for the product and the simulator (docs/reference/flyctl.md §7). It is read as a data
 file next to this package, never through product code (the simulator imports nothing of the
-product), and only on the first region check, so commands that never check a region do not pay for it.
+product), and only on the first region check, so commands that never check a region do not
+pay for it.
 
 What the simulator adds is flyctl's version-dependent behaviour: the API flags deprecated
 regions, and flyctl v0.3.196+ filters them out before looking a code up, so they are
