@@ -649,3 +649,23 @@ def test_mount_path_must_survive_rails_url_parsing(in_tmp: Path, value: str, rea
     (problem,) = _errors([Path("s.yml")])
     assert problem.startswith(f"s.yml:4:13: mount_path: '{value}' does not survive Rails'")
     assert reason in problem
+
+
+def test_every_schema_pattern_is_told_as_the_rule_it_checks() -> None:
+    """A pattern error states its rule in words, never the raw regular expression."""
+    from runner.spec.schema import _PATTERN_HINTS
+
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                found.add(node["pattern"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(SCHEMA)
+    assert found and found <= set(_PATTERN_HINTS)
