@@ -31,6 +31,9 @@ class TaskResult:
     after: str | None = None
     location: Location | None = None  # the file (and line) at fault or first changed
     duration: float = 0.0
+    # Each file the task writes (or would write), at its first changed line: CI annotations
+    # point at every edited file, not only the first (runner/report/github.py, sarif.py).
+    edits: tuple[Location, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -398,6 +398,7 @@ def _result(
         after=outcome.after,
         location=location,
         duration=duration,
+        edits=tuple(Location(str(e.path), e.first_changed_line(), 1) for e in writes),
     )
 
 

@@ -25,9 +25,9 @@ LAYERS = (
     ("runner.playbook",),
     ("runner.executor",),
     ("runner.report",),
-    ("runner.run",),
+    ("runner.run", "runner.init"),
     ("runner.demo",),
-    ("runner.cli", "runner.__main__"),
+    ("runner.cli", "runner.cli_args", "runner.__main__"),
 )
 SIMULATOR = "runner.simulator"
 
