@@ -11,6 +11,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from runner.cli_args import build_parser
@@ -18,6 +19,7 @@ from runner.cli_args import build_parser
 if TYPE_CHECKING:
     from runner.errors import SpecError
     from runner.events import Event
+    from runner.plan_file import SavedPlan
     from runner.report.outputs import Outputs
     from runner.run import RunRequest
 
@@ -99,10 +101,12 @@ def _outputs(args: argparse.Namespace) -> Outputs:
 
     return Outputs.from_env(
         os.environ,
-        getattr(args, "format", "text"),
-        getattr(args, "junit", None),
-        getattr(args, "sarif", None),
-        getattr(args, "out", None),
+        format=getattr(args, "format", "text"),
+        junit=getattr(args, "junit", None),
+        sarif=getattr(args, "sarif", None),
+        plan=getattr(args, "out", None),
+        playbook=getattr(args, "playbook", None),
+        replace_database_url=getattr(args, "replace_database_url", False),
     )
 
 
@@ -124,17 +128,46 @@ def _dispatch(args: argparse.Namespace) -> int:
     _outputs(args).check()
     from runner.spec import load_for_run
 
-    specs = tuple(load_for_run(args.specs, playbook=args.playbook))
+    saved = _saved_plan(args)
+    if saved is None:
+        specs = tuple(load_for_run(args.specs, playbook=args.playbook))
+    else:  # apply PLAN: the plan's specs, checked unchanged, and its options
+        override = Path(saved.playbook) if saved.playbook else None
+        specs = tuple(load_for_run([Path(p) for p in saved.specs], playbook=override))
     _load_playbooks(specs)
     if args.list_tasks:
         from runner.report.listing import print_task_lists
 
         return print_task_lists(specs, sys.stdout, args.format)
-    request = _request(args, specs)
-    confirm = args.command == "apply" and not args.yes and sys.stdin.isatty()
+    request = _request(args, specs, saved)
+    confirm = args.command == "apply" and saved is None and not args.yes and sys.stdin.isatty()
     if confirm and not _confirmed(args, request):
         return EXIT_FAILED
     return _run(args, request)
+
+
+def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
+    """`apply PLAN` (a file that is a plan by its content, docs/ci.md): the plan, refused
+    when a spec or playbook it was made from changed; None for `apply SPEC…`."""
+    from runner.errors import RunnerError
+    from runner.plan_file import REMAKE, is_plan, load_plan, stale_files
+
+    if getattr(args, "out", None) is not None and args.offline:
+        raise RunnerError("--out needs flyctl: an offline check cannot know the remote effects")
+    plans = [path for path in args.specs if args.command == "apply" and is_plan(path)]
+    if not plans:
+        return None
+    if len(args.specs) > 1:
+        raise RunnerError(f"apply takes one saved PLAN, alone: {plans[0]} is a plan")
+    if args.playbook is not None or args.replace_database_url:
+        raise RunnerError("--playbook and --replace-database-url come from the plan")
+    saved = load_plan(plans[0])
+    stale = stale_files(saved)
+    if stale:
+        raise RunnerError(
+            f"stale plan {plans[0]}, nothing was changed: {'; '.join(stale)}. Then {REMAKE}"
+        )
+    return saved
 
 
 def _load_playbooks(specs: tuple[Any, ...]) -> None:
@@ -145,7 +178,9 @@ def _load_playbooks(specs: tuple[Any, ...]) -> None:
         load_playbook(path)
 
 
-def _request(args: argparse.Namespace, specs: tuple[Any, ...]) -> RunRequest:
+def _request(
+    args: argparse.Namespace, specs: tuple[Any, ...], saved: SavedPlan | None = None
+) -> RunRequest:
     from runner.flyctl.client import Timeouts
     from runner.run import RunRequest
 
@@ -156,10 +191,14 @@ def _request(args: argparse.Namespace, specs: tuple[Any, ...]) -> RunRequest:
         specs=specs,
         flyctl=getattr(args, "flyctl", None),
         jobs=getattr(args, "jobs", 8),
-        replace_database_url=getattr(args, "replace_database_url", False),
+        replace_database_url=saved.replace_database_url
+        if saved is not None
+        else getattr(args, "replace_database_url", False),
         offline=getattr(args, "offline", False),
         timeouts=Timeouts(query=query, deploy=deploy),
         lock_wait=getattr(args, "lock_timeout", 60.0),
+        planning=getattr(args, "out", None) is not None,
+        saved=saved,
     )
 
 

@@ -29,6 +29,8 @@ from runner.executor import Executor
 from runner.flyctl.client import Flyctl, Timeouts, find_flyctl
 from runner.flyctl.session import check_session
 from runner.model import OFFLINE, Status
+from runner.plan_file import SavedPlan
+from runner.plan_guard import PlanGuard
 from runner.spec import AppFailure, AppSpec
 from runner.tasks.base import Options
 
@@ -46,6 +48,8 @@ class RunRequest:
     offline: bool = False
     timeouts: Timeouts = field(default_factory=Timeouts)
     lock_wait: float = 60.0
+    planning: bool = False  # check --out: the executor emits each app's plan entry
+    saved: SavedPlan | None = None  # apply PLAN (runner/plan_guard.py)
 
 
 def exit_code(result: RunResult) -> int:
@@ -81,11 +85,14 @@ def run(
     bus.emit(RunStarted(request.mode, names, described))
     cancel = threading.Event()
     options = Options(request.replace_database_url, offline)
-    executor = Executor(flyctl, options, bus, cancel, request.lock_wait)
+    executor = Executor(flyctl, options, bus, cancel, request.lock_wait, request.planning)
     interrupted = False
     if refused is not None:
         _all_refused(bus, request.specs, refused)
     else:
+        if request.saved is not None:  # every app's inputs compared before any app changes
+            executor.guard = PlanGuard(request.saved)
+            executor.guard.verify(request.specs, flyctl)
         interrupted = _run_all(executor, request, bus, cancel)
     result = RunResult(
         "check" if request.mode == "validate" else request.mode,

@@ -22,7 +22,7 @@ LAYERS = (
     ("runner.spec",),
     ("runner.handlers",),
     ("runner.tasks",),
-    ("runner.playbook",),
+    ("runner.playbook", "runner.plan_file", "runner.plan_guard"),
     ("runner.executor",),
     ("runner.report",),
     ("runner.run", "runner.init"),

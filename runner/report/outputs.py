@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from runner.events import Event
 from runner.report.files import check_writable
 from runner.report.github import GithubReporter
 from runner.report.json import JsonReporter
 from runner.report.junit import JunitWriter
+from runner.report.plan import PlanWriter
 from runner.report.sarif import SarifWriter
 from runner.report.summary import StepSummary
 
@@ -28,18 +29,13 @@ class Outputs:
     sarif: Path | None = None
     plan: Path | None = None  # check --out PLAN
     summary: Path | None = None  # $GITHUB_STEP_SUMMARY
+    playbook: Path | None = None  # the run's options the plan records
+    replace_database_url: bool = False
 
     @classmethod
-    def from_env(
-        cls,
-        env: Mapping[str, str],
-        format: str = "text",
-        junit: Path | None = None,
-        sarif: Path | None = None,
-        plan: Path | None = None,
-    ) -> Outputs:
+    def from_env(cls, env: Mapping[str, str], **given: Any) -> Outputs:
         summary = env.get("GITHUB_STEP_SUMMARY")
-        return cls(format, junit, sarif, plan, Path(summary) if summary else None)
+        return cls(summary=Path(summary) if summary else None, **given)
 
     def check(self) -> None:
         """RunnerError now, before any app, when a report file could not be written."""
@@ -61,4 +57,13 @@ def subscribers(outputs: Outputs, stdout: TextIO, notes: TextIO) -> list[Subscri
         found.append(SarifWriter(outputs.sarif))
     if outputs.summary is not None:
         found.append(StepSummary(outputs.summary))
+    if outputs.plan is not None:
+        found.append(
+            PlanWriter(
+                outputs.plan,
+                notes,
+                playbook=outputs.playbook,
+                replace_database_url=outputs.replace_database_url,
+            )
+        )
     return found

@@ -83,7 +83,7 @@ class TextReporter:
         elif isinstance(event, AppStarted):
             self._blocks[event.app] = ["", f"APP [{event.app}] ({event.spec})"]
             self._flush(event.app)
-        elif isinstance(event, AppFacts):
+        elif isinstance(event, AppFacts) and not self.quiet:
             lines = (
                 [f"layout: {event.layout} ({'; '.join(event.evidence)})"] if event.layout else []
             )
@@ -112,7 +112,11 @@ class TextReporter:
     def _app_finished(self, result: AppResult) -> None:
         self.done += 1
         block = self._blocks.pop(result.app, [])
-        if not self.live and not (self.quiet and result.status in (Status.OK, Status.SKIPPED)):
+        # Quiet, each app's block waits for its end (like parallel apps) and is shown only
+        # when something in it changed or failed.
+        if (not self.live or self.quiet) and not (
+            self.quiet and result.status in (Status.OK, Status.SKIPPED)
+        ):
             self._write(block)
         if self.total > 1:
             shown = self._paint(result.status, result.status.value)
