@@ -35,6 +35,8 @@ def relative(path: Path | str) -> str:
 def annotation(
     level: str, message: str, *, title: str, at: Location | None = None, file: str | None = None
 ) -> str:
+    if at is not None and message.startswith(f"{at}: "):  # said by the annotation's place
+        message = message[len(f"{at}: ") :]
     props = []
     where = relative(at.file) if at is not None else file
     if where:

@@ -49,10 +49,11 @@ def _task_results(app: AppResult, task: TaskResult, mode: str) -> Iterator[dict[
     anchor = Location(str(app.spec), app_line(app.spec, app.app) or 1, 1)
     where = task.location or anchor
     prefix = f"{app.app}: "
+    message = task.message.removeprefix(f"{where}: ")  # FILE:LINE:COL is the location's
     if task.status is Status.FAILED:
-        yield _result(task.id, "error", prefix + task.message, where)
+        yield _result(task.id, "error", prefix + message, where)
     elif task.status is Status.UNKNOWN and not task.message.startswith(OFFLINE):
-        yield _result(task.id, "warning", prefix + task.message, where)
+        yield _result(task.id, "warning", prefix + message, where)
     elif task.status is Status.CHANGED and mode == "check":
         text = f"{prefix}would change: {task.message}"
         if not task.edits:

@@ -148,7 +148,8 @@ class TextReporter:
             recap = " ".join(f"{k}={v}" for k, v in counts(app.tasks).items())
             lines.append(f"{self._paint(app.status, app.app.ljust(24))} : {recap}")
         lines.append("")
-        lines.append(closing_line(result, code, self.command))
+        validate = self.mode == "validate"
+        lines.append(closing_line(result, code, self.command, validate=validate))
         self._write(lines)
 
     def _write(self, lines: list[str]) -> None:
@@ -169,7 +170,7 @@ class TextReporter:
         return row
 
 
-def closing_line(result: RunResult, code: int, command: str) -> str:
+def closing_line(result: RunResult, code: int, command: str, *, validate: bool = False) -> str:
     """What happened, in one line, and what to run next."""
     apps = result.apps
     by = Counter(app.status for app in apps)
@@ -185,6 +186,10 @@ def closing_line(result: RunResult, code: int, command: str) -> str:
     specs = " ".join(dict.fromkeys(specs.split(" "))) if specs else "SPEC"
     if result.interrupted:
         return f"{head} — interrupted: run `{command} check {specs}` to see what is left"
+    if validate and code in (0, 1):  # validate never asked Fly: check says what would change
+        if code == 1:
+            return f"{head} — fix what failed above, then run `{command} validate {specs}` again"
+        return f"{head} — valid: run `{command} check {specs}` to see what would change on Fly"
     if code == 3:
         return f"{head} — flyrun hit a bug: please report it with the traceback above"
     if code == 1:
