@@ -99,15 +99,14 @@ def _machine_outputs(args: argparse.Namespace) -> list[Callable[[Event], None]]:
 def _outputs(args: argparse.Namespace) -> Outputs:
     from runner.report.outputs import Outputs
 
-    return Outputs.from_env(
-        os.environ,
+    return Outputs(
         format=getattr(args, "format", "text"),
         junit=getattr(args, "junit", None),
         sarif=getattr(args, "sarif", None),
         plan=getattr(args, "out", None),
         playbook=getattr(args, "playbook", None),
         replace_database_url=getattr(args, "replace_database_url", False),
-    )
+    ).with_env(os.environ)
 
 
 def _dispatch(args: argparse.Namespace) -> int:

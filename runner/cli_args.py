@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from runner import __version__
 
@@ -32,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=text)
         _spec_options(command)
         _run_options(command, apply=name == "apply")
+    _other_commands(sub)
+    return parser
+
+
+def _other_commands(sub: Any) -> None:
+    """The commands that take no SPEC."""
     init = sub.add_parser(
         "init", help="write fly-sqlite.yml for the app in APP_DIR (from fly.toml)"
     )
@@ -56,7 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="your app's folder (with fly.toml): a copy of it is converted, DIR is untouched",
     )
-    return parser
 
 
 def _spec_options(command: argparse.ArgumentParser) -> None:
@@ -123,7 +129,11 @@ def _run_options(command: argparse.ArgumentParser, *, apply: bool) -> None:
         command.add_argument(
             "-y", "--yes", action="store_true", help="do not ask for confirmation on a terminal"
         )
-        return
+    else:
+        _check_options(command)
+
+
+def _check_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--offline",
         action="store_true",

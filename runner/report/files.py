@@ -11,7 +11,6 @@ from pathlib import Path
 
 from runner.disk import write_atomic
 from runner.errors import RunnerError
-from runner.model import OFFLINE, Status
 
 
 def check_writable(paths: Iterable[tuple[str, Path]]) -> None:
@@ -39,10 +38,3 @@ def write_report(path: Path, text: str, what: str) -> bool:
         print(f"flyrun: could not write the {what} to {path}: {exc}", file=sys.stderr)
         return False
     return True
-
-
-def counted_as_pending(status: Status, message: str) -> bool:
-    """Changed, or unknown for a reason other than --offline (README "Exit codes")."""
-    if status is Status.UNKNOWN:
-        return not message.startswith(OFFLINE)
-    return status is Status.CHANGED

@@ -6,9 +6,9 @@ for people is added by the CLI (stderr when a format takes stdout)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from runner.events import Event
 from runner.report.files import check_writable
@@ -32,10 +32,10 @@ class Outputs:
     playbook: Path | None = None  # the run's options the plan records
     replace_database_url: bool = False
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], **given: Any) -> Outputs:
+    def with_env(self, env: Mapping[str, str]) -> Outputs:
+        """These outputs and, on GitHub Actions, the job summary."""
         summary = env.get("GITHUB_STEP_SUMMARY")
-        return cls(summary=Path(summary) if summary else None, **given)
+        return replace(self, summary=Path(summary)) if summary else self
 
     def check(self) -> None:
         """RunnerError now, before any app, when a report file could not be written."""

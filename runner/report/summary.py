@@ -16,9 +16,8 @@ from pathlib import Path
 
 from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult
 from runner.model import Status
-from runner.report.files import counted_as_pending
 from runner.report.paths import repo_relative
-from runner.report.text import COUNTED, closing_line, counts
+from runner.report.text import COUNTED, closing_line, counts, offline
 
 LIMIT = 1000 * 1024  # below GitHub's 1 MiB per step, with room for other steps' lines
 # Inline text never starts a line here, so only what acts mid-line needs escaping.
@@ -68,10 +67,8 @@ def _task_lines(task: TaskResult, mode: str) -> list[str]:
 
 
 def _shown(task: TaskResult) -> bool:
-    """Failed, changed (or pending), or unknown for a reason other than --offline."""
-    return task.status in (Status.FAILED, Status.CHANGED) or counted_as_pending(
-        task.status, task.message
-    )
+    """Failed, changed, or unknown for a reason other than --offline."""
+    return task.status in (Status.FAILED, Status.CHANGED, Status.UNKNOWN) and not offline(task)
 
 
 def _app_details(app: AppResult, mode: str) -> list[str]:

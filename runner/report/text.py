@@ -125,7 +125,7 @@ class TextReporter:
             )
 
     def _task(self, task: TaskResult) -> list[str]:
-        if self.quiet and (task.status in (Status.OK, Status.SKIPPED) or _offline(task)):
+        if self.quiet and (task.status in (Status.OK, Status.SKIPPED) or offline(task)):
             return []
         pending = "would change" if self.mode == "check" else "changed"
         word = pending if task.status is Status.CHANGED else task.status.value
@@ -201,7 +201,7 @@ def closing_line(result: RunResult, code: int, command: str, *, validate: bool =
     return f"{head} — nothing to do"
 
 
-def _offline(task: TaskResult) -> bool:
+def offline(task: TaskResult) -> bool:
     """`unknown` only because --offline did not ask flyctl (expected, not news)."""
     return task.status is Status.UNKNOWN and task.message.startswith(OFFLINE)
 
