@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from runner.cli import main
 from runner.flyctl import commands
 from runner.model import RecordState, SecretIntent, WriteFile
 from runner.plan_file import effect_json, is_plan
@@ -60,3 +63,13 @@ def test_a_plan_is_told_from_a_spec_by_its_content(tmp_path: Path) -> None:
     assert [is_plan(p) for p in (plan, spec, json_spec, tmp_path / "missing", tmp_path)] == [
         True, False, False, False, False
     ]  # fmt: skip
+
+
+def test_flyrun_schema_plan_prints_the_plan_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "--plan"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["$id"] == "https://flyrun.dev/schemas/plan.schema.json"
+    assert schema["properties"]["flyrun_plan"] == {
+        **schema["properties"]["flyrun_plan"],
+        "const": 1,
+    }
