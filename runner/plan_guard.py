@@ -37,12 +37,14 @@ class PlanGuard:
     def verify(self, items: Sequence[AppSpec | AppFailure], flyctl: Queries | None) -> None:
         """Every app's inputs against the plan, before any app changes anything."""
         for item in items:
-            if isinstance(item, AppSpec):
-                facts = AppFacts(item.path, item.app, flyctl, item.state_file)
-                facts.remote.prefetch()
-                found = self._stale(item, facts)
-                if found:
-                    self.stale[item.app] = found
+            if isinstance(item, AppFailure):  # its folder or fly.toml broke since the check
+                self.stale[item.app] = tuple(f"{p} (changed since the plan)" for p in item.problems)
+                continue
+            facts = AppFacts(item.path, item.app, flyctl, item.state_file)
+            facts.remote.prefetch()
+            found = self._stale(item, facts)
+            if found:
+                self.stale[item.app] = found
 
     def _entry(self, app: str) -> SavedApp | None:
         return self.saved.apps.get(app)

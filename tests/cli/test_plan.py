@@ -176,6 +176,12 @@ def test_one_stale_app_stops_every_app_of_the_plan(
     assert "lib/tasks/fly.rake: changed" in apps["shop1"]
     assert "the plan is stale for shop1" in apps["shop0"]
     assert tree_digest(tmp_path / "shop0") == before
+    toml = tmp_path / "shop1/fly.toml"  # now so broken that shop1 cannot even be loaded
+    toml.write_text(toml.read_text().replace('app = "shop1"', 'app = "other"'))
+    assert main(["apply", "plan.json", "--flyctl", str(shim), "--format", "json"]) == 1
+    apps = {a["app"]: a["tasks"][0]["message"] for a in json.loads(capsys.readouterr().out)["apps"]}
+    assert "the plan is stale for shop1" in apps["shop0"]
+    assert tree_digest(tmp_path / "shop0") == before
 
 
 def test_a_failed_check_saves_no_plan_and_removes_an_older_one(
