@@ -184,7 +184,10 @@ def is_plan(path: Path) -> bool:
 
 def load_plan(path: Path) -> SavedPlan:
     """The plan in `path`, validated; RunnerError when it is not one this flyrun applies."""
-    data = json.loads(read_bytes(path, shown=str(path)) or b"{}")
+    try:
+        data = json.loads(read_bytes(path, shown=str(path)) or b"{}")
+    except ValueError as exc:  # not JSON, or not UTF-8
+        raise RunnerError(f"{path} is not a flyrun plan: {exc}") from None
     problems = _schema_problems(data)
     if problems:
         raise RunnerError(f"{path} is not a valid flyrun plan: " + "; ".join(problems))
