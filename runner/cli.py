@@ -1,4 +1,5 @@
-"""Command line: `flyrun validate|check|apply|tasks|schema|demo`. `main` is the only place
+"""Command line: `flyrun validate|check|apply|init|tasks|schema|demo` (the options:
+`runner/cli_args.py`). `main` is the only place
 exceptions become exit codes (README "Exit codes": 0 converged, 2 check found pending
 changes, 1 failure, 3 internal error, 130 Ctrl-C). Imports are lazy so that `flyrun --version`
 and `flyrun validate` start fast."""
@@ -13,172 +14,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from runner import __version__
+from runner.cli_args import build_parser
 
 if TYPE_CHECKING:
     from runner.errors import SpecError
     from runner.events import Event
+    from runner.plan_file import SavedPlan
+    from runner.report.outputs import Outputs
     from runner.run import RunRequest
 
 EXIT_OK, EXIT_FAILED, EXIT_PENDING, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-FORMATS = ("text", "json", "github")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="flyrun",
-        description="Convert Rails apps on Fly.io to SQLite3 on a persistent volume.",
-    )
-    parser.add_argument("--version", action="version", version=f"flyrun {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    validate = sub.add_parser("validate", help="check specs and app files offline (no flyctl)")
-    _spec_options(validate)
-    for name, text in (
-        ("check", "report what would change; change nothing (exit 2 if pending)"),
-        ("apply", "make the changes, then prove nothing is left to do"),
-    ):
-        command = sub.add_parser(name, help=text)
-        _spec_options(command)
-        _run_options(command, apply=name == "apply")
-    report = sub.add_parser("report", help="work on JSON reports (merge the shards of a fleet)")
-    report_sub = report.add_subparsers(dest="report_command", required=True, metavar="ACTION")
-    merge = report_sub.add_parser("merge", help="merge JSON reports into one (stdout)")
-    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT")
-    tasks = sub.add_parser("tasks", help="list the task types and preflight checks")
-    tasks.add_argument("--format", choices=("text", "json"), default="text")
-    schema = sub.add_parser("schema", help="print the spec's JSON Schema")
-    schema.add_argument(
-        "--playbook", action="store_true", help="the playbook schema (generated from the tasks)"
-    )
-    demo = sub.add_parser(
-        "demo",
-        help="check → apply → check a bundled example app against "
-        "the built-in flyctl simulator, in a temporary folder",
-    )
-    demo.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    return parser
-
-
-def _spec_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "specs",
-        nargs="+",
-        type=Path,
-        metavar="SPEC",
-        help="spec or inventory files, or glob patterns of them (quoted: 'apps/*/fly-sqlite.yml')",
-    )
-    command.add_argument(
-        "--limit",
-        action="append",
-        default=[],
-        metavar="PATTERN",
-        help="only the apps whose name matches this glob (repeatable)",
-    )
-    command.add_argument(
-        "--shard",
-        type=_shard,
-        metavar="I/N",
-        help="only slice I of N (1-based; disjoint slices covering every app, for a CI matrix)",
-    )
-    command.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="text",
-        help="json: one JSON report on stdout (text on stderr); github: GitHub Actions "
-        "annotations on stdout after the text report",
-    )
-    command.add_argument("--playbook", type=Path, metavar="FILE", help="run this playbook")
-    command.add_argument("-q", "--quiet", action="store_true", help="only what changes or fails")
-    command.add_argument("-v", "--verbose", action="store_true", help="also state-file records")
-    command.add_argument("--no-color", action="store_true", help="no colour (also NO_COLOR)")
-
-
-def _run_options(command: argparse.ArgumentParser, *, apply: bool) -> None:
-    command.add_argument(
-        "--flyctl", metavar="PATH", help="flyctl binary (default: $FLYRUN_FLYCTL, flyctl, fly)"
-    )
-    command.add_argument(
-        "--replace-database-url",
-        action="store_true",
-        help="allow replacing a DATABASE_URL secret flyrun cannot verify",
-    )
-    command.add_argument(
-        "-j",
-        "--jobs",
-        "--forks",
-        dest="jobs",
-        type=_positive,
-        default=8,
-        metavar="N",
-        help="flyctl processes (and apps) at once, across the run (default 8)",
-    )
-    command.add_argument(
-        "--flyctl-timeout",
-        type=_seconds,
-        metavar="SECONDS",
-        help="timeout of each flyctl query and small mutation (default: "
-        "$FLYRUN_FLYCTL_TIMEOUT, else 120)",
-    )
-    command.add_argument(
-        "--deploy-timeout", type=_seconds, metavar="SECONDS", help="timeout of `fly deploy` (1800)"
-    )
-    command.add_argument(
-        "--max-fail-percent",
-        type=_percent,
-        metavar="P",
-        help="start no new app once more than P %% of the apps failed (they report skipped)",
-    )
-    command.add_argument(
-        "--lock-timeout",
-        type=_seconds,
-        default=60.0,
-        metavar="SECONDS",
-        help="how long to wait for another flyrun run on the same app (default 60)",
-    )
-    if apply:
-        command.add_argument(
-            "-y", "--yes", action="store_true", help="do not ask for confirmation on a terminal"
-        )
-    else:
-        command.add_argument(
-            "--offline",
-            action="store_true",
-            help="do not run flyctl: file tasks exactly, remote tasks unknown",
-        )
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _shard(text: str) -> tuple[int, int]:
-    index, _, count = text.partition("/")
-    if not (index.isdigit() and count.isdigit()) or not 1 <= int(index) <= int(count):
-        raise argparse.ArgumentTypeError(f"expected I/N with 1 <= I <= N, got {text!r}")
-    return int(index), int(count)
-
-
-def _percent(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a percentage, got {text!r}") from None
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 100, got {text}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
-    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -243,50 +88,89 @@ def _early_failure(args: argparse.Namespace, message: str, error: SpecError | No
 
 
 def _machine_outputs(args: argparse.Namespace) -> list[Callable[[Event], None]]:
-    fmt = getattr(args, "format", "text")
-    outputs: list[Callable[[Event], None]] = []
-    if fmt == "json":
-        from runner.report.json import JsonReporter
+    from runner.report.outputs import subscribers
 
-        outputs.append(JsonReporter(args.raw))
-    elif fmt == "github":
-        from runner.report.github import GithubReporter
+    if args.command not in ("validate", "check", "apply"):
+        return []  # init, demo…: no run to report
 
-        outputs.append(GithubReporter(args.raw))
-    return outputs
+    return subscribers(_outputs(args), args.raw, _text_stream(args))
+
+
+def _outputs(args: argparse.Namespace) -> Outputs:
+    from runner.report.outputs import Outputs
+
+    return Outputs(
+        format=getattr(args, "format", "text"),
+        junit=getattr(args, "junit", None),
+        sarif=getattr(args, "sarif", None),
+        plan=getattr(args, "out", None),
+        playbook=getattr(args, "playbook", None),
+        replace_database_url=getattr(args, "replace_database_url", False),
+    ).with_env(os.environ)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from runner.demo import run_demo  # lazy: only the demo needs the simulator
 
-        return run_demo(main, keep=args.keep)
+        return run_demo(main, keep=args.keep, app_dir=args.app_dir)
+    if args.command == "init":
+        from runner.init import init_command
+
+        return init_command(args.app_dir, sys.stdout)
     if args.command == "tasks":
         from runner.report.tasks import print_tasks
 
         return print_tasks(sys.stdout, args.format)
     if args.command == "schema":
-        return _schema(args.playbook)
+        return _schema("playbook" if args.playbook else "plan" if args.plan else "spec")
     if args.command == "report":
-        import json
-
-        from runner.report.inert import inert_json
-        from runner.report.merge import merge
-
-        merged = merge(args.reports)
-        args.raw.write(inert_json(json.dumps(merged, indent=2)) + "\n")
-        return int(merged["summary"]["exit_code"])
+        return _merge_reports(args)
+    _outputs(args).check()
     from runner.select import expand_globs, select
     from runner.spec import load_for_run
 
-    loaded = load_for_run(expand_globs(args.specs), playbook=args.playbook)
-    specs = tuple(select(loaded, args.limit, args.shard))
+    saved = _saved_plan(args)
+    if saved is None:
+        loaded = load_for_run(expand_globs(args.specs), playbook=args.playbook)
+        specs = tuple(select(loaded, args.limit, args.shard))
+    else:  # apply PLAN: the plan's specs, checked unchanged, and its options
+        override = Path(saved.playbook) if saved.playbook else None
+        specs = tuple(load_for_run([Path(p) for p in saved.specs], playbook=override))
     _load_playbooks(specs)
-    request = _request(args, specs)
-    confirm = args.command == "apply" and not args.yes and sys.stdin.isatty()
+    if args.list_tasks:
+        from runner.report.listing import print_task_lists
+
+        return print_task_lists(specs, sys.stdout, args.format)
+    request = _request(args, specs, saved)
+    confirm = args.command == "apply" and saved is None and not args.yes and sys.stdin.isatty()
     if confirm and not _confirmed(args, request):
         return EXIT_FAILED
     return _run(args, request)
+
+
+def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
+    """`apply PLAN` (a file that is a plan by its content, docs/ci.md): the plan, refused
+    when a spec or playbook it was made from changed; None for `apply SPEC…`."""
+    from runner.errors import RunnerError
+    from runner.plan_file import REMAKE, is_plan, load_plan, stale_files
+
+    if getattr(args, "out", None) is not None and args.offline:
+        raise RunnerError("--out needs flyctl: an offline check cannot know the remote effects")
+    plans = [path for path in args.specs if args.command == "apply" and is_plan(path)]
+    if not plans:
+        return None
+    if len(args.specs) > 1:
+        raise RunnerError(f"apply takes one saved PLAN, alone: {plans[0]} is a plan")
+    if args.playbook is not None or args.replace_database_url:
+        raise RunnerError("--playbook and --replace-database-url come from the plan")
+    saved = load_plan(plans[0])
+    stale = stale_files(saved)
+    if stale:
+        raise RunnerError(
+            f"stale plan {plans[0]}, nothing was changed: {'; '.join(stale)}. Then {REMAKE}"
+        )
+    return saved
 
 
 def _load_playbooks(specs: tuple[Any, ...]) -> None:
@@ -297,7 +181,9 @@ def _load_playbooks(specs: tuple[Any, ...]) -> None:
         load_playbook(path)
 
 
-def _request(args: argparse.Namespace, specs: tuple[Any, ...]) -> RunRequest:
+def _request(
+    args: argparse.Namespace, specs: tuple[Any, ...], saved: SavedPlan | None = None
+) -> RunRequest:
     from runner.flyctl.client import Timeouts
     from runner.run import RunRequest
 
@@ -308,12 +194,28 @@ def _request(args: argparse.Namespace, specs: tuple[Any, ...]) -> RunRequest:
         specs=specs,
         flyctl=getattr(args, "flyctl", None),
         jobs=getattr(args, "jobs", 8),
-        replace_database_url=getattr(args, "replace_database_url", False),
+        replace_database_url=saved.replace_database_url
+        if saved is not None
+        else getattr(args, "replace_database_url", False),
         offline=getattr(args, "offline", False),
         timeouts=Timeouts(query=query, deploy=deploy),
         lock_wait=getattr(args, "lock_timeout", 60.0),
         max_fail_percent=getattr(args, "max_fail_percent", None),
+        planning=getattr(args, "out", None) is not None,
+        saved=saved,
     )
+
+
+def _merge_reports(args: argparse.Namespace) -> int:
+    """`flyrun report merge`: one JSON report of a fleet's shards, on stdout."""
+    import json
+
+    from runner.report.inert import inert_json
+    from runner.report.merge import merge
+
+    merged = merge(args.reports)
+    args.raw.write(inert_json(json.dumps(merged, indent=2)) + "\n")
+    return int(merged["summary"]["exit_code"])
 
 
 def _env_seconds(name: str, default: float) -> float:
@@ -332,7 +234,7 @@ def _env_seconds(name: str, default: float) -> float:
 
 
 def _text_stream(args: argparse.Namespace) -> TextIO:
-    return sys.stderr if args.format == "json" else sys.stdout
+    return sys.stderr if getattr(args, "format", "text") == "json" else sys.stdout
 
 
 def _run(args: argparse.Namespace, request: RunRequest) -> int:
@@ -342,7 +244,8 @@ def _run(args: argparse.Namespace, request: RunRequest) -> int:
     if args.command == "validate" and args.format == "text":
         from runner.report.validate import ValidateReporter
 
-        return run(request, [ValidateReporter(sys.stdout, sys.stderr)], dict(os.environ))
+        validate: Callable[[Event], None] = ValidateReporter(sys.stdout, sys.stderr)
+        return run(request, [validate, *_machine_outputs(args)], dict(os.environ))
     text = _text_stream(args)
     colour = not args.no_color and use_colour(text)
     live = len(request.specs) == 1 or request.jobs == 1
@@ -380,16 +283,16 @@ def _confirmed(args: argparse.Namespace, request: RunRequest) -> bool:
     return False
 
 
-def _schema(playbook: bool) -> int:
+def _schema(which: str) -> int:
     import json
 
-    if playbook:
+    if which == "playbook":
         from runner.playbook.schema import playbook_schema
 
         data = playbook_schema()
     else:
         from runner.resources import load_json
 
-        data = load_json("schemas", "spec.schema.json")
+        data = load_json("schemas", f"{which}.schema.json")
     print(json.dumps(data, indent=2, ensure_ascii=False))
     return EXIT_OK

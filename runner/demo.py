@@ -1,5 +1,10 @@
-"""`flyrun demo`: the bundled example app, copied to a temporary folder, taken through
-check → apply → check against the flyctl simulator, printing what a user would see."""
+"""`flyrun demo`: the bundled example app (or, with `--app-dir DIR`, a copy of the user's own
+app), copied to a temporary folder, taken through check → apply → check against the flyctl
+simulator, printing what a user would see. No Fly account is needed and DIR is not touched.
+
+For the user's app the spec is `DIR/fly-sqlite.yml` when there is one, else one made as
+`flyrun init` makes it (runner/init.py); the simulated account holds each app of the spec
+with one started machine of its process group in its region, as `fly launch` leaves it."""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ from runner.resources import bundled
 EXAMPLE = "shop"
 EXPECTED = (2, 0, 0)  # check: pending; apply: done; check: converged
 MEANING = {0: "nothing left to do", 1: "failed", 2: "changes pending"}
+SPEC_NAMES = ("fly-sqlite.yml", "fly-sqlite.yaml")
+_NOT_COPIED = (".git", "node_modules", "tmp", "log", ".bundle")  # big, and not read
 
 
 def copy_tree(source: Traversable, target: Path) -> None:
@@ -41,24 +48,64 @@ def prepare(root: Path) -> tuple[Path, Path]:
     return app / "fly-sqlite.yml", install_shim(root / "bin", state_path)
 
 
-def run_demo(main: Callable[[list[str]], int], *, keep: bool = False) -> int:
+def prepare_own(root: Path, app_dir: Path) -> tuple[Path, Path]:
+    """A copy of the user's app (its spec, or one made as `init` makes it) and a simulated
+    account seeded from that spec: each app, one started machine of its group in its region."""
+    from runner.init import draft, write_spec
+    from runner.simulator.shim import install_shim
+    from runner.simulator.state import add_app, add_machine, new_state, save
+    from runner.spec import AppSpec, load_for_run
+
+    draft(app_dir)  # no usable fly.toml: say so before copying anything
+    app = root / (app_dir.resolve().name or "app")
+    shutil.copytree(app_dir, app, symlinks=True, ignore=shutil.ignore_patterns(*_NOT_COPIED))
+    spec = next((app / n for n in SPEC_NAMES if (app / n).is_file()), None) or write_spec(app)
+    state = new_state([])
+    for item in load_for_run([spec]):
+        if item.app not in state["apps"]:
+            add_app(state, item.app)
+        if isinstance(item, AppSpec):
+            add_machine(state, item.app, item.volume.region, group=item.process_group, mounts=[])
+    state_path = root / "flyctl-state.json"
+    save(state_path, state)
+    return spec, install_shim(root / "bin", state_path)
+
+
+def run_demo(
+    main: Callable[[list[str]], int], *, keep: bool = False, app_dir: Path | None = None
+) -> int:
     """`main` is the CLI's entry point (passed in: the demo sits below the CLI)."""
     root = Path(tempfile.mkdtemp(prefix="flyrun-demo-"))
     try:
-        spec, shim = prepare(root)
-        print(f"flyrun demo: example app copied to {spec.parent}")
+        if app_dir is None:
+            spec, shim = prepare(root)
+            print(f"flyrun demo: example app copied to {spec.parent}")
+        else:
+            spec, shim = prepare_own(root, app_dir)
+            print(f"flyrun demo: {app_dir} copied to {spec.parent} (your folder is not touched)")
         print(f"flyrun demo: flyctl is the built-in simulator ({shim})\n")
-        codes = []
-        for step, argv in enumerate((["check"], ["apply", "--yes"], ["check"]), 1):
-            print(f"{'=' * 72}\n{step}. flyrun {argv[0]} {spec.name}\n{'=' * 72}", flush=True)
-            codes.append(main([*argv, str(spec), "--flyctl", str(shim)]))
-            meaning = MEANING.get(codes[-1], "see README: Exit codes")
-            print(f"\n(exit code {codes[-1]}: {meaning})\n", flush=True)
-        verdict = "as expected" if tuple(codes) == EXPECTED else f"expected {EXPECTED}"
-        print(f"flyrun demo: exit codes {tuple(codes)}, {verdict}")
-        return 0 if tuple(codes) == EXPECTED else 1
+        codes = _steps(main, spec, shim)
+        if tuple(codes) == EXPECTED:
+            print(f"flyrun demo: exit codes {tuple(codes)}, as expected")
+            return 0
+        print(f"flyrun demo: exit codes {tuple(codes)}, expected {EXPECTED}")
+        return 1
     finally:
         if keep:
             print(f"flyrun demo: kept {root}")
         else:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def _steps(main: Callable[[list[str]], int], spec: Path, shim: Path) -> list[int]:
+    """check → apply → check; stops after a failed step (apply would refuse the same)."""
+    codes: list[int] = []
+    for step, argv in enumerate((["check"], ["apply", "--yes"], ["check"]), 1):
+        print(f"{'=' * 72}\n{step}. flyrun {argv[0]} {spec.name}\n{'=' * 72}", flush=True)
+        codes.append(main([*argv, str(spec), "--flyctl", str(shim)]))
+        meaning = MEANING.get(codes[-1], "see README: Exit codes")
+        print(f"\n(exit code {codes[-1]}: {meaning})\n", flush=True)
+        if codes[-1] == 1:
+            print("flyrun demo: stopped: fix what failed above, then run the demo again")
+            break
+    return codes

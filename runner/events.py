@@ -1,17 +1,18 @@
 """The event stream of a run, and the results it carries (README "Reports").
 
 The executor emits events as it goes: run started, app started, the app's facts (layout),
-task started and finished, effect started and finished, app finished, run finished (also on
-Ctrl-C and on a crash). Every output is a subscriber; none renders from anything else. The
-bus delivers events one at a time (apps run in parallel threads)."""
+task started and finished, effect started and finished, the app's plan entry (`check --out`),
+app finished, run finished (also on Ctrl-C and on a crash). Every output is a subscriber;
+none renders from anything else. The bus delivers events one at a time (apps run in parallel
+threads)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from runner.errors import Location
 from runner.model import Status, worst
@@ -31,6 +32,9 @@ class TaskResult:
     after: str | None = None
     location: Location | None = None  # the file (and line) at fault or first changed
     duration: float = 0.0
+    # Each file the task writes (or would write), at its first changed line: CI annotations
+    # point at every edited file, not only the first (runner/report/github.py, sarif.py).
+    edits: tuple[Location, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,15 @@ class AppFinished:
 
 
 @dataclass(frozen=True)
+class AppPlanned:
+    """`check --out`: what the app's check read and every effect apply would perform, as
+    the saved plan's JSON entry (runner/plan_file.py: secret-free)."""
+
+    app: str
+    entry: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class RunFinished:
     result: RunResult
     exit_code: int
@@ -134,6 +147,7 @@ Event = (
     | EffectStarted
     | EffectFinished
     | AppFinished
+    | AppPlanned
     | RunFinished
 )
 

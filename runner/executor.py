@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from runner import locks, state_file
+from runner import locks, plan_file, state_file
 from runner.disk import read_text, unwritable, write_atomic
 from runner.errors import FlyctlError, Location, PreflightRefused, RunnerError
 from runner.events import (
@@ -26,6 +26,7 @@ from runner.events import (
 )
 from runner.events import (
     AppFinished,
+    AppPlanned,
     AppResult,
     AppStarted,
     Bus,
@@ -52,6 +53,7 @@ from runner.model import (
     skipped,
     unknown,
 )
+from runner.plan_guard import PlanGuard
 from runner.playbook import Plan, Step, load_playbook, render
 from runner.spec import AppSpec
 from runner.tasks.base import Options, TaskContext
@@ -84,6 +86,8 @@ class Executor:
     bus: Bus
     cancel: threading.Event = field(default_factory=threading.Event)
     lock_wait: float = locks.DEFAULT_WAIT
+    planning: bool = False  # check --out: emit each app's plan entry (AppPlanned)
+    guard: PlanGuard | None = None  # apply PLAN: exactly its effects, while it is current
 
     def check(self, spec: AppSpec) -> AppResult:
         return self._guarded(spec, apply=False)
@@ -178,8 +182,13 @@ class Executor:
 
     def _check(self, run: AppRun) -> None:
         if self._preflight(run, apply=False):
-            for step, outcome in self._pass(run):
+            done = self._pass(run)
+            for step, outcome in done:
                 run.finish(_result(step, outcome))
+            if self.planning:
+                steps = [(step.id, outcome) for step, outcome in done]
+                entry = plan_file.app_entry(run.spec, run.facts, steps)
+                self.bus.emit(AppPlanned(run.spec.app, entry))
 
     def _pass(self, run: AppRun) -> list[tuple[Step, Outcome]]:
         """Check every task; planned file edits go to the overlay so later tasks see them;
@@ -222,10 +231,16 @@ class Executor:
     # --- apply ------------------------------------------------------------------------------
 
     def _apply(self, run: AppRun) -> None:
+        stale = self.guard.refusal(run.spec, run.facts) if self.guard is not None else None
+        if stale is not None:  # apply PLAN: what the plan was made from changed
+            run.finish(stale)
+            return
         if not self._preflight(run, apply=True):
             return
         dry = self._pass(run)
         problems = _unwritable(run.spec, [e for _, outcome in dry for e in outcome.effects])
+        if problems is None and self.guard is not None:
+            problems = self.guard.mismatch(run.spec, [(s.id, o) for s, o in dry])
         if problems is not None:
             for step, outcome in dry:
                 run.finish(_not_applied(_result(step, outcome)))
@@ -267,6 +282,8 @@ class Executor:
         if step.type.fresh:
             run.facts.invalidate(step.type.fresh)
         outcome = self._check_step(run, step, outcomes)
+        if self.guard is not None:  # apply PLAN: only the plan's effects for this step
+            outcome = self.guard.as_planned(run.spec, step.id, outcome)
         outcome, notes = self._perform(run, step, outcome, outcomes)
         result = _result(step, outcome, notes, time.monotonic() - start)
         run.finish(result)
@@ -398,6 +415,7 @@ def _result(
         after=outcome.after,
         location=location,
         duration=duration,
+        edits=tuple(Location(str(e.path), e.first_changed_line(), 1) for e in writes),
     )
 
 

@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from runner.errors import PreflightRefused
 from runner.events import (
@@ -38,6 +38,8 @@ from runner.fleet import (
 from runner.flyctl.client import Flyctl, Slots, Timeouts, find_flyctl
 from runner.flyctl.session import check_session
 from runner.model import OFFLINE, Status
+from runner.plan_file import SavedPlan
+from runner.plan_guard import PlanGuard
 from runner.spec import AppFailure, AppSpec
 from runner.tasks.base import Options
 
@@ -56,6 +58,8 @@ class RunRequest:
     timeouts: Timeouts = field(default_factory=Timeouts)
     lock_wait: float = 60.0
     max_fail_percent: float | None = None
+    planning: bool = False  # check --out: the executor emits each app's plan entry
+    saved: SavedPlan | None = None  # apply PLAN (runner/plan_guard.py)
 
 
 def exit_code(result: RunResult) -> int:
@@ -91,11 +95,14 @@ def run(
     bus.emit(RunStarted(request.mode, names, described))
     cancel = threading.Event()
     options = Options(request.replace_database_url, offline)
-    executor = Executor(flyctl, options, bus, cancel, request.lock_wait)
+    executor = Executor(flyctl, options, bus, cancel, request.lock_wait, request.planning)
     interrupted = False
     if refused is not None:
         _all_refused(bus, request.specs, refused)
     else:
+        if request.saved is not None:  # every app's inputs compared before any app changes
+            executor.guard = PlanGuard(request.saved)
+            executor.guard.verify(request.specs, flyctl)
         interrupted = _run_all(executor, request, bus, cancel, collector)
     result = RunResult(
         "check" if request.mode == "validate" else request.mode,
@@ -169,7 +176,7 @@ def _run_all(
             flyctl = executor.flyctl
             if flyctl is not None:
                 flyctl = Flyctl(flyctl.binary, timeouts=flyctl.timeouts, slots=slots)
-            local = Executor(flyctl, executor.options, relay, stop, executor.lock_wait)
+            local = replace(executor, flyctl=flyctl, bus=relay, cancel=stop)
         return lambda index: _one(local, request.mode, items[index])
 
     try:

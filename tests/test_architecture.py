@@ -22,13 +22,13 @@ LAYERS = (
     ("runner.spec",),
     ("runner.handlers",),
     ("runner.tasks",),
-    ("runner.playbook",),
+    ("runner.playbook", "runner.plan_file", "runner.plan_guard"),
     ("runner.executor",),
     ("runner.report",),
     ("runner.select", "runner.fleet"),
-    ("runner.run",),
+    ("runner.run", "runner.init"),
     ("runner.demo",),
-    ("runner.cli", "runner.__main__"),
+    ("runner.cli", "runner.cli_args", "runner.__main__"),
 )
 SIMULATOR = "runner.simulator"
 

@@ -31,6 +31,7 @@ def test_wheel_ships_schemas_playbooks_example_and_data(wheel: Path) -> None:
         "runner/_bundled/schemas/spec.schema.json",
         "runner/_bundled/schemas/report.schema.json",
         "runner/_bundled/schemas/playbook.schema.json",
+        "runner/_bundled/schemas/plan.schema.json",
         "runner/_bundled/playbooks/sqlite-volume.yml",
         "runner/_bundled/playbooks/examples/shop/fly.toml",
         "runner/data/regions.json",

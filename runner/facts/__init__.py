@@ -53,6 +53,8 @@ class AppFacts:
         self.remote = RemoteFacts(flyctl, app)
         self.state_path = state
         self._state: dict[str, state_file.SecretRecord] | None = None
+        # The records as first read (a saved plan's input); None while never read.
+        self.state_read: dict[str, state_file.SecretRecord] | None = None
 
     # --- files ------------------------------------------------------------------------------
 
@@ -117,9 +119,15 @@ class AppFacts:
     # --- .flyrun-state.json -----------------------------------------------------------------
 
     def record(self, name: str) -> state_file.SecretRecord | None:
+        return self.state().get(name)
+
+    def state(self) -> dict[str, state_file.SecretRecord]:
+        """This app's records in the state file (read once per pass)."""
         if self._state is None:
             self._state = state_file.records(state_file.load(self.state_path), self.app)
-        return self._state.get(name)
+            if self.state_read is None:
+                self.state_read = dict(self._state)
+        return self._state
 
     # --- invalidation -----------------------------------------------------------------------
 

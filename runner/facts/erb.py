@@ -66,7 +66,9 @@ class Env:
         passes [env] and secrets to the machine config; docs/reference/rails.md §5 step 4)."""
         if name in self.verified:
             value = self.verified[name]
-            return Value(value, evidence=(f"secret {name}={redact(value)} (verified)",))
+            # Its value is known because flyrun verified it, but a secret's value is never
+            # shown (README "The spec"): the evidence names it only.
+            return Value(value, evidence=(f"secret {name} (verified: the value flyrun sets)",))
         if name in self.secrets:
             return Value(None, f"{name} is set by a secret flyrun cannot read", secret=name)
         if name in self.values:

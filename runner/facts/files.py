@@ -39,6 +39,11 @@ class FileView:
         self._overlay.pop(path, None)
         self._cache.pop(path, None)
 
+    def reads(self) -> dict[Path, str | None]:
+        """Every file read from disk so far and the text read (None: absent): the inputs
+        a saved plan records (runner/facts/inputs.py)."""
+        return dict(self._cache)
+
     def planned(self) -> dict[Path, str]:
         """The edits planned so far (check mode), by path."""
         return dict(self._overlay)

@@ -19,6 +19,7 @@ from runner.flyctl.commands import MACHINES, SECRETS, VOLUME_FILES, VOLUMES
 from runner.flyctl.parse import Machine, Secret, Volume
 
 _DONE = "flyrun-listing-done"
+_PREFETCH = threading.local()  # set in prefetch threads: a fetch there is not a use
 # Lists regular files whose first 15 bytes are SQLite's magic, with their sizes. POSIX sh
 # and coreutils only (the app's image); the closing marker proves the script ran to the end.
 _LISTING = (
@@ -69,6 +70,9 @@ class RemoteFacts:
         self.app = app
         self._lock = threading.Lock()
         self._cache: dict[Any, Future[Any]] = {}
+        # Each fact a task or check read, as first read (a saved plan's inputs,
+        # runner/facts/inputs.py); what only `prefetch` fetched is not in it.
+        self.used: dict[Any, Any] = {}
 
     @property
     def online(self) -> bool:
@@ -87,7 +91,11 @@ class RemoteFacts:
                 future = self._cache[key] = Future()
         if mine:
             _fill(future, fetch)
-        return future.result()
+        result = future.result()
+        if not getattr(_PREFETCH, "active", False):
+            with self._lock:
+                self.used.setdefault(key, result)
+        return result
 
     def volumes(self) -> tuple[Volume, ...]:
         result: tuple[Volume, ...] = self._get(VOLUMES, lambda: self._client().volumes(self.app))
@@ -144,6 +152,7 @@ def _fill(future: Future[Any], fetch: Callable[[], Any]) -> None:
 
 def _quietly(read: Callable[[], Any]) -> Callable[[], None]:
     def run() -> None:
+        _PREFETCH.active = True
         try:
             read()
         except BaseException:  # the reader sees it; a prefetch thread must not print it

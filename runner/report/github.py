@@ -1,20 +1,21 @@
 """GitHub Actions annotations (`--format github`): `::error` for a failed task or refusal,
 `::warning` for `unknown`, `::notice` for a change pending in check, each at the file and
 line at fault when known (a spec problem at the spec's line, a fly.toml problem at fly.toml's,
-a pending edit at the first changed line), else at the spec. Escaping follows actions/toolkit
+a pending edit at the first changed line of each file it edits), else at the spec; paths
+are relative to the repository's root (runner/report/paths.py). Escaping follows actions/toolkit
 (`%`, CR, LF in data; also `:` and `,` in properties), so no text from input can form a
 workflow command."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
 from runner.errors import Location
-from runner.events import Event, RunFinished, RunResult
+from runner.events import Event, RunFinished, RunResult, TaskResult
 from runner.model import OFFLINE, Status
+from runner.report.paths import app_line, repo_relative
 
 
 def escape_data(text: str) -> str:
@@ -27,15 +28,15 @@ def escape_property(text: str) -> str:
 
 
 def relative(path: Path | str) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
+    """As GitHub names files: relative to the repository's root (runner/report/paths.py)."""
+    return repo_relative(path)
 
 
 def annotation(
     level: str, message: str, *, title: str, at: Location | None = None, file: str | None = None
 ) -> str:
+    if at is not None and message.startswith(f"{at}: "):  # said by the annotation's place
+        message = message[len(f"{at}: ") :]
     props = []
     where = relative(at.file) if at is not None else file
     if where:
@@ -52,21 +53,26 @@ def run_annotations(result: RunResult) -> Iterable[str]:
     if result.error is not None and not result.problems:
         yield annotation("error", result.error, title="flyrun")
     for app in result.apps:
+        line = app_line(app.spec, app.app)  # a task with no file of its own: the app's line
+        anchor = Location(str(app.spec), line, 1) if line is not None else None
         for task in app.tasks:
-            title = f"flyrun {app.app}: {task.id}"
-            spec = relative(app.spec)
-            if task.status is Status.FAILED:
-                yield annotation("error", task.message, title=title, at=task.location, file=spec)
-            elif task.status is Status.UNKNOWN and not task.message.startswith(OFFLINE):
-                yield annotation("warning", task.message, title=title, at=task.location, file=spec)
-            elif task.status is Status.CHANGED and result.mode == "check":
-                yield annotation(
-                    "notice",
-                    f"would change: {task.message}",
-                    title=title,
-                    at=task.location,
-                    file=spec,
-                )
+            yield from _task_annotations(result.mode, app.app, relative(app.spec), task, anchor)
+
+
+def _task_annotations(
+    mode: str, app: str, spec: str, task: TaskResult, anchor: Location | None
+) -> Iterable[str]:
+    title = f"flyrun {app}: {task.id}"
+    at = task.location or anchor
+    if task.status is Status.FAILED:
+        yield annotation("error", task.message, title=title, at=at, file=spec)
+    elif task.status is Status.UNKNOWN and not task.message.startswith(OFFLINE):
+        yield annotation("warning", task.message, title=title, at=at, file=spec)
+    elif task.status is Status.CHANGED and mode == "check":
+        for edit in task.edits or (at,):  # each file it would edit, else where it is about
+            yield annotation(
+                "notice", f"would change: {task.message}", title=title, at=edit, file=spec
+            )
 
 
 class GithubReporter:

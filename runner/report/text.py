@@ -79,8 +79,7 @@ class TextReporter:
                 self._write([event.flyctl])
         elif isinstance(event, AppStarted):
             self.progress.in_flight += 1
-            header = [] if self.quiet else ["", f"APP [{event.app}] ({event.spec})"]
-            self._blocks[event.app] = header
+            self._blocks[event.app] = ["", f"APP [{event.app}] ({event.spec})"]
             self._flush(event.app)
         elif isinstance(event, AppFacts) and not self.quiet:
             lines = (
@@ -104,15 +103,18 @@ class TextReporter:
         self._flush(app)
 
     def _flush(self, app: str) -> None:
-        if self.live:
+        if self.live and not self.quiet:
             self._write(self._blocks.get(app, []))
             self._blocks[app] = []
 
     def _app_finished(self, result: AppResult) -> None:
         self.progress.finished(result)
         block = self._blocks.pop(result.app, [])
+        # Quiet, each app's block waits for its end (like parallel apps) and is shown only
+        # when something in it changed or failed.
         fine = result.status in (Status.OK, Status.SKIPPED)
-        lines = [] if self.live or (self.quiet and fine) else block
+        shown_block = (not self.live or self.quiet) and not (self.quiet and fine)
+        lines = list(block) if shown_block else []
         if self.progress.total > 1 and not self.status_line:
             shown = self._paint(result.status, result.status.value)
             done, total = self.progress.done, self.progress.total
@@ -120,7 +122,7 @@ class TextReporter:
         self._write(lines)  # with a status line, also its new counts
 
     def _task(self, task: TaskResult) -> list[str]:
-        if self.quiet and task.status in (Status.OK, Status.SKIPPED):
+        if self.quiet and (task.status in (Status.OK, Status.SKIPPED) or offline(task)):
             return []
         pending = "would change" if self.mode == "check" else "changed"
         word = pending if task.status is Status.CHANGED else task.status.value
@@ -148,7 +150,8 @@ class TextReporter:
             recap = " ".join(f"{k}={v}" for k, v in counts(app.tasks).items())
             lines.append(f"{self._paint(app.status, app.app.ljust(24))} : {recap}")
         lines.append("")
-        lines.append(closing_line(result, code, self.command))
+        validate = self.mode == "validate"
+        lines.append(closing_line(result, code, self.command, validate=validate))
         self._write(lines)
 
     def _write(self, lines: list[str]) -> None:
@@ -175,7 +178,7 @@ class TextReporter:
         return row
 
 
-def closing_line(result: RunResult, code: int, command: str) -> str:
+def closing_line(result: RunResult, code: int, command: str, *, validate: bool = False) -> str:
     """What happened, in one line, and what to run next."""
     apps = result.apps
     by = Counter(app.status for app in apps)
@@ -191,6 +194,10 @@ def closing_line(result: RunResult, code: int, command: str) -> str:
     specs = " ".join(shown) or "SPEC"
     if result.interrupted:
         return f"{head} — interrupted: run `{command} check {specs}` to see what is left"
+    if validate and code in (0, 1):  # validate never asked Fly: check says what would change
+        if code == 1:
+            return f"{head} — fix what failed above, then run `{command} validate {specs}` again"
+        return f"{head} — valid: run `{command} check {specs}` to see what would change on Fly"
     if code == 3:
         return f"{head} — flyrun hit a bug: please report it with the traceback above"
     if code == 1:
@@ -200,6 +207,11 @@ def closing_line(result: RunResult, code: int, command: str) -> str:
     if result.mode == "apply":
         return f"{head} — applied and verified: nothing left to do"
     return f"{head} — nothing to do"
+
+
+def offline(task: TaskResult) -> bool:
+    """`unknown` only because --offline did not ask flyctl (expected, not news)."""
+    return task.status is Status.UNKNOWN and task.message.startswith(OFFLINE)
 
 
 def _pending(task: TaskResult) -> bool:

@@ -21,7 +21,10 @@ class ValidateReporter:
             spec = os.path.relpath(result.spec) if result.spec.is_absolute() else str(result.spec)
             failed = [t for t in result.tasks if t.status is Status.FAILED]
             for task in failed:
-                self.err.write(f"{spec}: app {result.app}: {task.title}: {task.message}\n")
+                if task.location is not None and task.message.startswith(f"{task.location}: "):
+                    self.err.write(task.message + "\n")  # already FILE:LINE:COL, as spec errors
+                else:
+                    self.err.write(f"{spec}: app {result.app}: {task.title}: {task.message}\n")
             if not failed:
                 edits = sum(len(t.diffs) for t in result.tasks if t.status is Status.CHANGED)
                 more = (

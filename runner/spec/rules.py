@@ -226,12 +226,23 @@ def resolve_region(view: AppView, fly: FlyTomlInfo) -> tuple[str | None, list[Sp
             return None, [view.problem(path, _differs(region, primary, fly.shown))]
         return str(region), []
     if primary is None:
-        why = "fly.toml has no primary_region" if fly.exists else f"there is no {fly.shown}"
-        return None, [view.problem(path, f"not set and {why}")]
+        if not fly.exists:  # said as such, not as the region it would otherwise lack
+            return None, [_no_fly_toml(view, fly)]
+        return None, [view.problem(path, f"not set and {fly.shown} has no primary_region")]
     error = region_error(primary)
     if error is not None:
         return None, [view.problem(path, f"not set, and primary_region in {fly.shown}: {error}")]
     return primary, []
+
+
+def _no_fly_toml(view: AppView, fly: FlyTomlInfo) -> SpecProblem:
+    """At `path` (or the app's entry): the app folder has no fly.toml to take the region from
+    (with a region in the spec, preflight's `fly_toml` check refuses the app instead)."""
+    message = (
+        f"there is no {fly.shown}: flyrun converts an app that runs on Fly.io (`fly launch` "
+        "writes fly.toml); set `path` to the app's folder, or put the spec beside fly.toml"
+    )
+    return view.problem(("path",) if view.has(("path",)) else (), message)
 
 
 def _retired(view: AppView, fly: FlyTomlInfo, primary: str) -> SpecProblem:

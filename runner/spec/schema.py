@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -22,6 +23,7 @@ from runner.spec.views import missing_key_message
 from runner.spec.yamlmarks import JsonPath, YamlDocument, describe, display_path
 
 SCHEMA_NAME = "spec.schema.json"
+_APP_PATTERN = "^[a-z0-9][a-z0-9-]*$"
 _YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
 _TYPE_WORDS = {
     "string": "a string",
@@ -34,9 +36,19 @@ _TYPE_WORDS = {
 }
 # When one node breaks several keywords, the first of these is the one reported.
 _PRIORITY = ("type", "const", "enum", "minLength", "maxLength", "pattern", "minimum", "maximum")
+# The rule each pattern of schemas/spec.schema.json checks, in words (keyed by the pattern,
+# so an array item is told like any value); tests/spec/test_schema_messages.py checks that
+# every pattern in the schema has one.
 _PATTERN_HINTS = {
-    "app": "must not contain whitespace",
-    "process_group": "must not contain whitespace",
+    "^[a-z0-9][a-z0-9-]*$": "is not a Fly app name: use lowercase letters, digits and dashes, "
+    "starting with a letter or digit",
+    "^[a-z0-9_]+$": "may only contain lowercase letters, digits and underscores",
+    "^[a-z]{3}$": "is not a Fly region code (three lowercase letters, e.g. 'iad')",
+    "^/\\S+$": "must be an absolute path (start with /) without whitespace",
+    "^[A-Za-z0-9][A-Za-z0-9._-]*$": "must be a plain file name: a letter or digit, then letters, "
+    "digits, '.', '_' or '-'",
+    "^\\S+$": "must not contain whitespace",
+    "^[A-Za-z0-9_-]+$": "is not a process group name: use letters, digits, '_' and '-'",
 }
 
 
@@ -182,9 +194,27 @@ def _const_message(error: Any) -> str:
 
 
 def _pattern_message(error: Any) -> str:
-    key = error.absolute_path[-1] if error.absolute_path else ""
-    hint = _PATTERN_HINTS.get(str(key), f"does not match the pattern {error.validator_value!r}")
-    return f"{describe(error.instance)} {hint}"
+    pattern = str(error.validator_value)
+    hint = _PATTERN_HINTS.get(pattern, f"does not match the pattern {pattern!r}")
+    message = f"{describe(error.instance)} {hint}"
+    if pattern == _APP_PATTERN and isinstance(error.instance, str):
+        suggestion = suggest_app_name(error.instance)
+        message += f" (try {suggestion!r})" if suggestion else ""
+    return message
+
+
+def suggest_app_name(name: str) -> str:
+    """A valid Fly app name close to `name`: `My_App` → `my-app` ('' when none is)."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def _unique_message(error: Any) -> str:
+    seen: list[Any] = []
+    for item in error.instance:
+        if item in seen:
+            return f"lists {describe(item)} twice; each item may appear once"
+        seen.append(item)
+    return "lists an item twice; each item may appear once"
 
 
 _HANDLERS: dict[str, Callable[[Any], str]] = {
@@ -192,6 +222,7 @@ _HANDLERS: dict[str, Callable[[Any], str]] = {
     "enum": _enum_message,
     "const": _const_message,
     "pattern": _pattern_message,
+    "uniqueItems": _unique_message,
     "minLength": lambda error: "must not be empty",
     "minItems": lambda e: (
         "must not be empty"

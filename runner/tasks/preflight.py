@@ -4,6 +4,7 @@ what was found and what to do, and stops the app with nothing changed."""
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from runner.errors import FileError, Location, PreflightRefused
@@ -12,6 +13,7 @@ from runner.facts.dburl import in_mount, parse_url, redact
 from runner.facts.flytoml import FILE as FLY_TOML
 from runner.facts.live_data import Spec, other_groups_refusal
 from runner.facts.mount_rules import mount_problems
+from runner.syntax.toml import key_line
 from runner.tasks.base import TaskContext
 from runner.tasks.secret import SECRET, unverified, wanted_urls
 
@@ -60,13 +62,37 @@ class MountRulesCheck:
     remote: ClassVar[bool] = False
 
     def run(self, ctx: TaskContext) -> None:
-        problems = mount_problems(ctx.read(FLY_TOML) or "")
+        text = ctx.read(FLY_TOML) or ""
+        problems = mount_problems(text)
         if problems:
             raise PreflightRefused(
                 "fly.toml mounts",
                 "; ".join(problems),
                 "Fix the [mounts] section; flyctl would reject it too.",
+                location=_line_at(ctx, FLY_TOML, text, _MOUNTS),
             )
+
+
+# Where a refusal about a file points (CI annotates that line): the first [mounts] table or
+# `mounts =` key of fly.toml; the line setting DATABASE_URL in fly.toml [env], or the
+# Dockerfile ENV instruction (`runner/facts/dockerfile.py` names it `FILE:LINE ENV`).
+_MOUNTS = re.compile(r"\s*(\[\[?\s*mounts?\s*\]\]?|mounts?\s*=)")
+_DOCKER_ENV = re.compile(r"(?P<file>.+):(?P<line>[0-9]+) ENV")
+
+
+def _line_at(ctx: TaskContext, name: str, text: str, pattern: re.Pattern[str]) -> Location | None:
+    for number, row in enumerate(text.splitlines(), 1):
+        if pattern.match(row):
+            return Location(str(ctx.path(name)), number, 1)
+    return None
+
+
+def _env_at(ctx: TaskContext, where: str) -> Location | None:
+    docker = _DOCKER_ENV.fullmatch(where)
+    if docker is not None:
+        return Location(str(ctx.path(docker["file"])), int(docker["line"]), 1)
+    line = key_line(ctx.read(FLY_TOML) or "", SECRET, "env")
+    return Location(str(ctx.path(FLY_TOML)), line, 1) if line is not None else None
 
 
 class ProcessGroupsCheck:
@@ -168,12 +194,14 @@ class EnvDatabaseUrlCheck:
             if parsed.kind == "sqlite" and in_mount(env.value, mount):
                 continue
             shown = f"{env.where} sets DATABASE_URL={redact(env.value)}"
+            at = _env_at(ctx, env.where)
             if parsed.kind == "two_slashes":
                 raise PreflightRefused(
                     "DATABASE_URL elsewhere",
                     f"{shown}, with two slashes: Rails reads the first path segment as a host "
                     "and drops it",
                     f"Remove it (flyrun points DATABASE_URL into {mount}) or write three slashes.",
+                    location=at,
                 )
             if parsed.kind in ("sqlite", "relative"):
                 raise PreflightRefused(
@@ -181,12 +209,14 @@ class EnvDatabaseUrlCheck:
                     f"{shown}, outside the mount {mount}",
                     f"Remove it or point it into {mount}: the data would otherwise stay on the "
                     "machine's ephemeral disk.",
+                    location=at,
                 )
             raise PreflightRefused(
                 "DATABASE_URL elsewhere",
                 f"{shown}: another database",
                 "flyrun never overrides another database silently: the data would stay behind "
                 "in it. Move the data to SQLite first, then remove that DATABASE_URL.",
+                location=at,
             )
 
 

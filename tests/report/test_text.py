@@ -102,8 +102,11 @@ def test_quiet_hides_what_is_fine_and_verbose_shows_records() -> None:
     out = io.StringIO()
     report = TextReporter(out, live=True, quiet=True)
     report(RunStarted("check", ("a",), "flyctl v1"))
+    report(AppStarted("a", SPEC))
     report(TaskFinished("a", _task("volume", Status.OK)))
     report(TaskFinished("a", _task("secret")))
+    assert out.getvalue() == ""  # quiet: the app's block waits for its end
+    report(AppFinished(AppResult("a", SPEC, (_task("volume", Status.OK), _task("secret")))))
     assert "title volume" not in out.getvalue() and "title secret" in out.getvalue()
     assert "flyctl v1" not in out.getvalue()
     loud = io.StringIO()

@@ -666,3 +666,23 @@ def test_apps_sharing_a_folder_are_refused_before_anything_runs(in_tmp: Path) ->
     assert any(p.startswith("inv.yml:4:24: apps[1].path: folder") for p in problems), problems
     assert any("is also app 'shop''s (line 3)" in p for p in problems)
     assert sum("two apps cannot share it" in p for p in problems) == 2
+
+
+def test_every_schema_pattern_is_told_as_the_rule_it_checks() -> None:
+    """A pattern error states its rule in words, never the raw regular expression."""
+    from runner.spec.schema import _PATTERN_HINTS
+
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                found.add(node["pattern"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(SCHEMA)
+    assert found and found <= set(_PATTERN_HINTS)

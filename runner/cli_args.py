@@ -1,0 +1,210 @@
+"""flyrun's command line, as argparse declares it (README "Commands"; docs/ci.md for the CI
+options). `runner/cli.py` parses with it and dispatches; nothing here imports the product,
+so `flyrun --version` stays fast."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from runner import __version__
+
+FORMATS = ("text", "json", "github")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flyrun",
+        description="Convert Rails apps on Fly.io to SQLite3 on a persistent volume.",
+    )
+    parser.add_argument("--version", action="version", version=f"flyrun {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    validate = sub.add_parser("validate", help="check specs and app files offline (no flyctl)")
+    _spec_options(validate)
+    for name, text in (
+        ("check", "report what would change; change nothing (exit 2 if pending)"),
+        (
+            "apply",
+            "make the changes (of SPECs, or exactly those of a saved PLAN), then prove "
+            "nothing is left to do",
+        ),
+    ):
+        command = sub.add_parser(name, help=text)
+        _spec_options(command)
+        _run_options(command, apply=name == "apply")
+    _other_commands(sub)
+    return parser
+
+
+def _other_commands(sub: Any) -> None:
+    """The commands that take no SPEC."""
+    init = sub.add_parser(
+        "init", help="write fly-sqlite.yml for the app in APP_DIR (from fly.toml)"
+    )
+    report = sub.add_parser("report", help="work on JSON reports (merge the shards of a fleet)")
+    actions = report.add_subparsers(dest="report_command", required=True, metavar="ACTION")
+    merge = actions.add_parser("merge", help="merge JSON reports into one (stdout)")
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT")
+    init.add_argument("app_dir", nargs="?", type=Path, default=Path(), metavar="APP_DIR")
+    tasks = sub.add_parser("tasks", help="list the task types and preflight checks")
+    tasks.add_argument("--format", choices=("text", "json"), default="text")
+    schema = sub.add_parser("schema", help="print the spec's JSON Schema")
+    which = schema.add_mutually_exclusive_group()
+    which.add_argument(
+        "--playbook", action="store_true", help="the playbook schema (generated from the tasks)"
+    )
+    which.add_argument("--plan", action="store_true", help="the saved plan's schema (check --out)")
+    demo = sub.add_parser(
+        "demo",
+        help="check → apply → check an app (the bundled example, or yours with --app-dir) "
+        "against the built-in flyctl simulator, in a temporary folder",
+    )
+    demo.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    demo.add_argument(
+        "--app-dir",
+        type=Path,
+        metavar="DIR",
+        help="your app's folder (with fly.toml): a copy of it is converted, DIR is untouched",
+    )
+
+
+def _spec_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "specs",
+        nargs="+",
+        type=Path,
+        metavar="SPEC",
+        help="spec or inventory files, or glob patterns of them (quoted: 'apps/*/fly-sqlite.yml')",
+    )
+    command.add_argument(
+        "--limit",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="only the apps whose name matches this glob (repeatable)",
+    )
+    command.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="I/N",
+        help="only slice I of N (1-based; disjoint slices covering every app, for a CI matrix)",
+    )
+    command.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="json: one JSON report on stdout (text on stderr); github: GitHub Actions "
+        "annotations on stdout after the text report",
+    )
+    command.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    command.add_argument(
+        "--sarif", type=Path, metavar="FILE", help="also write a SARIF 2.1.0 report"
+    )
+    command.add_argument("--playbook", type=Path, metavar="FILE", help="run this playbook")
+    command.add_argument(
+        "--list-tasks",
+        action="store_true",
+        help="print each app's rendered task list (preflight checks, tasks, handlers) and stop",
+    )
+    command.add_argument("-q", "--quiet", action="store_true", help="only what changes or fails")
+    command.add_argument("-v", "--verbose", action="store_true", help="also state-file records")
+    command.add_argument("--no-color", action="store_true", help="no colour (also NO_COLOR)")
+
+
+def _run_options(command: argparse.ArgumentParser, *, apply: bool) -> None:
+    command.add_argument(
+        "--flyctl", metavar="PATH", help="flyctl binary (default: $FLYRUN_FLYCTL, flyctl, fly)"
+    )
+    command.add_argument(
+        "--replace-database-url",
+        action="store_true",
+        help="allow replacing a DATABASE_URL secret flyrun cannot verify",
+    )
+    command.add_argument(
+        "-j",
+        "--jobs",
+        "--forks",
+        dest="jobs",
+        type=_positive,
+        default=8,
+        metavar="N",
+        help="flyctl processes (and apps) at once, across the run (default 8)",
+    )
+    command.add_argument(
+        "--flyctl-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="timeout of each flyctl query and small mutation (default: "
+        "$FLYRUN_FLYCTL_TIMEOUT, else 120)",
+    )
+    command.add_argument(
+        "--deploy-timeout", type=_seconds, metavar="SECONDS", help="timeout of `fly deploy` (1800)"
+    )
+    command.add_argument(
+        "--max-fail-percent",
+        type=_percent,
+        metavar="P",
+        help="start no new app once more than P %% of the apps failed (they report skipped)",
+    )
+    command.add_argument(
+        "--lock-timeout",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for another flyrun run on the same app (default 60)",
+    )
+    if apply:
+        command.add_argument(
+            "-y", "--yes", action="store_true", help="do not ask for confirmation on a terminal"
+        )
+    else:
+        _check_options(command)
+
+
+def _check_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--offline",
+        action="store_true",
+        help="do not run flyctl: file tasks exactly, remote tasks unknown",
+    )
+    command.add_argument(
+        "--out",
+        type=Path,
+        metavar="PLAN",
+        help="save the plan (every effect, and hashes of every input) for `flyrun apply PLAN`",
+    )
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit()) or not 1 <= int(index) <= int(count):
+        raise argparse.ArgumentTypeError(f"expected I/N with 1 <= I <= N, got {text!r}")
+    return int(index), int(count)
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage, got {text!r}") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 100, got {text}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value

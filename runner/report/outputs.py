@@ -1,0 +1,69 @@
+"""The machine outputs a run was asked for, as event subscribers (README "Reports"): one
+stdout format (`--format json|github`), and any of the report files (`--junit`, `--sarif`,
+`--out PLAN`) and the GitHub job summary (`$GITHUB_STEP_SUMMARY`), together. The text report
+for people is added by the CLI (stderr when a format takes stdout)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TextIO
+
+from runner.events import Event
+from runner.report.files import check_writable
+from runner.report.github import GithubReporter
+from runner.report.json import JsonReporter
+from runner.report.junit import JunitWriter
+from runner.report.plan import PlanWriter
+from runner.report.sarif import SarifWriter
+from runner.report.summary import StepSummary
+
+Subscriber = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class Outputs:
+    format: str = "text"
+    junit: Path | None = None
+    sarif: Path | None = None
+    plan: Path | None = None  # check --out PLAN
+    summary: Path | None = None  # $GITHUB_STEP_SUMMARY
+    playbook: Path | None = None  # the run's options the plan records
+    replace_database_url: bool = False
+
+    def with_env(self, env: Mapping[str, str]) -> Outputs:
+        """These outputs and, on GitHub Actions, the job summary."""
+        summary = env.get("GITHUB_STEP_SUMMARY")
+        return replace(self, summary=Path(summary)) if summary else self
+
+    def check(self) -> None:
+        """RunnerError now, before any app, when a report file could not be written."""
+        named = (("--junit", self.junit), ("--sarif", self.sarif), ("--out", self.plan))
+        check_writable((option, path) for option, path in named if path is not None)
+
+
+def subscribers(outputs: Outputs, stdout: TextIO, notes: TextIO) -> list[Subscriber]:
+    """`stdout` is the real one (a format writes there); `notes` is where a report file's
+    one-line notice goes (the text report's stream)."""
+    found: list[Subscriber] = []
+    if outputs.format == "json":
+        found.append(JsonReporter(stdout))
+    elif outputs.format == "github":
+        found.append(GithubReporter(stdout))
+    if outputs.junit is not None:
+        found.append(JunitWriter(outputs.junit))
+    if outputs.sarif is not None:
+        found.append(SarifWriter(outputs.sarif))
+    if outputs.summary is not None:
+        found.append(StepSummary(outputs.summary))
+    if outputs.plan is not None:
+        found.append(
+            PlanWriter(
+                outputs.plan,
+                notes,
+                playbook=outputs.playbook,
+                replace_database_url=outputs.replace_database_url,
+            )
+        )
+    return found

@@ -1,0 +1,213 @@
+"""`flyrun check` in CI, through the CLI: every output from one run, exit codes 0/1/2 in every
+format, GitHub annotations at the right file and line, no secret value in any output byte,
+--offline and validate without flyctl."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runner.cli import main
+from tests.cli.harness import FlyApp, make_app
+from tests.report.test_sarif import valid_sarif
+
+URL = "sqlite3:///mnt/shop_data/production.sqlite"  # the secret flyrun sets
+
+
+@pytest.fixture(scope="module")
+def converged(tmp_path_factory: pytest.TempPathFactory) -> FlyApp:
+    """The example app after apply (offline checks only read it)."""
+    app = make_app(tmp_path_factory.mktemp("converged"))
+    assert main(["apply", str(app.spec), "--flyctl", str(app.shim)]) == 0
+    return app
+
+
+def _reports(tmp_path: Path) -> list[str]:
+    return ["--junit", str(tmp_path / "j.xml"), "--sarif", str(tmp_path / "r.sarif")]
+
+
+def _junit(tmp_path: Path) -> dict[str, int]:
+    root = ET.parse(tmp_path / "j.xml").getroot()
+    return {k: int(root.get(k, "-1")) for k in ("tests", "failures", "errors", "skipped")}
+
+
+def _levels(tmp_path: Path) -> set[str]:
+    log = valid_sarif(json.loads((tmp_path / "r.sarif").read_text()))
+    return {r["level"] for r in log["runs"][0]["results"]}
+
+
+def _spec_for(outcome: str, tmp_path: Path, converged: FlyApp) -> Path:
+    if outcome == "converged":
+        return converged.spec
+    app = make_app(tmp_path / "app")
+    if outcome == "failed":  # fly.toml names another app: this app fails alone
+        toml = app.app_dir / "fly.toml"
+        toml.write_text(toml.read_text().replace('app = "shop"', 'app = "blog"'))
+    if outcome == "invalid":  # the run stops before any app
+        app.spec.write_text("version: 1\napp: shop\nvolume: {name: Shop}\n")
+    return app.spec
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+@pytest.mark.parametrize(
+    ("outcome", "code"), [("converged", 0), ("pending", 2), ("failed", 1), ("invalid", 1)]
+)
+def test_exit_codes_agree_with_every_output(
+    fmt: str,
+    outcome: str,
+    code: int,
+    tmp_path: Path,
+    converged: FlyApp,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    spec = _spec_for(outcome, tmp_path, converged)
+    argv = ["check", str(spec), "--offline", "--format", fmt, *_reports(tmp_path)]
+    assert main(argv) == code
+    out = capsys.readouterr().out
+    junit, levels = _junit(tmp_path), _levels(tmp_path)
+    assert (junit["errors"] > 0, "error" in levels) == (code == 1, code == 1)
+    assert (junit["failures"] > 0, "note" in levels) == (code == 2, code == 2)
+    if fmt == "json":
+        assert json.loads(out)["summary"]["exit_code"] == code
+    if fmt == "github":
+        assert ("::error " in out, "::notice " in out) == (code == 1, code == 2)
+
+
+def _unescape(text: str) -> str:
+    """actions/toolkit's escaping, undone (as the runner reads a command)."""
+    for escaped, char in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%")):
+        text = text.replace(escaped, char)
+    return text
+
+
+def _annotations(out: str) -> list[dict[str, str]]:
+    found = []
+    for line in out.splitlines():
+        if line.startswith("::"):
+            head, message = line[2:].split("::", 1)
+            level, _, props = head.partition(" ")
+            fields = {k: _unescape(v) for k, v in (p.split("=", 1) for p in props.split(","))}
+            found.append({"level": level, "message": _unescape(message), **fields})
+    return found
+
+
+def test_github_annotations_point_at_the_file_and_line_at_fault(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(fly_app.root)
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    code, out, _ = fly_app.run(capsys, "check", "--offline", "--format", "github")
+    assert code == 2
+    edits = {(a["file"], a["line"]) for a in _annotations(out) if a["level"] == "notice"}
+    assert {a["title"] for a in _annotations(out)} == {
+        "flyrun shop: mount", "flyrun shop: migrations", "flyrun shop: warning"
+    }  # fmt: skip
+    assert edits == {  # each edited file at its first changed line
+        ("shop/fly.toml", "52"),
+        ("shop/lib/tasks/fly.rake", "13"),
+        ("shop/config/environments/production.rb", "4"),
+    }
+    fly_app.spec.write_text("version: 1\napp: shop\nvolume:\n  name: shop_data\n  sise: 3\n")
+    fly_app.spec.write_text(fly_app.spec.read_text() + "  region: iad\n")
+    code, out, _ = fly_app.run(capsys, "check", "--offline", "--format", "github")
+    (spec,) = _annotations(out)
+    assert (code, spec["file"], spec["line"], spec["col"]) == (1, "shop/fly-sqlite.yml", "5", "3")
+    assert spec["message"] == "volume.sise: unknown key (did you mean 'size'?)"
+
+
+def test_a_fly_toml_problem_is_annotated_at_fly_toml(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(fly_app.root)
+    toml = fly_app.app_dir / "fly.toml"
+    original = toml.read_text()
+    toml.write_text(original.replace("kill_timeout = 5", "kill_timeout = \n"))
+    code, out, _ = fly_app.run(capsys, "check", "--offline", "--format", "github")
+    (error,) = _annotations(out)
+    assert (code, error["file"], error["line"]) == (1, "shop/fly.toml", "5")
+    assert error["message"].startswith("invalid TOML")  # the place is the annotation's
+    mounts = '[mounts]\n  source = "shop_data"\n  destination = "/mnt/shop_data"\n'
+    toml.write_text(f"{original}\n{mounts}  snapshot_retention = 0\n")
+    code, out, _ = fly_app.run(capsys, "check", "--offline", "--format", "github")
+    (error,) = _annotations(out)
+    assert (code, error["file"], error["line"]) == (1, "shop/fly.toml", "53")
+    assert "snapshot_retention" in error["message"]
+
+
+def test_annotation_text_round_trips_through_the_toolkit_escaping(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fly_app.spec.write_text("version: 1\napp: shop\nvolume: {region: iad, name: 'a,b: 100%\\nc'}\n")
+    code = main(["validate", str(fly_app.spec), "--format", "github"])
+    out, err = capsys.readouterr()
+    (error,) = _annotations(out)
+    assert code == 1 and error["message"] in err  # the same text as the human report
+
+
+def test_no_secret_value_in_any_output_byte(
+    fly_app: FlyApp,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.chdir(fly_app.root)
+    written: list[str] = []
+    codes: list[int] = []
+    for command, fmt, extra in (
+        ("check", "github", []),
+        ("check", "json", ["--out", "plan.json"]),
+        ("apply", "json", []),  # apply PLAN (below) and SPEC print the same way
+        ("check", "text", ["-v"]),
+    ):
+        target = [str(fly_app.root / "plan.json")] if command == "apply" else [str(fly_app.spec)]
+        argv = [command, *target, "--format", fmt, *_reports(tmp_path), *extra]
+        codes.append(main([*argv, "--flyctl", str(fly_app.shim)]))
+        written += [*capsys.readouterr(), (tmp_path / "j.xml").read_text()]
+        written.append((tmp_path / "r.sarif").read_text())
+        if command == "check" and extra:
+            written.append((fly_app.root / "plan.json").read_text())
+    written.append(summary.read_text())
+    assert codes == [2, 2, 0, 0]  # the secret was set, and verified by the last check
+    assert [text for text in written if URL in text] == []
+    assert any("DATABASE_URL" in text for text in written)
+
+
+def test_validate_and_offline_never_run_flyctl(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")  # no flyctl anywhere
+    monkeypatch.setenv("FLYRUN_FLYCTL", "/nonexistent/flyctl")
+    for argv in (["validate", "--format", "json"], ["validate", "--format", "github"]):
+        assert main([*argv, str(fly_app.spec)]) == 0
+    report = json.loads(capsys.readouterr().out.split("\n}\n")[0] + "\n}")
+    assert report["offline"] is True and report["summary"]["exit_code"] == 0
+    assert main(["check", str(fly_app.spec), "--offline", "--format", "json"]) == 2
+    tasks = json.loads(capsys.readouterr().out)["apps"][0]["tasks"]
+    unknown = {t["id"] for t in tasks if t["status"] == "unknown"}
+    assert unknown == {"volume", "secret", "machines", "deploy"}
+    assert all(t["message"].startswith("offline: ") for t in tasks if t["id"] in unknown)
+    assert fly_app.calls() == []
+
+
+def test_offline_exit_speaks_for_what_could_be_checked(
+    converged: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", str(converged.spec), "--offline", "--format", "json"]) == 0
+    report: dict[str, Any] = json.loads(capsys.readouterr().out)
+    assert report["summary"]["tasks"]["unknown"] > 0 and report["summary"]["exit_code"] == 0
+
+
+def test_validate_says_so_when_fly_toml_is_missing(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (fly_app.app_dir / "fly.toml").unlink()
+    fly_app.spec.write_text("version: 1\napp: shop\nvolume: {name: shop_data}\n")
+    assert main(["validate", str(fly_app.spec)]) == 1
+    err = capsys.readouterr().err
+    assert "fly-sqlite.yml:1:1: there is no " in err and "region" not in err

@@ -1,0 +1,225 @@
+"""Saved plans through the CLI, against the simulator: `check --out PLAN`, then `apply PLAN`
+performs exactly its effects, or refuses a stale plan (the spec, a file, a remote fact, the
+state file changed), changing nothing and naming what changed."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from runner.cli import main
+from runner.resources import load_json
+from runner.simulator.shim import install_shim
+from runner.simulator.state import add_secret, add_volume
+from tests.cli.harness import FlyApp, make_app, tree_digest
+from tests.cli.test_converge import _mutations
+
+URL = "sqlite3:///mnt/shop_data/production.sqlite"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example app and its plan, made once from the folder holding the app (as CI
+    would); each test gets a copy (`fly_app`, `planned`)."""
+    root = tmp_path_factory.mktemp("planned")
+    app = make_app(root)
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out):
+        patch.chdir(root)
+        assert main(["check", str(app.spec), "--flyctl", str(app.shim), "--out", "plan.json"]) == 2
+    assert "plan saved to plan.json (9 effects, 1 app)" in out.getvalue()  # after the text
+    return root
+
+
+@pytest.fixture
+def fly_app(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FlyApp:
+    shutil.copytree(template, tmp_path, dirs_exist_ok=True)
+    state = tmp_path / "fly-state.json"
+    shim = install_shim(tmp_path / "bin", state)  # the copy's own simulated account
+    Path(str(state) + ".log").unlink()  # the check's calls: not this test's
+    monkeypatch.chdir(tmp_path)
+    return FlyApp(tmp_path, tmp_path / "shop", tmp_path / "shop/fly-sqlite.yml", state, shim)
+
+
+@pytest.fixture
+def planned(fly_app: FlyApp) -> Path:
+    return fly_app.root / "plan.json"
+
+
+def _apply(fly_app: FlyApp, capsys: pytest.CaptureFixture[str], plan: Path) -> tuple[int, Any]:
+    code = main(["apply", str(plan), "--flyctl", str(fly_app.shim), "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_the_plan_is_valid_and_holds_no_secret_value(planned: Path) -> None:
+    text = planned.read_text(encoding="utf-8")
+    plan = json.loads(text)
+    validator = Draft202012Validator(load_json("schemas", "plan.schema.json"))
+    assert list(validator.iter_errors(plan)) == []
+    assert URL not in text
+    (app,) = plan["apps"]
+    assert app["spec"] == "shop/fly-sqlite.yml" and plan["specs"].keys() == {app["spec"]}
+    assert set(app["inputs"]["remote"]) == {"volumes", "secrets", "machines"}
+    assert "fly.toml" in app["inputs"]["files"] and app["inputs"]["files"]["Procfile"] is None
+    deploy = next(s for s in app["steps"] if s["id"] == "deploy")["effects"][0]
+    assert deploy["argv"] == ["deploy", ".", "--app", "shop", "--config", "fly.toml"]  # portable
+    secret = next(s for s in app["steps"] if s["id"] == "secret")["effects"][1]
+    assert secret["kind"] == "flyctl" and set(secret["secrets"]) == {"DATABASE_URL"}
+
+
+def test_apply_plan_performs_exactly_its_effects_then_check_is_clean(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str], planned: Path
+) -> None:
+    code, report = _apply(fly_app, capsys, planned)
+    assert code == 0 and report["mode"] == "apply" and report["summary"]["apps_changed"] == 1
+    assert [m[:2] for m in _mutations(fly_app.calls())] == [
+        ["volumes", "create"],
+        ["secrets", "import"],
+        ["deploy", str(fly_app.app_dir)],
+    ]
+    assert fly_app.run(capsys, "check")[0] == 0
+    code, report = _apply(fly_app, capsys, planned)  # done: its inputs changed, so refused
+    assert code == 1 and "stale plan" in json.dumps(report)
+
+
+def _spec(app: FlyApp) -> None:
+    app.spec.write_text(app.spec.read_text() + "# reviewed\n")
+
+
+def _file(app: FlyApp) -> None:
+    rake = app.app_dir / "lib/tasks/fly.rake"
+    rake.write_text(rake.read_text() + "# edited after the plan\n")
+
+
+def _remote(app: FlyApp) -> None:
+    state = app.state
+    add_volume(state, "shop", "shop_data", "iad", 1)
+    app.edit_state(state)
+
+
+def _machine(app: FlyApp) -> None:
+    state = app.state
+    state["apps"]["shop"]["machines"][0]["state"] = "stopped"  # auto-stop, say
+    app.edit_state(state)
+
+
+def _state_file(app: FlyApp) -> None:
+    record = {"sha256": "0" * 64, "digest": "1" * 16}
+    (app.app_dir / ".flyrun-state.json").write_text(
+        json.dumps({"format_version": 2, "apps": {"shop": {"secrets": {"DATABASE_URL": record}}}})
+    )
+
+
+STALE: list[tuple[Callable[[FlyApp], None], str]] = [
+    (_spec, "spec shop/fly-sqlite.yml changed"),
+    (_file, "lib/tasks/fly.rake: changed since the plan was made"),
+    (_remote, "flyctl volumes: vol_"),
+    (_machine, "flyctl machines: 8d56e751320ee9 changed"),
+]
+
+
+@pytest.mark.parametrize(("change", "named"), STALE, ids=[c.__name__[1:] for c, _ in STALE])
+def test_a_stale_plan_is_refused_changing_nothing(
+    fly_app: FlyApp,
+    capsys: pytest.CaptureFixture[str],
+    planned: Path,
+    change: Callable[[FlyApp], None],
+    named: str,
+) -> None:
+    change(fly_app)
+    files, sim = tree_digest(fly_app.app_dir), fly_app.state_path.read_bytes()
+    calls = len(fly_app.calls())
+    code, report = _apply(fly_app, capsys, planned)
+    assert code == 1 and report["summary"]["exit_code"] == 1
+    assert named in json.dumps(report) and "make a new plan" in json.dumps(report)
+    assert tree_digest(fly_app.app_dir) == files and fly_app.state_path.read_bytes() == sim
+    assert _mutations(fly_app.calls()[calls:]) == []
+
+
+def test_a_changed_state_record_makes_the_plan_stale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state file is an input once the check read it (a secret exists to verify)."""
+    fly_app = make_app(tmp_path)
+    state = fly_app.state
+    add_secret(state, "shop", "DATABASE_URL", URL, legacy_md5=True)
+    fly_app.edit_state(state)
+    monkeypatch.chdir(fly_app.root)
+    assert fly_app.run(capsys, "check", "--out", "plan.json")[0] == 2
+    _state_file(fly_app)
+    code, report = _apply(fly_app, capsys, fly_app.root / "plan.json")
+    assert code == 1 and ".flyrun-state.json: this app's records changed" in json.dumps(report)
+
+
+def test_one_stale_app_stops_every_app_of_the_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.cli.harness import make_fleet as batch
+
+    inventory, shim = batch(tmp_path, 2)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", str(inventory), "--flyctl", str(shim), "--out", "plan.json"]) == 2
+    rake = tmp_path / "shop1/lib/tasks/fly.rake"
+    rake.write_text(rake.read_text() + "# late edit\n")
+    before = tree_digest(tmp_path / "shop0")
+    capsys.readouterr()
+    assert main(["apply", "plan.json", "--flyctl", str(shim), "--format", "json"]) == 1
+    apps = {a["app"]: a["tasks"][0]["message"] for a in json.loads(capsys.readouterr().out)["apps"]}
+    assert "lib/tasks/fly.rake: changed" in apps["shop1"]
+    assert "the plan is stale for shop1" in apps["shop0"]
+    assert tree_digest(tmp_path / "shop0") == before
+    toml = tmp_path / "shop1/fly.toml"  # now so broken that shop1 cannot even be loaded
+    toml.write_text(toml.read_text().replace('app = "shop1"', 'app = "other"'))
+    assert main(["apply", "plan.json", "--flyctl", str(shim), "--format", "json"]) == 1
+    apps = {a["app"]: a["tasks"][0]["message"] for a in json.loads(capsys.readouterr().out)["apps"]}
+    assert "the plan is stale for shop1" in apps["shop0"]
+    assert tree_digest(tmp_path / "shop0") == before
+
+
+def test_a_failed_check_saves_no_plan_and_removes_an_older_one(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str], planned: Path
+) -> None:
+    toml = fly_app.app_dir / "fly.toml"
+    toml.write_text(toml.read_text().replace('app = "shop"', 'app = "other"'))
+    code, out, _ = fly_app.run(capsys, "check", "--out", "plan.json")
+    assert code == 1 and not planned.exists()
+    assert "no plan saved" in out and "older plan at plan.json was removed" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (["--replace-database-url"], "come from the plan"),
+        (["other.yml"], "one saved PLAN, alone"),
+    ],
+)
+def test_apply_plan_takes_no_other_spec_or_option(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str], planned: Path, extra: list[str], says: str
+) -> None:
+    code = main(["apply", str(planned), *extra, "--flyctl", str(fly_app.shim)])
+    assert code == 1 and says in capsys.readouterr().err
+
+
+def test_a_plan_from_another_flyrun_or_format_is_refused(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str], planned: Path
+) -> None:
+    plan = json.loads(planned.read_text())
+    planned.write_text(json.dumps({**plan, "flyrun_version": "0.0.1"}))
+    assert main(["apply", str(planned), "--flyctl", str(fly_app.shim)]) == 1
+    assert "was made by flyrun 0.0.1" in capsys.readouterr().err
+    planned.write_text(json.dumps({**plan, "flyrun_plan": 2}))
+    assert main(["apply", str(planned), "--flyctl", str(fly_app.shim)]) == 1
+    assert "flyrun_plan 2 is not a version" in capsys.readouterr().err
+
+
+def test_out_needs_flyctl(fly_app: FlyApp, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = fly_app.run(capsys, "check", "--offline", "--out", "plan.json")
+    assert code == 1 and "--out needs flyctl" in err

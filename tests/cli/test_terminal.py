@@ -1,0 +1,88 @@
+"""People at a terminal: -q/-v, NO_COLOR/FORCE_COLOR/--no-color, and closing lines that say
+what happened and what to run next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runner.cli import main
+from runner.events import AppResult, RunResult, TaskResult
+from runner.model import Status
+from runner.report.text import closing_line
+from tests.cli.harness import FlyApp
+
+ESC = "\033["
+
+
+def _check(app: FlyApp, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert main(["check", str(app.spec), "--offline", *args]) == 2
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "coloured"),
+    [
+        ({}, [], False),  # not a terminal
+        ({"FORCE_COLOR": "1"}, [], True),
+        ({"FORCE_COLOR": "1"}, ["--no-color"], False),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, [], False),  # NO_COLOR wins
+        ({"FORCE_COLOR": "1", "TERM": "dumb"}, [], False),
+    ],
+)
+def test_colour(
+    fly_app: FlyApp,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    args: list[str],
+    coloured: bool,
+) -> None:
+    for name in ("FORCE_COLOR", "NO_COLOR", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert (ESC in _check(fly_app, capsys, *args)) is coloured
+
+
+def test_quiet_shows_only_what_changes_or_fails(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    full, quiet = _check(fly_app, capsys), _check(fly_app, capsys, "-q")
+    assert "layout: rake" in full and "layout: rake" not in quiet
+    assert "would change: fly.toml mounts" in quiet and "+[mounts]" in quiet
+    assert "unknown: volume" in full and "unknown: volume" not in quiet  # --offline's own
+    assert quiet.rstrip().endswith("run `flyrun apply " + str(fly_app.spec) + "`")
+
+
+def test_verbose_adds_the_state_file_records(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert fly_app.run(capsys, "check")[1].count("record in .flyrun-state.json") == 0
+    verbose = fly_app.run(capsys, "check", "-v")[1]
+    assert "record in .flyrun-state.json: about to set DATABASE_URL" in verbose
+
+
+def _result(mode: str, *statuses: Status, interrupted: bool = False) -> RunResult:
+    tasks = tuple(TaskResult(f"t{i}", f"t{i}", s, "m") for i, s in enumerate(statuses))
+    return RunResult(mode, (AppResult("shop", Path("shop.yml"), tasks),), interrupted=interrupted)
+
+
+@pytest.mark.parametrize(
+    ("result", "code", "validate", "says"),
+    [
+        (_result("check", Status.OK), 0, False, "1 app: 1 converged — nothing to do"),
+        (_result("check", Status.CHANGED), 2, False, "1 pending change — run `flyrun apply "),
+        (_result("check", Status.FAILED), 1, False, "1 failed — fix what failed above, then "),
+        (_result("apply", Status.CHANGED), 0, False, "1 changed — applied and verified"),
+        (_result("check", Status.CHANGED), 0, True, "— valid: run `flyrun check shop.yml`"),
+        (_result("check", Status.FAILED), 1, True, "then run `flyrun validate shop.yml` again"),
+        (_result("apply", Status.OK, interrupted=True), 130, False, "interrupted: run `flyrun"),
+        (_result("check", Status.FAILED), 3, False, "flyrun hit a bug"),
+    ],
+)
+def test_the_closing_line_says_what_happened_and_what_to_run_next(
+    result: RunResult, code: int, validate: bool, says: str
+) -> None:
+    assert says in closing_line(result, code, "flyrun", validate=validate)
