@@ -36,6 +36,7 @@ _PRIORITY = ("type", "const", "enum", "minLength", "maxLength", "pattern", "mini
 _PATTERN_HINTS = {
     "app": "must not contain whitespace",
     "process_group": "must not contain whitespace",
+    "url_env": "is not an environment variable name (letters, digits and _, not first a digit)",
 }
 
 
