@@ -6,7 +6,7 @@ cache outside the checkout; modules are imported only by the commands that need 
 every flyctl call is a new process). It reproduces, for the flyctl version recorded in its
 state, the flags, JSON shapes, messages and exit codes of: `version`, `auth whoami`,
 `volumes create|list|show|extend|destroy`, `secrets list|set|unset|import|deploy`,
-`machines list`, `status`, `deploy` and `ssh console`. It is never interactive: every
+`machines list|start`, `status`, `deploy` and `ssh console`. It is never interactive: every
 confirmation or selection prompt fails the way flyctl fails off a terminal. It imports
 nothing of the product (tests/simulator/test_isolation.py); it reads one product data
 file, `runner/data/regions.json` (regions.py).
