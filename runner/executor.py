@@ -34,6 +34,7 @@ from runner.events import (
     TaskFinished,
     TaskResult,
     TaskStarted,
+    redacted,
 )
 from runner.facts import AppFacts
 from runner.facts.remote import Offline
@@ -54,7 +55,7 @@ from runner.model import (
 )
 from runner.playbook import Plan, Step, load_playbook, render
 from runner.spec import AppSpec
-from runner.tasks.base import Options, TaskContext
+from runner.tasks.base import Options, Performed, TaskContext
 
 PENDING = (Status.CHANGED, Status.UNKNOWN)
 
@@ -72,6 +73,7 @@ class AppRun:
     findings: tuple[str, ...] = ()
 
     def finish(self, result: TaskResult) -> TaskResult:
+        result = redacted(result, self.facts.redact)  # docs/import.md: no secret value shown
         self.results.append(result)
         self.bus.emit(TaskFinished(self.spec.app, result))
         return result
@@ -108,7 +110,8 @@ class Executor:
                 else:
                     self._check(run)
         except RunnerError as exc:  # e.g. the app folder lock: this app fails alone
-            emitted.append(_emit(self.bus, spec, TaskResult("run", "run", Status.FAILED, str(exc))))
+            failure = TaskResult("run", "run", Status.FAILED, str(exc))
+            emitted.append(_emit(self.bus, spec, _redact_with(run, failure)))
         except Exception as exc:
             internal = True
             lines = traceback.format_exc().strip().splitlines()
@@ -116,7 +119,7 @@ class Executor:
             bug = TaskResult(
                 "internal_error", "internal error", Status.FAILED, message, tuple(lines[-15:])
             )
-            emitted.append(_emit(self.bus, spec, bug))
+            emitted.append(_emit(self.bus, spec, _redact_with(run, bug)))
         result = AppResult(
             spec.app,
             spec.spec_file,
@@ -170,7 +173,7 @@ class Executor:
                     f"preflight.{check.name}", title, Status.FAILED, message, location=where
                 )
                 break
-        run.layout, run.findings = _layout(run), tuple(findings)
+        run.layout, run.findings = _layout(run), tuple(run.facts.redact(f) for f in findings)
         self.bus.emit(AppFactsEvent(run.spec.app, *run.layout, run.findings))
         if refusal is not None:
             run.finish(refusal)
@@ -201,7 +204,13 @@ class Executor:
                 done.append((handler, self._check_step(run, handler, outcomes)))
         return done
 
-    def _check_step(self, run: AppRun, step: Step, outcomes: Mapping[str, Outcome]) -> Outcome:
+    def _check_step(
+        self,
+        run: AppRun,
+        step: Step,
+        outcomes: Mapping[str, Outcome],
+        performed: tuple[Performed, ...] = (),
+    ) -> Outcome:
         required = {}
         for kind, task_id in step.requires:
             given = outcomes.get(task_id)
@@ -211,7 +220,9 @@ class Executor:
             required[kind] = given
         if step.type.remote and self.options.offline:
             return unknown(OFFLINE + "this task needs flyctl (remote facts), not asked offline")
-        ctx = TaskContext(run.spec, run.facts, self.options, step.args, required)
+        ctx = TaskContext(
+            run.spec, run.facts, self.options, step.args, required, performed=performed
+        )
         try:
             return step.type.check(ctx)
         except Offline:
@@ -244,32 +255,41 @@ class Executor:
     def _apply_steps(self, run: AppRun) -> bool:
         outcomes: dict[str, Outcome] = {}
         notified: set[str] = set()
+        performed: list[Performed] = []
         for step in run.plan.steps:
-            outcome = self._apply_step(run, step, outcomes)
+            outcome = self._apply_step(run, step, outcomes, performed)
             outcomes[step.id] = outcome
             if outcome.status is Status.FAILED:
                 return False
             if outcome.status is Status.CHANGED and step.notify is not None:
                 notified.add(step.notify)
+        ok = True
         for handler in run.plan.handlers:
-            if (
-                handler.id in notified
-                and self._apply_step(run, handler, outcomes).status is Status.FAILED
-            ):
-                return False
-        return True
+            # After a failed handler only those that undo half-done work still run.
+            if handler.id in notified and (ok or getattr(handler.type, "after_failure", False)):
+                outcome = self._apply_step(run, handler, outcomes, performed)
+                ok = ok and outcome.status is not Status.FAILED
+        return ok
 
-    def _apply_step(self, run: AppRun, step: Step, outcomes: Mapping[str, Outcome]) -> Outcome:
+    def _apply_step(
+        self,
+        run: AppRun,
+        step: Step,
+        outcomes: Mapping[str, Outcome],
+        performed: list[Performed] | None = None,
+    ) -> Outcome:
         if self.cancel.is_set():
             raise KeyboardInterrupt
         self.bus.emit(TaskStarted(run.spec.app, step.id, step.title))
         start = time.monotonic()
         if step.type.fresh:
             run.facts.invalidate(step.type.fresh)
-        outcome = self._check_step(run, step, outcomes)
+        outcome = self._check_step(run, step, outcomes, tuple(performed or ()))
         outcome, notes = self._perform(run, step, outcome, outcomes)
-        result = _result(step, outcome, notes, time.monotonic() - start)
-        run.finish(result)
+        result = run.finish(_result(step, outcome, notes, time.monotonic() - start))
+        if performed is not None:
+            text = "\n".join((result.message, *result.notes))
+            performed.append(Performed(step.id, step.type.name, result.status, text))
         return replace(outcome, status=result.status)
 
     def _perform(
@@ -327,7 +347,8 @@ class Executor:
 
     def _do(self, facts: AppFacts, effect: Effect) -> None:
         if isinstance(effect, WriteFile):
-            if read_text(effect.path, shown=effect.label) != effect.old:
+            current = read_text(effect.path, shown=effect.label)
+            if current != effect.old and not (current is None and effect.old == ""):
                 raise RunnerError(f"{effect.label} changed while flyrun ran; not written")
             write_atomic(effect.path, effect.new, root=effect.root)
             facts.files.forget(effect.path)
@@ -433,3 +454,7 @@ def _unwritable(spec: AppSpec, planned: list[Effect]) -> TaskResult | None:
         "cannot write " + "; ".join(problems) + ". Fix the permissions (or immutable flags) "
         "first: flyrun changes nothing until it can write all",
     )
+
+
+def _redact_with(run: AppRun | None, result: TaskResult) -> TaskResult:
+    return redacted(result, run.facts.redact) if run is not None else result

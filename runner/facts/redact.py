@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 _ANY_URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://[^\s'\"<>]+")
 MASK = "[redacted]"
@@ -49,10 +49,11 @@ class Redactor:
         `display` form, the password `[redacted]`."""
         pairs = [(url, display(url)), (unquote(url), display(url))]
         try:
-            password = urlsplit(url).password
+            parts = urlsplit(url)
+            passwords = [parts.password or "", *parse_qs(parts.query).get("password", [])]
         except ValueError:
-            password = None
-        for secret in {password or "", unquote(password or "")}:
+            passwords = []
+        for secret in {form for p in passwords for form in (p, unquote(p))}:
             if len(secret) >= _SHORTEST:
                 pairs.append((secret, MASK))
         with self._lock:
