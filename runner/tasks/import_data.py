@@ -101,8 +101,7 @@ class PostgresImportTask:
         found = record(ctx)
         if found.state == "ok":
             return finished(ctx, found)
-        secret = ctx.facts.remote.secret(SECRET)
-        if not cut_over(ctx) or (secret is not None and secret.status == "Staged"):
+        if not cut_over(ctx) or not _deployed(ctx):
             return pending(ctx, found)
         return self._stuck(ctx, found)
 
@@ -132,6 +131,16 @@ class PostgresImportTask:
             f"{machines}). flyrun restores Postgres on its own only right after its deploy; "
             f"now it cannot tell what ran on SQLite since. See {GUIDE}"
         )
+
+
+def _deployed(ctx: TaskContext) -> bool:
+    """DATABASE_URL's SQLite value is live on the machines (flyctl before v0.4.6 does not
+    say: then flyrun's record of a deploy still pending decides, as machines_use_volume)."""
+    secret = ctx.facts.remote.secret(SECRET)
+    if secret is not None and secret.status is not None:
+        return secret.status == "Deployed"
+    record = ctx.facts.record(SECRET)
+    return record is None or not record.deploy_pending
 
 
 def _deploy(ctx: TaskContext) -> Performed | None:
