@@ -61,30 +61,32 @@ class ImportReadyCheck:
         if problem is not None or text is None:
             where = STRUCTURE_SQL if ctx.read(STRUCTURE_SQL) is not None else None
             at = Location(str(ctx.path(where)), 1, 1) if where else None
+            fix = "Then run flyrun again" if where else "Dump it (`bin/rails db:schema:dump`)"
             raise PreflightRefused(
-                "db/schema.rb",
-                problem or f"{SCHEMA_RB} is missing",
-                "Dump it (`bin/rails db:schema:dump`) and commit it",
-                location=at,
+                "db/schema.rb", problem or f"{SCHEMA_RB} is missing", fix + ".", location=at
             )
-        analysis = analyze_schema(text)
-        if not analysis.ok:
-            shown = "; ".join(str(p) for p in analysis.problems[:_SHOWN])
-            more = len(analysis.problems) - _SHOWN
-            raise PreflightRefused(
-                "db/schema.rb",
-                f"{len(analysis.problems)} line(s) cannot be carried over to SQLite: {shown}"
-                + (f"; and {more} more" if more > 0 else ""),
-                "Change the schema so that SQLite can hold it (docs/import.md lists the types), "
-                "or move the data by hand",
-                location=Location(str(ctx.path(SCHEMA_RB)), analysis.problems[0].line, 1),
-            )
-        tables = len(analysis.tables)
-        return (
-            f"import: {SCHEMA_RB} has {tables} table{'s' if tables != 1 else ''} that SQLite "
-            "can hold",
-            *(f"note: {SCHEMA_RB}:{n.line}: {n.reason}" for n in analysis.notes),
+        return _schema_findings(ctx, text)
+
+
+def _schema_findings(ctx: TaskContext, text: str) -> tuple[str, ...]:
+    """Every line of schema.rb SQLite cannot hold, refused at its line; else the notes."""
+    analysis = analyze_schema(text)
+    if not analysis.ok:
+        shown = "; ".join(str(p) for p in analysis.problems[:_SHOWN])
+        more = len(analysis.problems) - _SHOWN
+        raise PreflightRefused(
+            "db/schema.rb",
+            f"{len(analysis.problems)} line(s) cannot be carried over to SQLite: {shown}"
+            + (f"; and {more} more" if more > 0 else ""),
+            "Change the schema so that SQLite can hold it (docs/import.md lists the types), "
+            "or move the data by hand",
+            location=Location(str(ctx.path(SCHEMA_RB)), analysis.problems[0].line, 1),
         )
+    tables = len(analysis.tables)
+    return (
+        f"import: {SCHEMA_RB} has {tables} table{'s' if tables != 1 else ''} that SQLite can hold",
+        *(f"note: {SCHEMA_RB}:{n.line}: {n.reason}" for n in analysis.notes),
+    )
 
 
 class ImportSourceCheck:

@@ -10,7 +10,6 @@ imports the other."""
 from __future__ import annotations
 
 from runner.facts.import_source import PRIMARY, SourceLookup, SourceUrl
-from runner.facts.import_source import scheme as url_scheme
 from runner.facts.remote import Offline
 from runner.flyctl.parse import Machine, Secret
 from runner.importer import SOURCE_ENV
@@ -68,7 +67,3 @@ def source_problem(ctx: TaskContext) -> str:
     if found is None:
         return "the Postgres URL was not read (offline)"
     return found.problem or "no Postgres URL"
-
-
-def shown_scheme(url: SourceUrl) -> str:
-    return url_scheme(url.value)

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from runner.facts import DATABASE_YML
 from runner.facts.dburl import derived_database, env_name, extra_databases, in_mount, parse_url
 from runner.flyctl import commands
+from runner.flyctl.parse import Secret
 from runner.importer import SOURCE_ENV
 from runner.model import (
     Effect,
@@ -177,12 +178,9 @@ class SecretTask:
                 fine.append(f"{want.name}: {verdict.reason}")
             elif verdict.equal:
                 fine.append(f"{want.name} is set to the wanted value ({verdict.reason})")
-            elif adopts(ctx, current):
+            elif (why := _replaceable(ctx, want, current, verdict)) is not None:
                 to_set.append(want)
-                fine.append(f"{adopts(ctx, current)}: it is replaced")
-            elif ctx.replace_database_url:
-                to_set.append(want)
-                fine.append(f"{want.name} will be replaced ({verdict.reason}; replacement allowed)")
+                fine.append(why)
             else:
                 doubts.append(f"{want.name} exists and cannot be verified equal: {verdict.reason}")
         if doubts:
@@ -202,6 +200,17 @@ class SecretTask:
             )
             return Outcome(Status.CHANGED, f"record {names} in {state}", records, tuple(fine))
         return ok("; ".join(fine))
+
+
+def _replaceable(ctx: TaskContext, want: Wanted, current: Secret, verdict: Verdict) -> str | None:
+    """Why a value flyrun cannot verify may be replaced (None: it may not): it is the
+    Postgres database import_data copies, or the user allowed replacing it."""
+    adopted = adopts(ctx, current)
+    if adopted is not None:
+        return f"{adopted}: it is replaced"
+    if ctx.replace_database_url:
+        return f"{want.name} will be replaced ({verdict.reason}; replacement allowed)"
+    return None
 
 
 def _set(ctx: TaskContext, to_set: list[Wanted], fine: list[str]) -> Outcome:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from runner.errors import PreflightRefused
+from runner.facts.schema_rb_types import type_map_markdown
 from runner.flyctl.parse import Secret
 from runner.spec import ImportData
 from runner.tasks.import_checks import ImportReadyCheck, ImportSourceCheck
@@ -145,3 +146,8 @@ def test_the_postgres_database_url_is_adopted_not_refused(tmp_path: Path) -> Non
     SecretReplaceableCheck().run(replace(context(tmp_path, remote, import_data=IMPORT), apply=True))
     with pytest.raises(PreflightRefused, match="existing DATABASE_URL secret"):
         SecretReplaceableCheck().run(replace(context(tmp_path, remote), apply=True))
+
+
+def test_the_docs_list_the_type_map_as_the_preflight_knows_it() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "import.md").read_text(encoding="utf-8")
+    assert type_map_markdown() in docs
