@@ -6,9 +6,11 @@ behaves like the Rake task's interface, without Ruby or PostgreSQL.
 It runs as a plain script "on the machine" (no import of the simulator or of flyrun), with
 the machine's environment: DATABASE_URL (the SQLite file on the volume, path mapped by the
 sandbox) and FLYRUN_IMPORT_DATABASE_URL. The "PostgreSQL servers" are a JSON file on the
-host: `{"<url>": {"tables": {"users": 3, ...}, "fail": null | "message", "echo": false}}`;
-`fail` makes the copy fail with that message, `echo` prints the URL (a careless app), so a
-test can prove flyrun masks it. Outcomes, as the task's header says:
+host: `{"<url>": {"tables": {"users": 3, ...}, "fail": null | "message", "echo": false,
+"crash_after": null | "message"}}`; `fail` makes the copy fail with that message, `echo`
+prints the URL (a careless app, so a test can prove flyrun masks it), `crash_after` makes the
+boot fail after a successful copy (as a migration failing on SQLite would). Outcomes, as the
+task's header says:
 - exit 0: an `ok` record exists (a re-boot), or FLYRUN_IMPORT_DATABASE_URL is unset, or the
   copy succeeded (the SQLite file holds the tables; an `ok` record with equal counts);
 - exit 1: the copy failed: a `failed` record with the error, no SQLite file;
@@ -111,6 +113,9 @@ def main(argv: list[str]) -> int:
     _copy(path, tables)
     _record(path, "ok", tables, None)
     _say(f"copied {len(tables)} tables, {sum(tables.values())} rows to {path}")
+    if server.get("crash_after"):  # the app fails after the import (a migration, the server)
+        print(server["crash_after"], file=sys.stderr, flush=True)
+        return 1
     return 0
 
 

@@ -20,7 +20,7 @@ from runner.facts.import_source import PRIMARY
 from runner.facts.schema_rb import analyze_schema, schema_file_problem
 from runner.importer import SOURCE_ENV
 from runner.tasks.base import TaskContext
-from runner.tasks.import_common import import_secret, lookup
+from runner.tasks.import_common import database_path, import_secret, lookup, record
 from runner.tasks.secret import SECRET, verify, wanted_urls
 
 SCHEMA_RB, STRUCTURE_SQL = "db/schema.rb", "db/structure.sql"
@@ -124,7 +124,39 @@ class ImportSourceCheck:
                 "Deploy it (`fly secrets deploy`) or set it back, then run flyrun again; or name "
                 "the Postgres URL in import_data.url_env",
             )
-        note = f"import: copies {found.url}"
-        return (
-            (note,) if found.url.variable != SOURCE_ENV else (note + " (an import is under way)",)
+        if not done:
+            _refuse_leftovers(ctx)
+        under_way = " (an import is under way)" if found.url.variable == SOURCE_ENV else ""
+        return (f"import: copies {found.url}{under_way}",)
+
+
+def _refuse_leftovers(ctx: TaskContext) -> None:
+    """Before the cutover the volume must hold no database at the spec's path: an `ok`
+    record (an import that finished before Postgres was restored, e.g. when the app then
+    failed to start) would make the boot skip the import and run on that stale copy; a file
+    with data would make the import refuse at boot."""
+    found = record(ctx)
+    path = database_path(ctx)
+    fix = (
+        "Move them aside on the volume (`fly ssh console --machine ID -C 'mv FILE FILE.old'`): "
+        "flyrun never deletes data; then run flyrun again to import afresh"
+    )
+    if found.state == "ok" and found.record is not None:
+        raise PreflightRefused(
+            "import leftovers",
+            f"{found.path} says an import finished at {found.record.finished_at}, but the app "
+            f"runs on Postgres again: {path} is a stale copy a boot would use instead of "
+            "importing",
+            fix,
+        )
+    if found.machine is None:
+        return
+    listed = ctx.facts.remote.volume_files(found.machine, ctx.spec.mount_path).files
+    held = [f for f in listed if f.path == path and f.size > 0]
+    if held:
+        raise PreflightRefused(
+            "import leftovers",
+            f"the volume already holds {path} ({held[0].size} bytes): the import never "
+            "overwrites a database",
+            fix,
         )

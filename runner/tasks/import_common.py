@@ -9,6 +9,7 @@ imports the other."""
 
 from __future__ import annotations
 
+from runner.facts.import_record import RecordLookup, read_record
 from runner.facts.import_source import PRIMARY, SourceLookup, SourceUrl
 from runner.facts.remote import Offline
 from runner.flyctl.parse import Machine, Secret
@@ -67,3 +68,16 @@ def source_problem(ctx: TaskContext) -> str:
     if found is None:
         return "the Postgres URL was not read (offline)"
     return found.problem or "no Postgres URL"
+
+
+def database_path(ctx: TaskContext) -> str:
+    return f"{ctx.spec.mount_path}/{ctx.spec.database}"
+
+
+def record(ctx: TaskContext) -> RecordLookup:
+    """The import's record on the volume, from a started machine that mounts it."""
+    spec = ctx.spec
+    machines = ctx.facts.remote.machines()
+    return read_record(
+        ctx.facts.remote, machines, spec.process_group, spec.volume.name, database_path(ctx)
+    )

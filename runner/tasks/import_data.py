@@ -147,9 +147,36 @@ def _deploy(ctx: TaskContext) -> Performed | None:
     return next((p for p in ctx.performed if p.type == "deploy"), None)
 
 
-def _import_lines(text: str) -> str:
+def _import_lines(text: str) -> tuple[list[str], list[str]]:
+    """The import's own lines in a deploy's output: those saying it failed or refused, and
+    all of them."""
     lines = [line.strip() for line in text.splitlines() if PREFIX in line]
-    return " ".join(line[line.index(PREFIX) :] for line in lines[-3:])
+    said = [line[line.index(PREFIX) :] for line in lines]
+    return [line for line in said if "FAILED" in line or "refused" in line], said
+
+
+def _tail(text: str) -> str:
+    """The end of a deploy's failure (the machine's last log lines come last)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " / ".join(lines[-3:])[-400:]
+
+
+def _what_failed(found: RecordLookup, deploy: Performed) -> str:
+    """The import's own message: its `failed` record, else its lines in the boot output
+    (the machine is stopped), else the deploy's failure."""
+    bad, said = _import_lines(deploy.text)
+    if found.state == "failed":
+        return f"the import did not finish: {found.reason}"
+    if bad:
+        return f"the import did not finish: {' '.join(bad[-2:])}"
+    if said and deploy.status is Status.FAILED:
+        return (
+            "the import finished, but the app did not start on SQLite (the copy on the volume "
+            f"is stale from now on): {_tail(deploy.text)}"
+        )
+    if deploy.status is Status.FAILED:
+        return f"the import did not finish: the deploy failed: {_tail(deploy.text)}"
+    return f"the import did not finish: {found.reason}"
 
 
 class ImportVerifyTask:
@@ -188,15 +215,7 @@ class ImportVerifyTask:
 
     @staticmethod
     def _restore(ctx: TaskContext, found: RecordLookup, deploy: Performed) -> Outcome:
-        if found.state == "failed":
-            said = found.reason  # the import's own message, from its record
-        elif _import_lines(deploy.text):
-            said = _import_lines(deploy.text)  # the machine was stopped: its boot output
-        elif deploy.status is Status.FAILED:
-            said = f"the deploy failed: {deploy.text[:400]}"
-        else:
-            said = found.reason
-        what = f"the import did not finish: {said}"
+        what = _what_failed(found, deploy)
         url = source(ctx)
         if url is None:
             return failed(

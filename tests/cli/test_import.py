@@ -184,3 +184,22 @@ def test_the_url_never_reaches_an_output_a_file_or_argv(
     for secret in (URL, PASSWORD, USER, URL.split("?")[0]):
         for where, texts in (("output", printed), ("app files", written), ("call log", [logged])):
             assert not any(secret in text for text in texts), f"{secret!r} in the {where}"
+
+
+def test_an_app_that_fails_after_the_import_is_restored_and_its_stale_copy_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The copy finished but the app did not start on SQLite (a migration failed): Postgres
+    is restored, and the next run refuses to cut over again onto the copy its `ok` record
+    would make the boot keep (Postgres took writes since)."""
+    app = make_pg_app(tmp_path, crash_after="ActiveRecord::StatementInvalid: no such column")
+    code, report = app.run_json(capsys, "apply")
+    verify = task(report, "import_verify")
+    assert code == 1 and verify["status"] == "failed"
+    assert "the import finished, but the app did not start on SQLite" in verify["message"]
+    assert "no such column" in verify["message"]
+    assert secrets(app)["DATABASE_URL"]["value"] == URL and machine(app)["state"] == "started"
+    code, report = app.run_json(capsys, "check")
+    refusal = task(report, "preflight.import_source")
+    assert code == 1 and refusal["status"] == "failed"
+    assert "is a stale copy a boot would use instead of importing" in refusal["message"]
