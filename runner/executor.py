@@ -7,7 +7,10 @@ later tasks see them). Apply: the same check first (nothing changes if anything 
 a file could not be written), then task by task on fresh facts: check, perform its effects
 (each invalidates the facts it changes), next task; notified handlers at the end; then every
 task is checked again (the idempotence proof). A failed flyctl mutation is followed by a
-re-check: when the change turns out to have landed (a lost response), the run goes on."""
+re-check: when the change turns out to have landed (a lost response), the run goes on. After
+a failed handler, only handlers whose type sets `after_failure` still run (they see what ran
+before them, `TaskContext.performed`: runner/tasks/import_data.py undoes a failed cutover).
+Every result is passed through the app's redactor before it is emitted (docs/import.md)."""
 
 from __future__ import annotations
 

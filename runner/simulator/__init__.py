@@ -91,6 +91,9 @@ Python API: `runner.simulator.state`:
     volume_path(state_path, volume_id) -> Path
     seed_volume_file(state_path, app, volume_id, relative_path, data, *, state=None) -> Path
     read_volume_file(state_path, app, volume_id, relative_path, *, state=None) -> bytes
+`runner.simulator.pg_import.boot_command(servers) -> argv`: a boot command standing in for
+flyrun's PostgreSQL import (reads FLYRUN_IMPORT_DATABASE_URL, writes the SQLite file and the
+import record on the volume; `servers` is a JSON file of the Postgres data it can reach).
 `runner.simulator.shim.install_shim(bin_dir, state_path, *, name="flyctl") -> Path`, and
 `runner.simulator.cli.execute(argv, state, *, env, cwd, stdin=None, state_path=None)` to
 run a command in-process (`ssh console` and boot commands need `state_path`, or

@@ -8,12 +8,16 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from runner.errors import PreflightRefused
 from runner.flyctl.commands import FlyctlCommand
 from runner.flyctl.parse import Machine, MachineMount, Secret
 from runner.model import Deployed, RecordState, Status
 from runner.spec import ImportData
 from runner.state_file import sha256
 from runner.tasks.base import Performed, TaskContext
+from runner.tasks.import_checks import ImportSourceCheck
 from runner.tasks.import_data import ImportVerifyTask, PostgresImportTask
 from runner.tasks.secret import SecretTask
 from tests.tasks.canned import URL, Canned, context
@@ -46,11 +50,15 @@ class Fly(Canned):
 
     def ssh(self, app: str, machine: str, script: str) -> str:
         self.asked.append(f"ssh {machine}")
+        if "flyrun-listing-done" in script:
+            return (
+                "".join(f"{len(v)}\t{p}\n" for p, v in self.files.items()) + "flyrun-listing-done\n"
+            )
         if "flyrun-env-begin" in script:
             names = ("DATABASE_URL", "FLYRUN_IMPORT_DATABASE_URL")
             body = "".join(f"{n}={self.env.get(n, '')}\n" for n in names)
             return f"flyrun-env-begin\n{body}flyrun-env-end\n"
-        text = next((t for p, t in self.files.items() if p in script), None)
+        text = next((t for p, t in self.files.items() if f"'{p}'" in script), None)
         return (
             "flyrun-file-absent\n"
             if text is None
@@ -223,3 +231,18 @@ def test_the_secret_task_stages_the_url_with_database_url_and_records_only_sqlit
     no_source = context(tmp_path, mysql, args=SECRET_ARGS, import_data=IMPORT)
     refused = SecretTask().check(no_source)
     assert refused.status is Status.FAILED and "no Postgres URL" in refused.message
+
+
+def test_a_database_already_on_the_volume_stops_the_cutover(tmp_path: Path) -> None:
+    """Before the cutover: an `ok` record (imported, then Postgres restored) or a database
+    file at the spec's path would be kept by the boot instead of a fresh import."""
+    for files, why in (
+        ({RECORD: record()}, "is a stale copy a boot would use"),
+        ({"/mnt/shop_data/production.sqlite": "SQLite format 3"}, "already holds"),
+    ):
+        ctx = ctx_for(tmp_path, cut_over=False, importing=False, machine=box(), files=files)
+        with pytest.raises(PreflightRefused, match="import leftovers") as info:
+            ImportSourceCheck().run(ctx)
+        assert why in info.value.found
+    clean = ctx_for(tmp_path, cut_over=False, importing=False, machine=box(), files={})
+    assert ImportSourceCheck().run(clean) is not None
