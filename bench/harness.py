@@ -98,7 +98,7 @@ def make_fleet(root: Path, count: int) -> Fleet:
 
 def machine(app: str, index: int) -> dict[str, object]:
     """One started machine of group `app` in REGION, without mounts, in fly.Machine's key
-    order (reference/flyctl.md §10; the same shape as runner.simulator prints)."""
+    order (docs/reference/flyctl.md §10; the same shape as runner.simulator prints)."""
     machine_id = f"{0x8D56E751320000 + index:014x}"
     tag = f"deployment-{index:026d}"
     return {

@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=text)
         _spec_options(command)
         _run_options(command, apply=name == "apply")
+    report = sub.add_parser("report", help="work on JSON reports (merge the shards of a fleet)")
+    report_sub = report.add_subparsers(dest="report_command", required=True, metavar="ACTION")
+    merge = report_sub.add_parser("merge", help="merge JSON reports into one (stdout)")
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT")
     tasks = sub.add_parser("tasks", help="list the task types and preflight checks")
     tasks.add_argument("--format", choices=("text", "json"), default="text")
     schema = sub.add_parser("schema", help="print the spec's JSON Schema")
@@ -56,7 +60,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _spec_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("specs", nargs="+", type=Path, metavar="SPEC")
+    command.add_argument(
+        "specs",
+        nargs="+",
+        type=Path,
+        metavar="SPEC",
+        help="spec or inventory files, or glob patterns of them (quoted: 'apps/*/fly-sqlite.yml')",
+    )
+    command.add_argument(
+        "--limit",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="only the apps whose name matches this glob (repeatable)",
+    )
+    command.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="I/N",
+        help="only slice I of N (1-based; disjoint slices covering every app, for a CI matrix)",
+    )
     command.add_argument(
         "--format",
         choices=FORMATS,
@@ -100,6 +123,12 @@ def _run_options(command: argparse.ArgumentParser, *, apply: bool) -> None:
         "--deploy-timeout", type=_seconds, metavar="SECONDS", help="timeout of `fly deploy` (1800)"
     )
     command.add_argument(
+        "--max-fail-percent",
+        type=_percent,
+        metavar="P",
+        help="start no new app once more than P %% of the apps failed (they report skipped)",
+    )
+    command.add_argument(
         "--lock-timeout",
         type=_seconds,
         default=60.0,
@@ -122,6 +151,23 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit()) or not 1 <= int(index) <= int(count):
+        raise argparse.ArgumentTypeError(f"expected I/N with 1 <= I <= N, got {text!r}")
+    return int(index), int(count)
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage, got {text!r}") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 100, got {text}")
     return value
 
 
@@ -221,9 +267,20 @@ def _dispatch(args: argparse.Namespace) -> int:
         return print_tasks(sys.stdout, args.format)
     if args.command == "schema":
         return _schema(args.playbook)
+    if args.command == "report":
+        import json
+
+        from runner.report.inert import inert_json
+        from runner.report.merge import merge
+
+        merged = merge(args.reports)
+        args.raw.write(inert_json(json.dumps(merged, indent=2)) + "\n")
+        return int(merged["summary"]["exit_code"])
+    from runner.select import expand_globs, select
     from runner.spec import load_for_run
 
-    specs = tuple(load_for_run(args.specs, playbook=args.playbook))
+    loaded = load_for_run(expand_globs(args.specs), playbook=args.playbook)
+    specs = tuple(select(loaded, args.limit, args.shard))
     _load_playbooks(specs)
     request = _request(args, specs)
     confirm = args.command == "apply" and not args.yes and sys.stdin.isatty()
@@ -255,6 +312,7 @@ def _request(args: argparse.Namespace, specs: tuple[Any, ...]) -> RunRequest:
         offline=getattr(args, "offline", False),
         timeouts=Timeouts(query=query, deploy=deploy),
         lock_wait=getattr(args, "lock_timeout", 60.0),
+        max_fail_percent=getattr(args, "max_fail_percent", None),
     )
 
 
@@ -288,7 +346,14 @@ def _run(args: argparse.Namespace, request: RunRequest) -> int:
     text = _text_stream(args)
     colour = not args.no_color and use_colour(text)
     live = len(request.specs) == 1 or request.jobs == 1
-    reporter = TextReporter(text, live=live, colour=colour, quiet=args.quiet, verbose=args.verbose)
+    reporter = TextReporter(
+        text,
+        live=live,
+        colour=colour,
+        quiet=args.quiet,
+        verbose=args.verbose,
+        status_line=not live and text.isatty() and os.environ.get("TERM") != "dumb",
+    )
     return run(request, [reporter, *_machine_outputs(args)], dict(os.environ))
 
 

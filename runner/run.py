@@ -5,10 +5,11 @@ interrupt, and what was done is still reported."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from runner.errors import PreflightRefused
@@ -26,7 +27,15 @@ from runner.events import (
     TaskResult,
 )
 from runner.executor import Executor
-from runner.flyctl.client import Flyctl, Timeouts, find_flyctl
+from runner.fleet import (
+    Dispatcher,
+    RunOne,
+    plan_processes,
+    report_not_started,
+    run_processes,
+    run_threads,
+)
+from runner.flyctl.client import Flyctl, Slots, Timeouts, find_flyctl
 from runner.flyctl.session import check_session
 from runner.model import OFFLINE, Status
 from runner.spec import AppFailure, AppSpec
@@ -46,6 +55,7 @@ class RunRequest:
     offline: bool = False
     timeouts: Timeouts = field(default_factory=Timeouts)
     lock_wait: float = 60.0
+    max_fail_percent: float | None = None
 
 
 def exit_code(result: RunResult) -> int:
@@ -86,7 +96,7 @@ def run(
     if refused is not None:
         _all_refused(bus, request.specs, refused)
     else:
-        interrupted = _run_all(executor, request, bus, cancel)
+        interrupted = _run_all(executor, request, bus, cancel, collector)
     result = RunResult(
         "check" if request.mode == "validate" else request.mode,
         collector.apps(
@@ -144,28 +154,38 @@ def _one(executor: Executor, mode: str, item: Item) -> AppResult:
     return executor.apply(item) if mode == "apply" else executor.check(item)
 
 
-def _run_all(executor: Executor, request: RunRequest, bus: Bus, cancel: threading.Event) -> bool:
-    """Every app; True when Ctrl-C stopped the run."""
-    from runner.flyctl.process import interrupt_all
+def _run_all(
+    executor: Executor, request: RunRequest, bus: Bus, cancel: threading.Event, started: Collector
+) -> bool:
+    """Every app, in threads or worker processes (runner/fleet.py); True on Ctrl-C."""
+    items = request.specs
+    processes = plan_processes(len(items), request.jobs, os.environ.get("FLYRUN_PROCESSES"))
+    context = multiprocessing.get_context("fork" if processes > 1 else None)
+    dispatcher = Dispatcher(len(items), request.max_fail_percent, context)
 
-    if len(request.specs) == 1 or request.jobs == 1:
-        try:
-            for item in request.specs:
-                _one(executor, request.mode, item)
-        except KeyboardInterrupt:
-            cancel.set()
-            return True
-        return False
-    pool = ThreadPoolExecutor(max_workers=request.jobs)
+    def make_run_one(relay: Bus, stop: threading.Event, slots: Slots | None) -> RunOne:
+        local = executor
+        if slots is not None:  # in a worker process: its own client, the shared bound
+            flyctl = executor.flyctl
+            if flyctl is not None:
+                flyctl = Flyctl(flyctl.binary, timeouts=flyctl.timeouts, slots=slots)
+            local = Executor(flyctl, executor.options, relay, stop, executor.lock_wait)
+        return lambda index: _one(local, request.mode, items[index])
+
     try:
-        futures = [pool.submit(_one, executor, request.mode, item) for item in request.specs]
-        for future in futures:
-            future.result()
+        if processes > 1:
+            interrupted = run_processes(make_run_one, dispatcher, processes, request.jobs, bus)
+        else:
+            interrupted = run_threads(make_run_one(bus, cancel, None), dispatcher, request.jobs)
     except KeyboardInterrupt:
         cancel.set()  # running apps stop before their next effect; queued ones never start
+        dispatcher.stop()
+        from runner.flyctl.process import interrupt_all  # lazy: invoke costs start-up time
+
         interrupt_all()  # and their flyctl calls get the Ctrl-C a terminal would have sent
-        pool.shutdown(wait=True, cancel_futures=True)
         return True
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return False
+    if dispatcher.stopped_early and not interrupted:
+        failed = request.max_fail_percent
+        reason = f"not started: more than {failed:g} % of the apps failed (--max-fail-percent)"
+        report_not_started(bus, items, set(started.started), reason)
+    return interrupted

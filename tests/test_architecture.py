@@ -25,6 +25,7 @@ LAYERS = (
     ("runner.playbook",),
     ("runner.executor",),
     ("runner.report",),
+    ("runner.select", "runner.fleet"),
     ("runner.run",),
     ("runner.demo",),
     ("runner.cli", "runner.__main__"),

@@ -1,7 +1,7 @@
 """Where a Rails app's production databases really are, from everything that decides it.
 
 Rails (ActiveRecord 6.1+, `DatabaseConfigurations#build_configs`, checked on Debian's
-6.1.7.10; reference/rails.md §2 and §7) builds each production config from database.yml
+6.1.7.10; docs/reference/rails.md §2 and §7) builds each production config from database.yml
 (`runner.facts.database_yml`). An entry with a `url:` key is a URL config and ignores the
 environment; any other entry named NAME takes `NAME_DATABASE_URL`, and the one named
 `primary` also `DATABASE_URL` (`environment_value_for`). A URL's adapter and database win
@@ -9,7 +9,7 @@ over the entry's keys (`UrlConfig#build_url_hash`). The sqlite3 and Litestack (`
 adapters expand a relative path against Rails.root (`File.expand_path(database,
 Rails.root)`; oldmoe/litestack lib/active_record/connection_adapters/litedb_adapter.rb).
 Rails.root is the image's app folder: /rails for dockerfile-rails images, /app for the
-fly.rake-era ones (reference/flyctl.md §8).
+fly.rake-era ones (docs/reference/flyctl.md §8).
 """
 
 from __future__ import annotations

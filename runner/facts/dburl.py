@@ -1,4 +1,4 @@
-"""SQLite DATABASE_URLs as Rails reads them (reference/rails.md §2), and the production
+"""SQLite DATABASE_URLs as Rails reads them (docs/reference/rails.md §2), and the production
 databases of config/database.yml that need a URL of their own (Rails 8 multi-DB)."""
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ real apps and generators write and refuses to guess anything else:
 (Litestack's install template, oldmoe/litestack lib/generators/litestack/install/templates/
 database.yml) and dockerfile-rails' multi-database `url:` line
 `URI.parse(ENV["DATABASE_URL"]).tap { |url| url.path += "_cache" } if ENV["DATABASE_URL"]`
-(reference/rails.md §2 pitfall 4). Environment values come from an `Env`: the machines'
+(docs/reference/rails.md §2 pitfall 4). Environment values come from an `Env`: the machines'
 `[env]`/Dockerfile values and the names of secrets, whose values flyrun cannot read.
 """
 
@@ -63,7 +63,7 @@ class Env:
 
     def get(self, name: str) -> Value:
         """ENV[name]: a secret wins over [env], which wins over the image's ENV (flyctl
-        passes [env] and secrets to the machine config; reference/rails.md §5 step 4)."""
+        passes [env] and secrets to the machine config; docs/reference/rails.md §5 step 4)."""
         if name in self.verified:
             value = self.verified[name]
             return Value(value, evidence=(f"secret {name}={redact(value)} (verified)",))
@@ -204,6 +204,6 @@ def _tap(code: str, env: Env) -> Value | None:
         return found
     base = re.split(r"[#?]", found.text, maxsplit=1)
     tail = found.text[len(base[0]) :]
-    # URI#to_s writes `sqlite3:///x` back as `sqlite3:/x` (reference/rails.md §2).
+    # URI#to_s writes `sqlite3:///x` back as `sqlite3:/x` (docs/reference/rails.md §2).
     text = re.sub(r"^sqlite3:///", "sqlite3:/", base[0]) + suffix + tail
     return Value(text, evidence=found.evidence)

@@ -2,7 +2,7 @@
 
 The fly.rake-era Dockerfile installs the bundle without the development and test groups, so
 the sqlite3 gem must be in the default group (or a group naming production) for the app to
-load its database adapter (reference/rails.md §2 pitfall 7). Each Rails version's adapter
+load its database adapter (docs/reference/rails.md §2 pitfall 7). Each Rails version's adapter
 asks for its own sqlite3 range; a lock outside it fails at the first connection.
 """
 

@@ -1,6 +1,6 @@
 """The decision that keeps live data: may flyrun point the app at the spec's database file?
 
-DESIGN §3 "Live data is never abandoned": flyrun never points DATABASE_URL at a file other
+README "Live data": flyrun never points DATABASE_URL at a file other
 than the one holding the app's live data. Live data is a SQLite file under a mount
 destination (a volume survives deploys); a file on a machine's root filesystem is reset from
 the image on every deploy and restart, so nothing there outlives the next restart and it is

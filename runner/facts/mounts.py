@@ -3,7 +3,7 @@
 A file under a mount destination is on a volume and survives deploys; any other path is on
 the machine's root filesystem, which Fly rebuilds from the image whenever the machine
 (re)starts. What the volume holds is known only when flyrun could look inside a running
-machine (`fly ssh console`, DESIGN §7): the caller passes that listing, or None.
+machine (`fly ssh console`, README "flyctl"): the caller passes that listing, or None.
 """
 
 from __future__ import annotations

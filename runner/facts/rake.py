@@ -1,11 +1,12 @@
 """What lib/tasks/fly.rake declares: the `fly:release` and `fly:server` tasks and their
-prerequisites, read on a parse tree (reference/rails.md §3). The edit that moves migrations is
+prerequisites, read on a parse tree (docs/reference/rails.md §3). The edit that moves migrations is
 `runner/handlers/rake.py`."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from runner.syntax import ruby
@@ -76,6 +77,7 @@ class RakeTask:
         return self.pair is not None and all(c.type != "=>" for c in self.pair.children)
 
 
+@lru_cache(maxsize=64)
 def release_and_server(text: str) -> RakeFacts:
     """Facts about fly:release and fly:server; EditRefused if fly.rake does not parse."""
     namespaced, tasks = read_tasks(ruby.require_parse(text, FILE))

@@ -1,6 +1,6 @@
 """The nearest current Fly.io region to a retired one, for a refusal that says what to write.
 
-Fly retired 17 regions from its list on 2025-10-16 (reference/flyctl.md §7); flyctl
+Fly retired 17 regions from its list on 2025-10-16 (docs/reference/flyctl.md §7); flyctl
 v0.3.196+ then answers `region mad not found`, which tells a user nothing about where to go.
 runner/data/regions.json keeps each code's city and [latitude, longitude] (its
 `coordinates_source` says where they come from); the nearest current region is the one at

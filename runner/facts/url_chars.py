@@ -8,7 +8,8 @@ with Ruby's RFC 2396 parser (`URI::Parser` on Ruby < 3.4; Rails pins `URI::RFC23
 since rails/rails dbf33101435 because Ruby 3.4 changed the default), then `unescape`s every
 value. Checked on Debian's ActiveRecord 6.1.7.10 with Ruby 3.1 (tests/facts/test_url_chars_ruby.py
 runs it for every printable ASCII character): exactly `SAFE` survives; `#` and `?` end the
-path, `%xx` is decoded, and any other character makes the URL unparsable (reference/rails.md §7).
+path, `%xx` is decoded, and any other character makes the URL unparsable
+(docs/reference/rails.md §7).
 """
 
 from __future__ import annotations

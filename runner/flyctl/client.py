@@ -16,6 +16,7 @@ import shutil
 import threading
 import time
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -53,6 +54,10 @@ class Timeouts:
     deploy: float = 1800.0
     retries: int = 2  # extra attempts of a read-only query after a transient failure
     backoff: float = 1.0  # seconds before the first retry; doubles after each
+
+
+# A semaphore (of threads, or shared by processes) bounding the flyctl processes running.
+Slots = AbstractContextManager[Any]
 
 
 class CommandRunner(Protocol):
@@ -102,11 +107,13 @@ class Flyctl:
         *,
         timeouts: Timeouts = Timeouts(),
         max_processes: int = 8,
+        slots: Slots | None = None,
     ) -> None:
         self.binary = binary
         self.timeouts = timeouts
         self._runner = runner
-        self._slots = threading.BoundedSemaphore(max_processes)
+        # One slot per flyctl process running; worker processes share one (runner/fleet.py).
+        self._slots: Slots = slots or threading.BoundedSemaphore(max_processes)
         self._sleep = time.sleep
 
     def _context(self) -> CommandRunner:

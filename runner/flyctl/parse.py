@@ -1,4 +1,4 @@
-"""Parse flyctl's `--json` output in every shape it has had (reference/flyctl.md §2.1, §3.5,
+"""Parse flyctl's `--json` output in every shape it has had (docs/reference/flyctl.md §2.1, §3.5,
 §10). Pure functions: text in, frozen dataclasses out."""
 
 from __future__ import annotations

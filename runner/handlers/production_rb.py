@@ -1,7 +1,7 @@
-"""config/environments/production.rb: the `sqlite3_production_warning` line (DESIGN §4).
+"""config/environments/production.rb: the `sqlite3_production_warning` line (README "The spec").
 
 The bare `config.active_record.sqlite3_production_warning = false` crashes boot on Rails
-<= 6.1 and >= 8.0 (reference/rails.md §1), so flyrun only ever writes the guarded form,
+<= 6.1 and >= 8.0 (docs/reference/rails.md §1), so flyrun only ever writes the guarded form,
 which is a no-op where the setting does not exist. The line goes right after the
 `configure do` line (statements may follow the block, so "before the last end" is unsafe).
 """

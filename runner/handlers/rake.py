@@ -1,6 +1,6 @@
 """Move `db:*` prerequisites from `fly:release` to `fly:server` in lib/tasks/fly.rake.
 
-DESIGN §5 task 4 and reference/rails.md §3. Release machines have no volume, so migrations
+README "Layouts" and docs/reference/rails.md §3. Release machines have no volume, so migrations
 must run on the server. Rake adds prerequisites up across re-declarations, so the dependency
 is *removed* from the release declaration (kept as an empty `task :release`) and appended to
 the server's, after what is already there (`:swapfile`). Only the bytes of the two `task`

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult
 from runner.report.inert import inert_json
-from runner.report.text import COUNTED, counts
+from runner.report.progress import COUNTED, counts
 
 FORMAT_VERSION = "1.1"
 

@@ -28,8 +28,8 @@ from runner.events import (
     TaskResult,
 )
 from runner.model import OFFLINE, Status
+from runner.report.progress import CLEAR, Progress, counts, recap_table
 
-COUNTED = ("ok", "changed", "failed", "skipped", "unknown")
 _COLOURS = {
     Status.OK: "32",
     Status.CHANGED: "33",
@@ -37,11 +37,6 @@ _COLOURS = {
     Status.FAILED: "31",
     Status.UNKNOWN: "35",
 }
-
-
-def counts(tasks: tuple[TaskResult, ...]) -> dict[str, int]:
-    found = Counter(t.status.value for t in tasks)
-    return {name: found.get(name, 0) for name in COUNTED}
 
 
 def use_colour(stream: TextIO, env: dict[str, str] | None = None) -> bool:
@@ -63,6 +58,7 @@ class TextReporter:
         quiet: bool = False,
         verbose: bool = False,
         command: str = "flyrun",
+        status_line: bool = False,
     ) -> None:
         self.stream = stream
         self.live = live
@@ -71,19 +67,22 @@ class TextReporter:
         self.verbose = verbose
         self.command = command
         self.mode = "check"
-        self.total = 0
-        self.done = 0
+        self.progress = Progress()
+        self.status_line = status_line  # a live status line (a terminal, several apps)
         self._blocks: dict[str, list[str]] = {}
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
-            self.mode, self.total = event.mode, len(event.apps)
+            self.mode, self.progress.total = event.mode, len(event.apps)
+            self.status_line = self.status_line and self.progress.total > 1
             if event.flyctl and not self.quiet:
                 self._write([event.flyctl])
         elif isinstance(event, AppStarted):
-            self._blocks[event.app] = ["", f"APP [{event.app}] ({event.spec})"]
+            self.progress.in_flight += 1
+            header = [] if self.quiet else ["", f"APP [{event.app}] ({event.spec})"]
+            self._blocks[event.app] = header
             self._flush(event.app)
-        elif isinstance(event, AppFacts):
+        elif isinstance(event, AppFacts) and not self.quiet:
             lines = (
                 [f"layout: {event.layout} ({'; '.join(event.evidence)})"] if event.layout else []
             )
@@ -105,20 +104,20 @@ class TextReporter:
         self._flush(app)
 
     def _flush(self, app: str) -> None:
-        if self.live and not self.quiet:
+        if self.live:
             self._write(self._blocks.get(app, []))
             self._blocks[app] = []
 
     def _app_finished(self, result: AppResult) -> None:
-        self.done += 1
+        self.progress.finished(result)
         block = self._blocks.pop(result.app, [])
-        if not self.live and not (self.quiet and result.status in (Status.OK, Status.SKIPPED)):
-            self._write(block)
-        if self.total > 1:
+        fine = result.status in (Status.OK, Status.SKIPPED)
+        lines = [] if self.live or (self.quiet and fine) else block
+        if self.progress.total > 1 and not self.status_line:
             shown = self._paint(result.status, result.status.value)
-            self._write(
-                [f"[{self.done}/{self.total}] {result.app}: {shown} ({result.duration:.1f} s)"]
-            )
+            done, total = self.progress.done, self.progress.total
+            lines.append(f"[{done}/{total}] {result.app}: {shown} ({result.duration:.1f} s)")
+        self._write(lines)  # with a status line, also its new counts
 
     def _task(self, task: TaskResult) -> list[str]:
         if self.quiet and task.status in (Status.OK, Status.SKIPPED):
@@ -139,8 +138,13 @@ class TextReporter:
     # --- recap ------------------------------------------------------------------------------
 
     def _recap(self, result: RunResult, code: int) -> None:
+        if self.status_line:
+            self.stream.write(CLEAR)
+            self.status_line = False
         lines = [""]
-        for app in result.apps:
+        if len(result.apps) > 1:
+            lines += recap_table(result, self._paint)
+        for app in result.apps if len(result.apps) == 1 else ():
             recap = " ".join(f"{k}={v}" for k, v in counts(app.tasks).items())
             lines.append(f"{self._paint(app.status, app.app.ljust(24))} : {recap}")
         lines.append("")
@@ -148,9 +152,15 @@ class TextReporter:
         self._write(lines)
 
     def _write(self, lines: list[str]) -> None:
-        if lines:
-            self.stream.write("".join(line + "\n" for line in lines))
-            self.stream.flush()
+        """Print lines; with a status line, above it, and draw it again below them."""
+        if not lines and not self.status_line:
+            return
+        text = "".join(line + "\n" for line in lines)
+        if self.status_line:
+            verb = "would change" if self.mode == "check" else "changed"
+            text = CLEAR + text + self.progress.line(verb)
+        self.stream.write(text)
+        self.stream.flush()
 
     def _paint(self, status: Status, text: str) -> str:
         return f"\033[{_COLOURS[status]}m{text}\033[0m" if self.colour else text
@@ -177,8 +187,8 @@ def closing_line(result: RunResult, code: int, command: str) -> str:
         parts.append(f"{by[Status.CHANGED]} changed")
     parts += [f"{by[s]} {s.value}" for s in (Status.UNKNOWN, Status.FAILED) if by[s]]
     head = f"{len(apps)} app{'s' * (len(apps) != 1)}: " + (", ".join(parts) or "none")
-    specs = " ".join(shlex.quote(_relative(a.spec)) for a in dict.fromkeys(apps))
-    specs = " ".join(dict.fromkeys(specs.split(" "))) if specs else "SPEC"
+    shown = dict.fromkeys(shlex.quote(_relative(app.spec)) for app in apps)
+    specs = " ".join(shown) or "SPEC"
     if result.interrupted:
         return f"{head} — interrupted: run `{command} check {specs}` to see what is left"
     if code == 3:

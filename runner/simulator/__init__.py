@@ -1,4 +1,5 @@
-"""A stateful fake `flyctl` for tests and `flyrun demo` (DESIGN §8; reference/flyctl.md).
+"""A stateful fake `flyctl` for tests and `flyrun demo` (README "Development";
+docs/reference/flyctl.md).
 
 Run it as `python -m runner.simulator ARGS...` (tests install a `flyctl` shim with
 `runner.simulator.shim.install_shim`, which starts it with `python -S` and a byte-code

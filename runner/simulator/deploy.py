@@ -1,5 +1,5 @@
-"""`flyctl deploy` (flyctl.md §4, §6): validation, release command, machines, releases
-(the volume plan is deploy_plan.py; machines booting, boot.py)."""
+"""`flyctl deploy` (docs/reference/flyctl.md §4, §6): validation, release command, machines,
+releases (the volume plan is deploy_plan.py; machines booting, boot.py)."""
 
 from __future__ import annotations
 

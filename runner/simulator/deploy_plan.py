@@ -1,5 +1,5 @@
-"""Planning a deploy (flyctl.md §4.2 step 3, §6.4, §6.5): which volume each machine of
-each process group mounts, which volumes first deploys create, which machines are new."""
+"""Planning a deploy (docs/reference/flyctl.md §4.2 step 3, §6.4, §6.5): which volume each
+machine of each process group mounts, which volumes first deploys create, which machines are new."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`flyctl machines list|start` and `flyctl status` (flyctl.md §10)."""
+"""`flyctl machines list|start` and `flyctl status` (docs/reference/flyctl.md §10)."""
 
 from __future__ import annotations
 

@@ -84,7 +84,8 @@ def salted_digest(salt: str, value: str) -> str:
 
 
 def legacy_digest(value: str) -> str:
-    """The GraphQL-era digest: lowercase hex MD5 of the raw value (flyctl.md §3.6)."""
+    """The GraphQL-era digest: lowercase hex MD5 of the raw value
+    (docs/reference/flyctl.md §3.6)."""
     import hashlib
 
     return hashlib.md5(value.encode()).hexdigest()  # MD5 on purpose: it reproduces Fly's digest

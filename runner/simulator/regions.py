@@ -1,8 +1,9 @@
 """Region codes the fake platform knows: the product's snapshot `runner/data/regions.json`.
 
-One list for the product and the simulator (flyctl.md §7). It is read as a data file next
-to this package, never through product code (the simulator imports nothing of the product),
-and only on the first region check, so commands that never check a region do not pay for it.
+One list for the product and the simulator (docs/reference/flyctl.md §7). It is read as a data
+file next to this package, never through product code (the simulator imports nothing of the
+product), and only on the first region check, so commands that never check a region do not
+pay for it.
 
 What the simulator adds is flyctl's version-dependent behaviour: the API flags deprecated
 regions, and flyctl v0.3.196+ filters them out before looking a code up, so they are
@@ -21,7 +22,7 @@ from runner.simulator.versions import DEPRECATED_REGIONS_HIDDEN, Version
 
 DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "regions.json"
 # Codes the snapshot lists as deprecated that the platform had retired (or never ran
-# Machines in) long before flyctl started hiding deprecated regions (flyctl.md §7:
+# Machines in) long before flyctl started hiding deprecated regions (docs/reference/flyctl.md §7:
 # `maa` left the docs by Sep 2023, `vin`/`mrs` are from very old pages, `dxb`/`ist`/`mel`
 # were edge-only). No flyctl version accepts them, so they are "not found" everywhere.
 RETIRED = frozenset({"maa", "vin", "mrs", "dxb", "ist", "mel"})

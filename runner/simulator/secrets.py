@@ -1,4 +1,4 @@
-"""`flyctl secrets list|set|unset|import|deploy` (flyctl.md §3)."""
+"""`flyctl secrets list|set|unset|import|deploy` (docs/reference/flyctl.md §3)."""
 
 from __future__ import annotations
 

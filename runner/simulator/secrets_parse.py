@@ -1,4 +1,5 @@
-"""Parsing of `secrets import` stdin and of `secrets set` arguments (flyctl.md §3.1, §3.3).
+"""Parsing of `secrets import` stdin and of `secrets set` arguments
+(docs/reference/flyctl.md §3.1, §3.3).
 
 The import rules are those of flyctl's `parseSecrets` (internal/command/secrets/parser.go):
 - lines are split on `\\n` (one `\\r` before it dropped); a line of 64 KiB or more stops the

@@ -1,4 +1,4 @@
-"""flyctl version numbers and the version gates the simulator honours (flyctl.md).
+"""flyctl version numbers and the version gates the simulator honours (docs/reference/flyctl.md).
 
 Each constant is the first stable flyctl release that has the behaviour named.
 """

@@ -1,4 +1,4 @@
-"""How flyctl prints volumes, by flyctl version (flyctl.md §1.6, §2.1, §2.2)."""
+"""How flyctl prints volumes, by flyctl version (docs/reference/flyctl.md §1.6, §2.1, §2.2)."""
 
 from __future__ import annotations
 

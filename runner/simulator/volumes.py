@@ -1,4 +1,4 @@
-"""`flyctl volumes create|list|show|extend|destroy` (flyctl.md §1, §2)."""
+"""`flyctl volumes create|list|show|extend|destroy` (docs/reference/flyctl.md §1, §2)."""
 
 from __future__ import annotations
 
@@ -46,8 +46,8 @@ def pinned_warning(version: Version) -> str:
 
 
 def create_error(version: Version, message: str) -> SimError:
-    # Server-side refusals. The real server texts are UNKNOWN (flyctl.md §1.5, §9): the
-    # messages passed in here are made up; only the flyctl wrapping is documented.
+    # Server-side refusals. The real server texts are UNKNOWN (docs/reference/flyctl.md §1.5,
+    # §9): the messages passed in here are made up; only the flyctl wrapping is documented.
     if version.at_least(VOLUME_CREATE_ERR_FLAPS):
         return SimError(f"failed to create volume: {message}")
     if version.at_least(VOLUMES_MACHINES_API):
@@ -148,7 +148,8 @@ def extend(ctx: Ctx) -> None:
     volume = _locate(ctx, ctx.args[0], "failed to extend volume")
     if size_flag.startswith("+"):
         size += volume["size_gb"]
-    # Shrinking is refused server-side; the real text is UNKNOWN (flyctl.md §2.4): made up.
+    # Shrinking is refused server-side; the real text is UNKNOWN (docs/reference/flyctl.md
+    # §2.4): made up.
     if size < volume["size_gb"]:
         raise SimError(
             f"failed to extend volume: size_gb ({size}) must be greater than or equal to the "

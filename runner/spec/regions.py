@@ -1,4 +1,4 @@
-"""Fly.io region codes: a snapshot kept in runner/data/regions.json (reference/flyctl.md §7).
+"""Fly.io region codes: a snapshot kept in runner/data/regions.json (docs/reference/flyctl.md §7).
 
 flyctl has no built-in list (it asks the API), so flyrun keeps the docs' list: the current
 codes, and the deprecated ones with their cities, so an error can say what the code was.

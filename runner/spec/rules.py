@@ -1,4 +1,4 @@
-"""The spec rules JSON Schema cannot express (DESIGN §4), as pure functions.
+"""The spec rules JSON Schema cannot express (README "The spec"), as pure functions.
 
 Each rule takes an `AppView` (one app's merged settings, with where each value came from)
 and returns `SpecProblem`s; none raises. Field rules own their field completely, types
@@ -230,7 +230,7 @@ def folder_problems(view: AppView, folder: AppFolder) -> list[SpecProblem]:
 
 
 def resolve_region(view: AppView, fly: FlyTomlInfo) -> tuple[str | None, list[SpecProblem]]:
-    """The volume's region: the spec's, else fly.toml `primary_region` (DESIGN §4)."""
+    """The volume's region: the spec's, else fly.toml `primary_region` (README "The spec")."""
     path = ("volume", "region")
     primary = fly.primary_region
     if not view.has(path[:-1]) or view.present_and_unusable(path[:-1]):

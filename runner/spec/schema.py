@@ -8,6 +8,7 @@ those rules, so each problem is told once, in one voice.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -56,8 +57,35 @@ def _validator() -> Any:
     return Draft202012Validator(load_json("schemas", SCHEMA_NAME))
 
 
+@cache
+def _quick() -> Callable[[Any], Any]:
+    """A fast yes/no validator of the same schema (fastjsonschema compiles it to Python in
+    ~20 ms; importing jsonschema alone costs ~60 ms, which `flyrun validate` should not pay
+    for a valid spec). The schema uses only keywords that behave the same under draft-07,
+    which fastjsonschema implements; tests/spec/test_schema_fast.py proves they agree."""
+    import fastjsonschema
+
+    schema = copy.deepcopy(load_json("schemas", SCHEMA_NAME))  # compiling may annotate it
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    validate: Callable[[Any], Any] = fastjsonschema.compile(schema)
+    return validate
+
+
+def quick_valid(data: Any) -> bool:
+    from fastjsonschema import JsonSchemaException
+
+    try:
+        _quick()(data)
+    except JsonSchemaException:
+        return False
+    return True
+
+
 def validate_document(doc: YamlDocument) -> SchemaResult:
-    """Every schema problem of one file (whose data is a mapping)."""
+    """Every schema problem of one file (whose data is a mapping). A valid file is told
+    apart quickly; only an invalid one pays for jsonschema's full account of it."""
+    if quick_valid(doc.data):
+        return SchemaResult([], frozenset())
     problems: list[SpecProblem] = []
     bad: set[JsonPath] = set()
     value_errors: dict[JsonPath, Any] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from runner.errors import EditRefused
@@ -61,8 +61,10 @@ def quote_line(code: str, line_no: int) -> str:
     return f"line {line_no}: `{code.strip()}`"
 
 
+@lru_cache(maxsize=64)
 def parse(text: str) -> Source:
-    """Parse `text` (never fails: syntax errors become ERROR/MISSING nodes)."""
+    """Parse `text` (never fails: syntax errors become ERROR/MISSING nodes). Cached by text:
+    layout, migrations and the gem check read the same fly.rake and Gemfile (read only)."""
     data = text.encode("utf-8")
     return Source(text, data, _parser().parse(data).root_node)
 

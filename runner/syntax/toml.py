@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import FileError
@@ -28,8 +28,11 @@ _TOMLLIB_AT = re.compile(
 )
 
 
+@lru_cache(maxsize=128)
 def read(text: str, file: str) -> dict[str, Any]:
-    """tomllib's reading of `text`; FileError at the line and column of a syntax error."""
+    """tomllib's reading of `text`; FileError at the line and column of a syntax error.
+    Cached by text (fly.toml is read by the spec, the facts and the edits): callers must not
+    mutate the result (the edits deep-copy it)."""
     import tomllib
 
     try:

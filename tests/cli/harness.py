@@ -94,3 +94,33 @@ def make_app(
     save(state_path, state)
     shim = install_shim(tmp_path / "bin", state_path)
     return FlyApp(tmp_path, app_dir, app_dir / "fly-sqlite.yml", state_path, shim)
+
+
+def make_fleet(
+    root: Path, count: int, *, version: str = "0.4.87", per_app: bool = False
+) -> tuple[Path, Path]:
+    """`count` copies of the example app (shop0, shop1, …), one inventory, and the simulated
+    account where each app runs one machine in iad: one state file, or (`per_app`, for
+    tests/inproc.py) one per app in `root/states/`. Returns (inventory, flyctl shim)."""
+    from runner.simulator.state import add_machine
+
+    names = [f"shop{i}" for i in range(count)]
+    lines = ["version: 1", "defaults:", "  volume: {size: 3, region: iad}", "apps:"]
+    states = {name: new_state([name], version=version) for name in names} if per_app else {}
+    shared = new_state(names, version=version)
+    for name in names:
+        app = root / name
+        copy_tree(bundled("playbooks") / "examples" / "shop", app)
+        toml = app / "fly.toml"
+        toml.write_text(toml.read_text().replace('app = "shop"', f'app = "{name}"'))
+        (app / "fly-sqlite.yml").unlink()
+        add_machine(states.get(name, shared), name, "iad")
+        lines.append(f"  - {{app: {name}, path: {name}, volume: {{name: {name}_data}}}}")
+    (root / "inventory.yml").write_text("\n".join(lines) + "\n")
+    if per_app:
+        (root / "states").mkdir()
+        for name, state in {**states, "_session": new_state([], version=version)}.items():
+            save(root / "states" / f"{name}.json", state)
+        return root / "inventory.yml", install_shim(root / "bin", root / "states" / "_session.json")
+    save(root / "state.json", shared)
+    return root / "inventory.yml", install_shim(root / "bin", root / "state.json")

@@ -189,7 +189,7 @@ def test_ctrl_c_is_130_and_internal_error_is_3(
 def test_inventory_batch_converges_every_app(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bench.run import batch
+    from tests.cli.harness import make_fleet as batch
 
     inventory, shim = batch(tmp_path, 3)
     argv = [str(inventory), "--flyctl", str(shim), "--jobs", "3", "--format", "json"]
@@ -444,8 +444,8 @@ def test_experimental_cmd_decides_the_start_command(
 def test_a_bug_in_one_app_does_not_hide_the_others(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bench.run import batch
     from runner.tasks.volume import VolumeTask
+    from tests.cli.harness import make_fleet as batch
 
     real = VolumeTask.check
 
@@ -469,7 +469,7 @@ def test_a_bug_in_one_app_does_not_hide_the_others(
 def test_one_broken_fly_toml_fails_alone_in_an_inventory(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bench.run import batch
+    from tests.cli.harness import make_fleet as batch
 
     inventory, shim = batch(tmp_path, 3)
     broken = tmp_path / "shop1" / "fly.toml"

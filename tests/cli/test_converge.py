@@ -1,4 +1,4 @@
-"""check → apply → check on the bundled example against the simulator (DESIGN §3, §8)."""
+"""check → apply → check on the bundled example against the simulator (README "Development")."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from runner.flyctl.client import Flyctl
 from runner.importer import RAKE_PATH, SOURCE_ENV, rake_text
 from tests.cli.harness import FlyApp, tree_digest
 from tests.cli.import_app import PASSWORD, SQLITE, TABLES, URL, USER, make_pg_app, volume_file
-from tests.corpus.test_corpus import InProcessFlyctl
+from tests.inproc import InProcessFlyctl
 
 JSON = dict[str, Any]
 MUTATING = ("volumes create", "secrets import", "secrets unset", "deploy", "machine start")

@@ -13,11 +13,8 @@ flyctl call. Set FLYRUN_CORPUS_SUBPROCESS=1 to go through the real shim and invo
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import re
-import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -28,13 +25,11 @@ import pytest
 import yaml
 
 from runner.cli import main
-from runner.flyctl.client import Flyctl
 from runner.simulator import state as store
-from runner.simulator.cli import append_log, execute
-from runner.simulator.context import Stdin
 from runner.simulator.pg_import import boot_command
 from runner.simulator.shim import install_shim
 from runner.syntax.ruby import parses
+from tests.inproc import InProcessFlyctl, use_in_process
 
 CASES = Path(__file__).resolve().parent / "cases"
 REPO = CASES.parents[2]
@@ -114,42 +109,6 @@ def _params() -> list[Any]:
 
 
 # --- the simulated Fly account ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SimResult:
-    """The part of invoke's Result that runner.flyctl reads."""
-
-    stdout: str
-    stderr: str
-    exited: int
-
-
-class InProcessFlyctl:
-    """An invoke Context stand-in that runs the simulator in-process, the way its `main`
-    does: load the state, execute, save only when something changed, log the call."""
-
-    def __init__(self, state_path: Path) -> None:
-        self.state_path = state_path
-        self.log_path = Path(f"{state_path}.log")
-
-    def run(self, command: str, **kwargs: Any) -> SimResult:
-        cwd = Path.cwd()
-        prefix = re.match(r"cd (\S+) && ", command)  # runner.flyctl's `cd DIR && flyctl …`
-        if prefix is not None:
-            cwd = Path(shlex.split(prefix[1])[0])
-            command = command[prefix.end() :]
-        argv = shlex.split(command)[1:]
-        stream = kwargs.get("in_stream")
-        data = stream.read().encode() if isinstance(stream, io.StringIO) else b""
-        stdin = Stdin(lambda: data, piped=isinstance(stream, io.StringIO))
-        env = {**os.environ, **kwargs.get("env", {})}
-        state, original = store.load(self.state_path), store.load(self.state_path)
-        outcome = execute(argv, state, env=env, cwd=cwd, stdin=stdin, state_path=self.state_path)
-        if state != original:
-            store.save(self.state_path, state)
-        append_log(self.log_path, argv, outcome)
-        return SimResult(outcome.stdout, outcome.stderr, outcome.exit_code)
 
 
 def build_state(case: Case, app: str, state_path: Path) -> JSON:
@@ -273,8 +232,7 @@ def test_case(
     store.save(state_path, build_state(case, spec["app"], state_path))
     shim = install_shim(tmp_path / "bin", state_path)
     if IN_PROCESS:
-        runner = InProcessFlyctl(state_path)
-        monkeypatch.setattr(Flyctl, "_context", lambda self: runner)
+        use_in_process(monkeypatch, InProcessFlyctl(state_path))
     monkeypatch.setenv("NO_COLOR", "1")
     run = Run(app_dir, state_path, shim, tuple(case.data.get("args", [])), capsys)
     if case.converted:

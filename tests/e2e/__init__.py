@@ -1,1 +1,2 @@
-"""End-to-end tests on real Rails apps generated offline by Debian's Rails (DESIGN §8)."""
+"""End-to-end tests on real Rails apps generated offline by Debian's Rails (README
+"Development")."""

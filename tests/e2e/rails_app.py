@@ -1,5 +1,5 @@
 """Helpers for the end-to-end tests: generate a Rails app offline with Debian's Rails, dress
-a copy as a fly.rake-era Fly app (flyctl v0.0.394–v0.0.450, reference/flyctl.md §8.2 variant B)
+a copy as a fly.rake-era Fly app (flyctl v0.0.394–v0.0.450, docs/reference/flyctl.md §8.2 variant B)
 beside a simulated Fly account, and run Ruby and the real flyrun CLI as subprocesses."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ RAILS_NEW_FLAGS = (
     "--skip-jbuilder",
 )
 
-# Resolves from Debian's packaged gems alone (`bundle install --local`, reference/rails.md §6).
+# Resolves from Debian's packaged gems alone (`bundle install --local`, docs/reference/rails.md §6).
 GEMFILE = 'source "https://rubygems.org"\n\ngem "rails", "~> 6.1.7"\ngem "sqlite3", "~> 1.4"\n'
 
 # Variables that would change what Bundler, Rails or flyctl do in a subprocess.

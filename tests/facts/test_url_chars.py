@@ -1,5 +1,5 @@
 """runner.facts.url_chars without Ruby: the rule, its messages, and the URL reader on the
-cases of reference/rails.md §2 and §7 (test_url_chars_ruby.py proves them against Rails)."""
+cases of docs/reference/rails.md §2 and §7 (test_url_chars_ruby.py proves them against Rails)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_the_admitted_set_is_rfc_2396_path_characters() -> None:
 
 @pytest.mark.parametrize(
     ("url", "adapter", "database"),
-    [  # reference/rails.md §2, checked on Rails 6.1.7.10
+    [  # docs/reference/rails.md §2, checked on Rails 6.1.7.10
         ("sqlite3:///mnt/name/production.sqlite", "sqlite3", "/mnt/name/production.sqlite"),
         ("sqlite3:/mnt/name/production.sqlite", "sqlite3", "/mnt/name/production.sqlite"),
         ("sqlite3://mnt/name/production.sqlite", "sqlite3", "/name/production.sqlite"),

@@ -108,3 +108,12 @@ EXAMPLES = sorted(
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_every_example_playbook_loads(path: Path) -> None:
     assert load_playbook(path).tasks
+
+
+def test_the_builtin_playbook_is_valid_against_the_schema() -> None:
+    """It is not validated at run time (start-up cost), so it is here."""
+    from runner.playbook.load import _schema_problems
+    from runner.spec.yamlmarks import load_yaml
+
+    text = (bundled("playbooks") / "sqlite-volume.yml").read_text(encoding="utf-8")
+    assert list(_schema_problems(load_yaml(text, "sqlite-volume.yml"))) == []

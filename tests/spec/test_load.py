@@ -1,4 +1,4 @@
-"""Spec loading (DESIGN §4): fixtures, schema conventions, rules, and properties."""
+"""Spec loading (README "The spec"): fixtures, schema conventions, rules, and properties."""
 
 from __future__ import annotations
 
@@ -249,7 +249,7 @@ def test_draft_07_validates_every_fixture_like_2020_12() -> None:
 def test_schema_is_compiled_once_and_jsonschema_imported_lazily() -> None:
     assert _validator() is _validator()
     code = "import sys, runner.spec; assert 'jsonschema' not in sys.modules, 'eager'"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
 
 

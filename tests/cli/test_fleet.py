@@ -1,0 +1,187 @@
+"""Many apps per run (README "Many apps"): a fleet converges after failures, the flyctl bound
+is reached and never exceeded, --limit / --shard select, --max-fail-percent stops starting
+apps. Not timed: speed is measured by bench/batch.py."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from runner.cli import main
+from runner.select import select
+from runner.simulator.state import add_fault, load, save
+from tests.cli.harness import make_fleet
+from tests.inproc import InProcessFlyctl, use_in_process
+
+
+def _report(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    out = capsys.readouterr().out
+    data: dict[str, object] = json.loads(out)
+    return data
+
+
+def _statuses(report: dict[str, object]) -> dict[str, str]:
+    apps = report["apps"]
+    assert isinstance(apps, list)
+    return {a["app"]: a["status"] for a in apps}
+
+
+def _fault(states: Path, app: str, command: str, kind: str) -> None:
+    state = load(states / f"{app}.json")
+    add_fault(state, command, kind, app=app, stderr="Error: injected by the test\n")
+    save(states / f"{app}.json", state)
+
+
+def test_a_hundred_apps_with_failures_converge_on_a_second_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inventory, shim = make_fleet(tmp_path, 100, per_app=True)
+    use_in_process(monkeypatch, InProcessFlyctl(tmp_path / "states", per_app=True))
+    monkeypatch.setenv("FLYRUN_PROCESSES", "2")  # worker processes, sharing the bound
+    failing = {f"shop{i}" for i in range(0, 50, 5)}
+    for number, app in enumerate(sorted(failing)):
+        command = ("secrets import", "deploy")[number % 2]
+        _fault(tmp_path / "states", app, command, "fail")
+    for app in ("shop1", "shop2"):  # the volume is created, the answer lost: not failed
+        _fault(tmp_path / "states", app, "volumes create", "lost_response")
+    argv = [str(inventory), "--flyctl", str(shim), "--jobs", "8", "--format", "json"]
+    assert main(["apply", *argv]) == 1
+    first = _statuses(_report(capsys))
+    assert {a for a, s in first.items() if s == "failed"} == failing
+    assert len(first) == 100 and all(s == "changed" for a, s in first.items() if a not in failing)
+    assert main(["apply", *argv]) == 0
+    second = _statuses(_report(capsys))
+    assert {a for a, s in second.items() if s == "changed"} == failing
+    assert main(["check", *argv]) == 0
+    assert set(_statuses(_report(capsys)).values()) == {"ok"}
+    for app in ("shop1", "shop2"):
+        volumes = load(tmp_path / "states" / f"{app}.json")["apps"][app]["volumes"]
+        assert len([v for v in volumes if v["name"] == f"{app}_data"]) == 1
+
+
+def _counting(shim: Path, log: Path) -> Path:
+    """A flyctl wrapper that logs the start and the end of every call (one O_APPEND write
+    each: the order of the lines is the order of the events)."""
+    wrapper = shim.parent / "counted-flyctl"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'echo "S $$" >> {log}\n'
+        f'"{shim}" "$@"\n'
+        "code=$?\n"
+        f'echo "E $$" >> {log}\n'
+        'exit "$code"\n'
+    )
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+    return wrapper
+
+
+def _most_at_once(log: Path) -> int:
+    running = most = 0
+    for line in log.read_text().splitlines():
+        running += 1 if line.startswith("S ") else -1
+        most = max(most, running)
+    return most
+
+
+def test_the_flyctl_bound_is_reached_and_never_exceeded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inventory, shim = make_fleet(tmp_path, 12)
+    state = load(tmp_path / "state.json")
+    add_fault(state, "volumes list", "latency", times=None, seconds=0.3)
+    save(tmp_path / "state.json", state)
+    monkeypatch.setenv("FLYRUN_PROCESSES", "2")
+    log = tmp_path / "calls.log"
+    wrapper = _counting(shim, log)
+    argv = ["check", str(inventory), "--flyctl", str(wrapper), "--jobs", "3", "--format", "json"]
+    assert main(argv) == 2
+    capsys.readouterr()
+    assert _most_at_once(log) == 3
+
+
+def test_shards_are_disjoint_and_cover_every_app(tmp_path: Path) -> None:
+    from runner.spec import load_for_run
+
+    inventory, _ = make_fleet(tmp_path, 23)
+    items = load_for_run([inventory])
+    for count in (1, 2, 3, 7, 30):
+        slices = [[i.app for i in select(items, [], (k, count))] for k in range(1, count + 1)]
+        names = [name for part in slices for name in part]
+        assert sorted(names) == sorted(i.app for i in items) and len(set(names)) == len(names)
+        assert max(map(len, slices)) - min(map(len, slices)) <= 1
+    again = [i.app for i in select(load_for_run([inventory]), [], (2, 3))]
+    assert again == [i.app for i in select(items, [], (2, 3))]  # deterministic
+
+
+def test_limit_picks_apps_by_glob_and_says_when_nothing_matches(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inventory, _ = make_fleet(tmp_path, 12)
+    argv = ["check", str(inventory), "--offline", "--format", "json"]
+    assert main([*argv, "--limit", "shop1*", "--limit", "shop2"]) == 2
+    assert sorted(_statuses(_report(capsys))) == ["shop1", "shop10", "shop11", "shop2"]
+    assert main([*argv, "--limit", "blog*"]) == 1
+    assert "--limit 'blog*' matches none of the 12 apps" in capsys.readouterr().err
+
+
+def test_max_fail_percent_stops_starting_new_apps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inventory, _ = make_fleet(tmp_path, 10)
+    for number in range(3):
+        (tmp_path / f"shop{number}" / "Gemfile").write_text('source "https://rubygems.org"\n')
+    argv = ["check", str(inventory), "--offline", "--jobs", "1", "--format", "json"]
+    assert main([*argv, "--max-fail-percent", "20"]) == 1
+    report = _report(capsys)
+    statuses = _statuses(report)
+    assert [statuses[f"shop{n}"] for n in range(3)] == ["failed"] * 3
+    apps = report["apps"]
+    assert isinstance(apps, list)
+    skipped = [a for a in apps if a["tasks"][0]["id"] == "not_started"]
+    assert [a["app"] for a in skipped] == [f"shop{n}" for n in range(3, 10)]
+    assert "more than 20 % of the apps failed" in skipped[0]["tasks"][0]["message"]
+    assert main([*argv, "--max-fail-percent", "50"]) == 1
+    assert _statuses(_report(capsys))["shop9"] == "changed"
+
+
+def test_globs_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "fly.toml").write_text(f'app = "{name}"\nprimary_region = "iad"\n')
+        (folder / "fly-sqlite.yml").write_text(f"version: 1\napp: {name}\nvolume: {{name: d}}\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "*/fly-sqlite.yml", "--format", "json"]) == 1  # no Gemfile: refused
+    assert sorted(_statuses(_report(capsys))) == ["a", "b"]
+    assert main(["validate", "nope/*.yml"]) == 1
+    assert "nope/*.yml: no spec file matches this pattern" in capsys.readouterr().err
+
+
+def test_shard_reports_merge_into_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jsonschema import Draft202012Validator
+
+    from runner.resources import load_json
+
+    inventory, _ = make_fleet(tmp_path, 7)
+    (tmp_path / "shop3" / "Gemfile").write_text('source "https://rubygems.org"\n')
+    paths = []
+    for index in (1, 2, 3):
+        argv = ["check", str(inventory), "--offline", "--shard", f"{index}/3", "--format", "json"]
+        main(argv)
+        paths.append(tmp_path / f"shard{index}.json")
+        paths[-1].write_text(capsys.readouterr().out)
+    assert main(["report", "merge", *map(str, paths)]) == 1  # shop3 failed in its shard
+    merged = json.loads(capsys.readouterr().out)
+    assert sorted(a["app"] for a in merged["apps"]) == [f"shop{n}" for n in range(7)]
+    assert merged["summary"]["apps_failed"] == 1 and merged["summary"]["exit_code"] == 1
+    validator = Draft202012Validator(load_json("schemas", "report.schema.json"))
+    assert list(validator.iter_errors(merged)) == []
+    assert main(["report", "merge", str(paths[0]), str(paths[0])]) == 1
+    assert "is also in" in capsys.readouterr().err

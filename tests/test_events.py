@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from runner.events import (
+    AppFacts,
+    AppFinished,
+    AppResult,
+    AppStarted,
+    Bus,
+    Collector,
+    Event,
+    TaskFinished,
+    TaskResult,
+)
+from runner.model import Status
+
+SPEC = Path("/x/fly-sqlite.yml")
+
+
+def test_the_collector_keeps_what_an_app_cut_short_did() -> None:
+    collector = Collector()
+    collector(AppStarted("a", SPEC))
+    collector(AppFacts("a", "rake", ("evidence",), ("database primary: /data/x",)))
+    collector(TaskFinished("a", TaskResult("volume", "v", Status.CHANGED, "created")))
+    collector(AppStarted("b", SPEC))
+    done = AppResult("b", SPEC, (TaskResult("volume", "v", Status.OK, "there"),))
+    collector(AppFinished(done))
+    a, b = collector.apps("interrupted by Ctrl-C")
+    assert b == done
+    assert [t.id for t in a.tasks] == ["volume", "interrupted"]
+    assert a.status is Status.FAILED and a.tasks[-1].message == "interrupted by Ctrl-C"
+    assert (a.layout, a.findings) == ("rake", ("database primary: /data/x",))
+
+
+def test_the_bus_delivers_each_event_to_every_subscriber_in_order() -> None:
+    seen: list[tuple[str, Event]] = []
+    bus = Bus([lambda e: seen.append(("first", e)), lambda e: seen.append(("second", e))])
+    event = AppStarted("a", SPEC)
+    bus.emit(event)
+    assert seen == [("first", event), ("second", event)]
