@@ -97,6 +97,7 @@ def write_atomic(path: Path, text: str, *, root: Path) -> None:
         info: os.stat_result | None = target.stat()
     except FileNotFoundError:
         info = None
+        target.parent.mkdir(parents=True, exist_ok=True)  # a new file (inside root, resolved)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".flyrun", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -138,7 +139,10 @@ def unwritable(paths: list[tuple[Path, Path]]) -> list[str]:
             if target.exists():
                 with target.open("ab"):
                     pass
-            fd, probe = tempfile.mkstemp(prefix=".flyrun-probe.", dir=target.parent)
+            folder = target.parent
+            while not folder.exists() and folder != folder.parent:  # a new file's new folders
+                folder = folder.parent
+            fd, probe = tempfile.mkstemp(prefix=".flyrun-probe.", dir=folder)
             os.close(fd)
             Path(probe).unlink()
         except FileError as exc:

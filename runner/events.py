@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from runner.errors import Location
 from runner.model import Status, worst
+
+Redact = Callable[[str], str]  # masks the secret values one app's pass learnt
 
 
 @dataclass(frozen=True)
@@ -214,3 +216,18 @@ class Collector:
                 )
             )
         return tuple(results)
+
+
+def redacted(result: TaskResult, redact: Redact) -> TaskResult:
+    """`result` with every secret value the app's pass learnt masked (the executor passes
+    the app's runner/facts/redact.py Redactor; docs/import.md): no text from flyctl, Rails
+    or a task reaches an output with the Postgres URL in it."""
+    return replace(
+        result,
+        message=redact(result.message),
+        notes=tuple(redact(n) for n in result.notes),
+        diffs=tuple(redact(d) for d in result.diffs),
+        commands=tuple(redact(c) for c in result.commands),
+        before=None if result.before is None else redact(result.before),
+        after=None if result.after is None else redact(result.after),
+    )

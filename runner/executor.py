@@ -7,7 +7,10 @@ later tasks see them). Apply: the same check first (nothing changes if anything 
 a file could not be written), then task by task on fresh facts: check, perform its effects
 (each invalidates the facts it changes), next task; notified handlers at the end; then every
 task is checked again (the idempotence proof). A failed flyctl mutation is followed by a
-re-check: when the change turns out to have landed (a lost response), the run goes on."""
+re-check: when the change turns out to have landed (a lost response), the run goes on. After
+a failed handler, only handlers whose type sets `after_failure` still run (they see what ran
+before them, `TaskContext.performed`: runner/tasks/import_data.py undoes a failed cutover).
+Every result is passed through the app's redactor before it is emitted (docs/import.md)."""
 
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ from runner.events import (
     TaskFinished,
     TaskResult,
     TaskStarted,
+    redacted,
 )
 from runner.facts import AppFacts
 from runner.facts.remote import Offline
@@ -56,7 +60,7 @@ from runner.model import (
 from runner.plan_guard import PlanGuard
 from runner.playbook import Plan, Step, load_playbook, render
 from runner.spec import AppSpec
-from runner.tasks.base import Options, TaskContext
+from runner.tasks.base import Options, Performed, TaskContext
 
 PENDING = (Status.CHANGED, Status.UNKNOWN)
 
@@ -74,6 +78,7 @@ class AppRun:
     findings: tuple[str, ...] = ()
 
     def finish(self, result: TaskResult) -> TaskResult:
+        result = redacted(result, self.facts.redact)  # docs/import.md: no secret value shown
         self.results.append(result)
         self.bus.emit(TaskFinished(self.spec.app, result))
         return result
@@ -112,7 +117,8 @@ class Executor:
                 else:
                     self._check(run)
         except RunnerError as exc:  # e.g. the app folder lock: this app fails alone
-            emitted.append(_emit(self.bus, spec, TaskResult("run", "run", Status.FAILED, str(exc))))
+            failure = TaskResult("run", "run", Status.FAILED, str(exc))
+            emitted.append(_emit(self.bus, spec, _redact_with(run, failure)))
         except Exception as exc:
             internal = True
             lines = traceback.format_exc().strip().splitlines()
@@ -120,7 +126,7 @@ class Executor:
             bug = TaskResult(
                 "internal_error", "internal error", Status.FAILED, message, tuple(lines[-15:])
             )
-            emitted.append(_emit(self.bus, spec, bug))
+            emitted.append(_emit(self.bus, spec, _redact_with(run, bug)))
         result = AppResult(
             spec.app,
             spec.spec_file,
@@ -174,7 +180,7 @@ class Executor:
                     f"preflight.{check.name}", title, Status.FAILED, message, location=where
                 )
                 break
-        run.layout, run.findings = _layout(run), tuple(findings)
+        run.layout, run.findings = _layout(run), tuple(run.facts.redact(f) for f in findings)
         self.bus.emit(AppFactsEvent(run.spec.app, *run.layout, run.findings))
         if refusal is not None:
             run.finish(refusal)
@@ -210,7 +216,13 @@ class Executor:
                 done.append((handler, self._check_step(run, handler, outcomes)))
         return done
 
-    def _check_step(self, run: AppRun, step: Step, outcomes: Mapping[str, Outcome]) -> Outcome:
+    def _check_step(
+        self,
+        run: AppRun,
+        step: Step,
+        outcomes: Mapping[str, Outcome],
+        performed: tuple[Performed, ...] = (),
+    ) -> Outcome:
         required = {}
         for kind, task_id in step.requires:
             given = outcomes.get(task_id)
@@ -220,7 +232,9 @@ class Executor:
             required[kind] = given
         if step.type.remote and self.options.offline:
             return unknown(OFFLINE + "this task needs flyctl (remote facts), not asked offline")
-        ctx = TaskContext(run.spec, run.facts, self.options, step.args, required)
+        ctx = TaskContext(
+            run.spec, run.facts, self.options, step.args, required, performed=performed
+        )
         try:
             return step.type.check(ctx)
         except Offline:
@@ -259,34 +273,43 @@ class Executor:
     def _apply_steps(self, run: AppRun) -> bool:
         outcomes: dict[str, Outcome] = {}
         notified: set[str] = set()
+        performed: list[Performed] = []
         for step in run.plan.steps:
-            outcome = self._apply_step(run, step, outcomes)
+            outcome = self._apply_step(run, step, outcomes, performed)
             outcomes[step.id] = outcome
             if outcome.status is Status.FAILED:
                 return False
             if outcome.status is Status.CHANGED and step.notify is not None:
                 notified.add(step.notify)
+        ok = True
         for handler in run.plan.handlers:
-            if (
-                handler.id in notified
-                and self._apply_step(run, handler, outcomes).status is Status.FAILED
-            ):
-                return False
-        return True
+            # After a failed handler only those that undo half-done work still run.
+            if handler.id in notified and (ok or getattr(handler.type, "after_failure", False)):
+                outcome = self._apply_step(run, handler, outcomes, performed)
+                ok = ok and outcome.status is not Status.FAILED
+        return ok
 
-    def _apply_step(self, run: AppRun, step: Step, outcomes: Mapping[str, Outcome]) -> Outcome:
+    def _apply_step(
+        self,
+        run: AppRun,
+        step: Step,
+        outcomes: Mapping[str, Outcome],
+        performed: list[Performed] | None = None,
+    ) -> Outcome:
         if self.cancel.is_set():
             raise KeyboardInterrupt
         self.bus.emit(TaskStarted(run.spec.app, step.id, step.title))
         start = time.monotonic()
         if step.type.fresh:
             run.facts.invalidate(step.type.fresh)
-        outcome = self._check_step(run, step, outcomes)
+        outcome = self._check_step(run, step, outcomes, tuple(performed or ()))
         if self.guard is not None:  # apply PLAN: only the plan's effects for this step
             outcome = self.guard.as_planned(run.spec, step.id, outcome)
         outcome, notes = self._perform(run, step, outcome, outcomes)
-        result = _result(step, outcome, notes, time.monotonic() - start)
-        run.finish(result)
+        result = run.finish(_result(step, outcome, notes, time.monotonic() - start))
+        if performed is not None:
+            text = "\n".join((result.message, *result.notes))
+            performed.append(Performed(step.id, step.type.name, result.status, text))
         return replace(outcome, status=result.status)
 
     def _perform(
@@ -344,7 +367,8 @@ class Executor:
 
     def _do(self, facts: AppFacts, effect: Effect) -> None:
         if isinstance(effect, WriteFile):
-            if read_text(effect.path, shown=effect.label) != effect.old:
+            current = read_text(effect.path, shown=effect.label)
+            if current != effect.old and not (current is None and effect.old == ""):
                 raise RunnerError(f"{effect.label} changed while flyrun ran; not written")
             write_atomic(effect.path, effect.new, root=effect.root)
             facts.files.forget(effect.path)
@@ -451,3 +475,7 @@ def _unwritable(spec: AppSpec, planned: list[Effect]) -> TaskResult | None:
         "cannot write " + "; ".join(problems) + ". Fix the permissions (or immutable flags) "
         "first: flyrun changes nothing until it can write all",
     )
+
+
+def _redact_with(run: AppRun | None, result: TaskResult) -> TaskResult:
+    return redacted(result, run.facts.redact) if run is not None else result

@@ -80,3 +80,14 @@ def test_fifos_devices_folders_and_huge_files_are_refused(tmp_path: Path) -> Non
         read_text(tmp_path / "dir")
     with pytest.raises(FileError, match="2000 bytes; flyrun reads files up to 1000"):
         read_text(big, limit=1000)
+
+
+def test_a_new_file_in_new_folders_is_written_and_probed(tmp_path: Path) -> None:
+    """The import task goes to lib/tasks/, which an app may not have yet."""
+    target = tmp_path / "lib" / "tasks" / "flyrun_import.rake"
+    assert unwritable([(target, tmp_path)]) == [] and not (tmp_path / "lib").exists()
+    write_atomic(target, "task\n", root=tmp_path)
+    assert target.read_text() == "task\n" and oct(target.stat().st_mode & 0o777) == "0o644"
+    (tmp_path / "ro").mkdir(mode=0o500)
+    if os.geteuid() != 0:  # root writes anywhere
+        assert unwritable([(tmp_path / "ro" / "new" / "x", tmp_path)]) != []

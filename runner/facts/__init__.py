@@ -9,6 +9,7 @@ tasks, preflight or the executor."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,8 +21,16 @@ from runner.facts import dockerfile as docker
 from runner.facts.files import FileView
 from runner.facts.flytoml import FILE as FLY_TOML
 from runner.facts.flytoml import FlyToml, parse_fly_toml
-from runner.facts.gemfile import GemCheck, Version, rails_version, sqlite3_in_production
+from runner.facts.gemfile import (
+    GemCheck,
+    Version,
+    production_gem,
+    rails_version,
+    sqlite3_in_production,
+)
+from runner.facts.import_source import SourceLookup, read_source
 from runner.facts.layout import AppFiles, Layout, detect_layout
+from runner.facts.redact import Redactor
 from runner.facts.remote import Queries, RemoteFacts
 
 FLY_RAKE = "lib/tasks/fly.rake"
@@ -55,6 +64,8 @@ class AppFacts:
         self._state: dict[str, state_file.SecretRecord] | None = None
         # The records as first read (a saved plan's input); None while never read.
         self.state_read: dict[str, state_file.SecretRecord] | None = None
+        self.redact = Redactor()  # secret values this pass learnt: no output shows them
+        self._source: SourceLookup | None = None
 
     # --- files ------------------------------------------------------------------------------
 
@@ -101,6 +112,23 @@ class AppFacts:
         if gemfile is None:
             return None
         return _gem_check(gemfile, self.read(GEMFILE_LOCK))
+
+    def gem(self, name: str) -> GemCheck | None:
+        """Whether gem `name` is in the production bundle (None: there is no Gemfile)."""
+        gemfile = self.read(GEMFILE)
+        return None if gemfile is None else production_gem(gemfile, self.read(GEMFILE_LOCK), name)
+
+    def import_source(self, group: str, url_env: str | None) -> SourceLookup:
+        """The Postgres URL an import copies from (runner/facts/import_source.py): read once
+        per run, before any effect, and kept for the whole run (a restore after a failed
+        import needs it after the deploy changed the machines); its value is redacted from
+        every output from then on."""
+        if self._source is None:
+            found = read_source(self.remote, group, url_env, os.environ)
+            if found.url is not None:
+                self.redact.add_url(found.url.value)
+            self._source = found
+        return self._source
 
     def env(self) -> tuple[EnvValue, ...]:
         """What the machines get from fly.toml `[env]` and the Dockerfile's `ENV` (the

@@ -152,13 +152,52 @@ def _accepts(rails: Version, sqlite3: Version) -> bool:
 
 
 def _sqlite3_calls(source: Source) -> list[Node]:
+    return _gem_calls(source, "sqlite3")
+
+
+def _gem_calls(source: Source, name: str) -> list[Node]:
     calls = []
     for node in ruby.walk(source.root):
         if ruby.is_plain_call(source, node, "gem"):
             args = ruby.arguments(node)
-            if args and ruby.literal(source, args[0]) == "sqlite3":
+            if args and ruby.literal(source, args[0]) == name:
                 calls.append(node)
     return calls
+
+
+def production_gem(gemfile_text: str, lock_text: str | None, name: str) -> GemCheck:
+    """Is `gem NAME` declared for production (outside development/test-only groups) and
+    locked? `message` says what to add when not (the import needs `pg` at boot)."""
+    source = ruby.parse(gemfile_text)
+    bad = ruby.first_error(source.root)
+    if bad is not None:
+        return GemCheck(False, f"Gemfile does not parse as Ruby ({source.quote(bad)})")
+    quote = ruby.quote_char(source)
+    wanted = f"gem {quote}{name}{quote}"
+    declared = [(node, _groups(source, node)) for node in _gem_calls(source, name)]
+    production = [node for node, groups in declared if _in_production(groups)]
+    if not declared:
+        return GemCheck(
+            False,
+            f"{name} is not in the Gemfile: add  {wanted}  outside any group in Gemfile, then "
+            "run `bundle install`",
+        )
+    if not production:
+        node, groups = declared[0]
+        names = ", ".join(f":{g}" if g.isidentifier() else repr(g) for g in groups)
+        return GemCheck(
+            False,
+            f"{name} is only in group {names} ({source.quote(node)} in Gemfile), which the "
+            f"production image leaves out: declare it as  {wanted}  outside any group",
+        )
+    where = f"{source.quote(production[0])} in Gemfile"
+    if lock_text is not None and name not in _locked(lock_text):
+        return GemCheck(
+            False,
+            f"{name} is in the Gemfile ({where}) but not in Gemfile.lock: run `bundle install` "
+            "and commit Gemfile.lock",
+        )
+    return GemCheck(True, f"{name} is in the production bundle ({where})")
 
 
 def _groups(source: Source, call: Node) -> tuple[str, ...]:

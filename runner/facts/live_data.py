@@ -42,6 +42,8 @@ from runner.facts.url_chars import parse_database_url, url_unsafe
 
 LIVE = "live data"
 GROUPS = "process groups"
+# What import_data copies (runner/data/flyrun_import.rake): the primary database, from these.
+IMPORTABLE = frozenset({"postgresql", "postgres", "postgis"})
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def _judge(
     """One database: a refusal, a note, and the live file flyrun keeps (if any). `first`:
     the first one is Rails' primary, the database flyrun's DATABASE_URL must reach."""
     if before.kind == "other_database":
-        if spec.import_data:
+        if spec.import_data and first and before.adapter in IMPORTABLE:
             note = f"{label(before.name)} is a {before.adapter} database; import_data brings it"
             return None, note, None
         return _refuse(before, *other_database(before)), None, None

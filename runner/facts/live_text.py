@@ -23,7 +23,7 @@ class Spec:
     process_group: str = "app"
     groups_without_database: tuple[str, ...] = ()
     replace_database_url: bool = False
-    import_data: bool = False  # a later feature: bring another database's data along
+    import_data: bool = False  # bring the primary's Postgres data along (docs/import.md)
     file: str = "fly-sqlite.yml"
 
     @property
@@ -83,8 +83,8 @@ def other_database(db: Database) -> tuple[str, str]:
     found = f"{label(db.name)} is a {db.adapter} database server, not a SQLite file ({_why(db)})"
     fix = (
         "flyrun would point the app at a new, empty SQLite database and leave that data "
-        "behind. Move the data to SQLite first (or, once flyrun has it, opt in with "
-        "`import_data` in the spec), then run flyrun again"
+        "behind. Move the data to SQLite first (or, for the primary database on PostgreSQL, "
+        "opt in with `import_data: {from: postgres}` in the spec), then run flyrun again"
     )
     return found, fix
 

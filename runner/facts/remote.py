@@ -20,6 +20,7 @@ from runner.flyctl.parse import Machine, Secret, Volume
 
 _DONE = "flyrun-listing-done"
 _PREFETCH = threading.local()  # set in prefetch threads: a fetch there is not a use
+_BEGIN, _END, _ABSENT = "flyrun-file-begin", "flyrun-file-end", "flyrun-file-absent"
 # Lists regular files whose first 15 bytes are SQLite's magic, with their sizes. POSIX sh
 # and coreutils only (the app's image); the closing marker proves the script ran to the end.
 _LISTING = (
@@ -122,6 +123,24 @@ class RemoteFacts:
         result: VolumeListing = self._get((VOLUME_FILES, machine, mount_path), fetch)
         return result
 
+    def ssh_output(self, fact: str, machine: str, script: str) -> str:
+        """What a read-only `script` prints on a started machine, cached as part of `fact`
+        (VOLUME_FILES, MACHINES): an effect that invalidates that fact drops it."""
+        result: str = self._get(
+            (fact, machine, script), lambda: self._client().ssh(self.app, machine, script)
+        )
+        return result
+
+    def volume_file(self, machine: str, path: str) -> str | None:
+        """The text of the file `path` on a started machine (None: no such file), e.g. an
+        import record beside the database (DESIGN §7)."""
+        quoted = _quote(path)
+        script = (
+            f"if [ -f {quoted} ]; then echo {_BEGIN}; cat {quoted}; echo; echo {_END}; "
+            f"else echo {_ABSENT}; fi"
+        )
+        return parse_file(self.ssh_output(VOLUME_FILES, machine, script), machine, path)
+
     def prefetch(self, names: Iterable[str] = (VOLUMES, SECRETS, MACHINES)) -> None:
         """Start the queries not cached yet, each in its own thread (errors surface when the
         fact is read)."""
@@ -180,3 +199,18 @@ def parse_listing(output: str, machine: str, mount_path: str) -> VolumeListing:
         if tab and size.isdigit() and path.startswith("/"):
             files.append(VolumeFile(path, int(size)))
     return VolumeListing(machine, mount_path, tuple(files))
+
+
+def parse_file(output: str, machine: str, path: str) -> str | None:
+    """The `volume_file` script's output: the text between the markers (a banner before them
+    and a pseudo-terminal's `\r\n` are tolerated), None when the file is absent."""
+    lines = output.replace("\r\n", "\n").split("\n")
+    marks = [line.strip() for line in lines]
+    if _BEGIN in marks and _END in marks:
+        start = marks.index(_BEGIN) + 1
+        end = len(marks) - 1 - marks[::-1].index(_END)
+        text = "\n".join(lines[start:end])
+        return text[:-1] if text.endswith("\n") else text  # the `echo` after `cat`
+    if _ABSENT in marks:
+        return None
+    raise RunnerError(f"could not read {path} on machine {machine}: the script did not complete")

@@ -76,3 +76,10 @@ def deploy(app: str, folder: Path, config: Path) -> FlyctlCommand:
     return FlyctlCommand(
         argv, "deploy", frozenset({MACHINES, SECRETS, VOLUMES, VOLUME_FILES}), long=True
     )
+
+
+def start_machine(app: str, machine_id: str) -> FlyctlCommand:
+    """`fly machine start ID`: boots a stopped machine (a deploy updates a stopped machine
+    without starting it; reference: runner/simulator/boot.py)."""
+    argv = ("machine", "start", machine_id, "--app", app)
+    return FlyctlCommand(argv, f"start machine {machine_id}", frozenset({MACHINES, VOLUME_FILES}))

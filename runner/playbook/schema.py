@@ -11,7 +11,7 @@ from runner.tasks import CHECKS, REGISTRY
 SCHEMA_ID = "https://flyrun.dev/schemas/playbook.schema.json"
 SUBSTITUTION = r"\$\{[a-z_]+(\.[a-z_]+)*\}"
 ID = "^[a-z][a-z0-9_]*$"
-WHEN = ("deploy", "replace_database_url")
+WHEN = ("deploy", "replace_database_url", "import_data")
 
 
 def _loose(args: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ VALUES: Mapping[str, Callable[[AppSpec], Any]] = {
     "silence_sqlite_warning": lambda s: s.silence_sqlite_warning,
     "replace_database_url": lambda s: s.replace_database_url,
     "deploy": lambda s: s.deploy,
+    "import_data": lambda s: s.import_data is not None,  # a boolean: whether it is set
 }
 NAMES = frozenset(VALUES)
 

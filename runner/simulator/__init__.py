@@ -7,7 +7,7 @@ cache outside the checkout; modules are imported only by the commands that need 
 every flyctl call is a new process). It reproduces, for the flyctl version recorded in its
 state, the flags, JSON shapes, messages and exit codes of: `version`, `auth whoami`,
 `volumes create|list|show|extend|destroy`, `secrets list|set|unset|import|deploy`,
-`machines list`, `status`, `deploy` and `ssh console`. It is never interactive: every
+`machines list|start`, `status`, `deploy` and `ssh console`. It is never interactive: every
 confirmation or selection prompt fails the way flyctl fails off a terminal. It imports
 nothing of the product (tests/simulator/test_isolation.py); it reads one product data
 file, `runner/data/regions.json` (regions.py).
@@ -92,6 +92,9 @@ Python API: `runner.simulator.state`:
     volume_path(state_path, volume_id) -> Path
     seed_volume_file(state_path, app, volume_id, relative_path, data, *, state=None) -> Path
     read_volume_file(state_path, app, volume_id, relative_path, *, state=None) -> bytes
+`runner.simulator.pg_import.boot_command(servers) -> argv`: a boot command standing in for
+flyrun's PostgreSQL import (reads FLYRUN_IMPORT_DATABASE_URL, writes the SQLite file and the
+import record on the volume; `servers` is a JSON file of the Postgres data it can reach).
 `runner.simulator.shim.install_shim(bin_dir, state_path, *, name="flyctl") -> Path`, and
 `runner.simulator.cli.execute(argv, state, *, env, cwd, stdin=None, state_path=None)` to
 run a command in-process (`ssh console` and boot commands need `state_path`, or

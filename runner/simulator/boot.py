@@ -103,3 +103,10 @@ def created(ctx: Ctx, app: JSON, machine: JSON, *, smoke: bool) -> None:
     if result is None or not result.status or not smoke:
         return
     raise _crash(ctx, machine, result, "  ✖ Failed: {error}")
+
+
+def started(ctx: Ctx, app: JSON, machine: JSON) -> None:
+    """`machine start`: the machine boots with its config and the app's secrets as they are
+    now. flyctl does not wait for it to stay up: a boot command that fails leaves it
+    stopped and the start still succeeds (there are no smoke checks)."""
+    _boot(ctx, app, machine)

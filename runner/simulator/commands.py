@@ -182,6 +182,13 @@ MACHINES = Command(
                 Flag("quiet", "bool", short="q", help="Only list machine ids"),
             ),
         ),
+        Command(
+            "start",
+            use="start [<id>...]",
+            short="Start one or more Fly machines",
+            run="machines:start_machines",
+            flags=(APP, CONFIG),
+        ),
     ),
 )
 

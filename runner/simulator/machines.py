@@ -1,4 +1,4 @@
-"""`flyctl machines list` and `flyctl status` (docs/reference/flyctl.md §10)."""
+"""`flyctl machines list|start` and `flyctl status` (docs/reference/flyctl.md §10)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from runner.simulator import records
 from runner.simulator.context import Ctx
+from runner.simulator.errors import SimError
 from runner.simulator.render import humanize_since, table
 from runner.simulator.rollout import live_machines
 
@@ -51,6 +52,28 @@ def list_machines(ctx: Ctx) -> None:
     ctx.echo()
     headers = ("ID", "Name", "State", "Region", "Process Group", "Volume", "Created")
     ctx.out.write(table(headers, _rows(ctx, machines)))
+
+
+def start_machines(ctx: Ctx) -> None:
+    """`machine start ID...` (flyctl@v0.4.87 internal/command/machine/start.go): each machine
+    is looked up first (`could not get machine ID: …`), then started in turn, printing
+    `ID has been started`. Starting a started machine, and the error text of an unknown ID
+    (flyctl rewrites the API's not-found error), are UNKNOWN: the first is accepted, the
+    second made up. Without IDs flyctl prompts; off a terminal that fails (as here)."""
+    app = ctx.app()
+    if not ctx.args:
+        raise SimError("selecting machines: prompt: non interactive")
+    chosen = []
+    for wanted in ctx.args:
+        machine = next((m for m in live_machines(app) if m["id"] == wanted), None)
+        if machine is None:
+            raise SimError(f"could not get machine {wanted}: machine not found")
+        chosen.append(machine)
+    from runner.simulator import boot  # machines boot only when something starts them
+
+    for machine in chosen:
+        boot.started(ctx, app, machine)
+        ctx.echo(f"{machine['id']} has been started")
 
 
 def status(ctx: Ctx) -> None:

@@ -5,6 +5,6 @@ reported at once as FILE:LINE:COL."""
 from __future__ import annotations
 
 from runner.spec.load import load_for_run, load_specs
-from runner.spec.model import AppFailure, AppSpec, VolumeSpec
+from runner.spec.model import AppFailure, AppSpec, ImportData, VolumeSpec
 
-__all__ = ["AppFailure", "AppSpec", "VolumeSpec", "load_for_run", "load_specs"]
+__all__ = ["AppFailure", "AppSpec", "ImportData", "VolumeSpec", "load_for_run", "load_specs"]

@@ -26,6 +26,7 @@ from runner.spec.model import (
     DEFAULT_SIZE,
     AppFailure,
     AppSpec,
+    ImportData,
     SilenceSqliteWarning,
     VolumeSpec,
 )
@@ -34,6 +35,7 @@ from runner.spec.rules import (
     FlyTomlInfo,
     field_problems,
     folder_problems,
+    import_problems,
     required_problems,
     resolve_region,
 )
@@ -151,7 +153,7 @@ def _read_document(path: Path) -> tuple[YamlDocument | None, SpecProblem | None]
 
 def _check_app(view: AppView, spec_dir: Path) -> _Checked:
     """Every rule for one app: fields, required keys, its folder and fly.toml, region."""
-    problems = field_problems(view) + required_problems(view)
+    problems = field_problems(view) + required_problems(view) + import_problems(view)
     if view.has(("path",)) and not view.usable(("path",)):
         return _Checked(view, problems)
     raw = view.get(("path",), DEFAULT_PATH)
@@ -266,7 +268,15 @@ def _build(checked: _Checked, spec_file: Path, playbook: Path | None) -> AppSpec
         deploy=_typed(view.get(("deploy",), DEFAULT_DEPLOY), bool),
         groups_without_database=tuple(view.get(("groups_without_database",), [])),
         playbook=_playbook(view.get(("playbook",)), spec_file, playbook),
+        import_data=_import_data(view.get(("import_data",))),
     )
+
+
+def _import_data(value: Any) -> ImportData | None:
+    if not isinstance(value, dict):
+        return None
+    url_env = value.get("url_env")
+    return ImportData("postgres", url_env if isinstance(url_env, str) else None)
 
 
 def _playbook(value: Any, spec_file: Path, override: Path | None) -> Path | None:

@@ -20,6 +20,17 @@ DEFAULT_GROUPS_WITHOUT_DATABASE: tuple[str, ...] = ()
 STATE_FILE = ".flyrun-state.json"
 
 SilenceSqliteWarning = Literal["auto", "true", "false"]
+ImportFrom = Literal["postgres"]
+
+
+@dataclass(frozen=True)
+class ImportData:
+    """`import_data:` — bring the app's data along from another database (docs/import.md).
+    `url_env` names the variable of flyrun's own environment holding the source URL; None:
+    read the app's DATABASE_URL from one of its running machines."""
+
+    source: ImportFrom
+    url_env: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,7 @@ class AppSpec:
     # process groups declared never to touch the database (they get no volume)
     groups_without_database: tuple[str, ...] = DEFAULT_GROUPS_WITHOUT_DATABASE
     playbook: Path | None = None  # a custom playbook (absolute), else the built-in one
+    import_data: ImportData | None = None  # absent: a Postgres app is refused
 
     @property
     def database_url(self) -> str:

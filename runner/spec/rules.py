@@ -189,6 +189,25 @@ def required_problems(view: AppView) -> list[SpecProblem]:
     return []
 
 
+def import_problems(view: AppView) -> list[SpecProblem]:
+    """`import_data` copies the data at the first boot on SQLite, which only a deploy starts
+    (docs/import.md), so it needs `deploy: true`."""
+    path = ("import_data",)
+    if not view.usable(path):
+        return []
+    if not view.has((*path, "from")):  # an inventory entry may take it from `defaults`
+        return [view.missing((*path, "from"))]
+    if not view.usable(("deploy",)) or view.get(("deploy",)) is not False:
+        return []
+    return [
+        view.problem(
+            path,
+            "needs `deploy: true`: the data is copied at the first boot on SQLite, which "
+            "flyrun's deploy starts (and a failed import is undone by another deploy)",
+        )
+    ]
+
+
 def folder_problems(view: AppView, folder: AppFolder) -> list[SpecProblem]:
     """The app folder exists, its fly.toml parses and names the same app."""
     path = ("path",)

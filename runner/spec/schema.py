@@ -49,6 +49,8 @@ _PATTERN_HINTS = {
     "digits, '.', '_' or '-'",
     "^\\S+$": "must not contain whitespace",
     "^[A-Za-z0-9_-]+$": "is not a process group name: use letters, digits, '_' and '-'",
+    "^[A-Za-z_][A-Za-z0-9_]*$": "is not an environment variable name (letters, digits and _, "
+    "not first a digit)",
 }
 
 

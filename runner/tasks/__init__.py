@@ -9,6 +9,9 @@ from collections.abc import Mapping
 
 from runner.tasks.base import CheckType, TaskType
 from runner.tasks.deploy import DeployTask
+from runner.tasks.import_checks import ImportReadyCheck, ImportSourceCheck
+from runner.tasks.import_data import ImportVerifyTask, PostgresImportTask
+from runner.tasks.import_files import ImportRakeTask, ImportStepTask
 from runner.tasks.live_data import LiveDataCheck
 from runner.tasks.machines import MachinesUseVolumeTask
 from runner.tasks.migrations import MigrationsTask
@@ -35,6 +38,10 @@ TASK_TYPES: tuple[TaskType, ...] = (
     ProductionWarningTask(),
     MachinesUseVolumeTask(),
     DeployTask(),
+    ImportRakeTask(),
+    ImportStepTask(),
+    PostgresImportTask(),
+    ImportVerifyTask(),
 )
 CHECK_TYPES: tuple[CheckType, ...] = (
     FlyTomlCheck(),
@@ -46,6 +53,8 @@ CHECK_TYPES: tuple[CheckType, ...] = (
     EnvDatabaseUrlCheck(),
     LiveDataCheck(),
     SecretReplaceableCheck(),
+    ImportReadyCheck(),
+    ImportSourceCheck(),
 )
 REGISTRY: Mapping[str, TaskType] = {t.name: t for t in TASK_TYPES}
 CHECKS: Mapping[str, CheckType] = {c.name: c for c in CHECK_TYPES}

@@ -28,6 +28,17 @@ class Options:
 
 
 @dataclass(frozen=True)
+class Performed:
+    """A step apply already ran in this pass: its id, task type, final status, and its
+    message and notes as one text (a handler after a failed deploy reads why it failed)."""
+
+    id: str
+    type: str
+    status: Status
+    text: str
+
+
+@dataclass(frozen=True)
 class TaskContext:
     """What a task sees: the app's spec, its facts, its rendered arguments, the outcomes of
     the tasks it requires (by task type), and the run's options."""
@@ -38,6 +49,7 @@ class TaskContext:
     args: Mapping[str, Any] = field(default_factory=dict)
     required: Mapping[str, Outcome] = field(default_factory=dict)
     apply: bool = False  # preflight: apply refuses what check reports as unknown
+    performed: tuple[Performed, ...] = ()  # apply: the steps run before this one, in order
 
     def path(self, relative: str) -> Path:
         return self.spec.path / relative
@@ -70,6 +82,10 @@ class TaskType(Protocol):
     fresh: ClassVar[frozenset[str]]  # remote facts re-read right before it runs in apply
 
     def check(self, ctx: TaskContext) -> Outcome: ...
+
+
+# A handler type may set `after_failure: ClassVar[bool] = True`: in apply it still runs
+# when an earlier handler failed (runner/tasks/import_data.py undoes a failed cutover).
 
 
 class CheckType(Protocol):

@@ -20,6 +20,7 @@ from runner.facts.mounts import VolumeFile
 from runner.facts.remote import Offline, VolumeListing
 from runner.flyctl.parse import Machine
 from runner.tasks.base import TaskContext
+from runner.tasks.import_common import adopts, importing, source
 from runner.tasks.secret import Wanted, verify, wanted_urls
 
 
@@ -88,10 +89,20 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
+def _adopted(ctx: TaskContext, verified: dict[str, str]) -> dict[str, str]:
+    """The Postgres DATABASE_URL that import_data copies: its value is known (read this
+    run), so the app's database is located as the Postgres server it is."""
+    if not importing(ctx) or "DATABASE_URL" in verified or not ctx.facts.remote.online:
+        return {}
+    current = ctx.facts.remote.secret("DATABASE_URL")
+    url = source(ctx) if current is not None and adopts(ctx, current) else None
+    return {"DATABASE_URL": url.value} if url is not None else {}
+
+
 def decision(ctx: TaskContext) -> tuple[Decision, DatabaseFacts, str]:
     spec = ctx.spec
     verified = _verified(ctx, wanted_urls(ctx, spec.mount_path, spec.database))
-    located = locate(ctx, verified)
+    located = locate(ctx, {**verified, **_adopted(ctx, verified)})
     files, looked = _listing(ctx, verified)
     wanted = Spec(
         spec.mount_path,
@@ -100,6 +111,7 @@ def decision(ctx: TaskContext) -> tuple[Decision, DatabaseFacts, str]:
         spec.process_group,
         spec.groups_without_database,
         ctx.replace_database_url,
+        import_data=spec.import_data is not None,
         file=spec.spec_file.name,
     )
     decided = decide(located, wanted, ctx.facts.fly_toml().mounts, volume_files=files)

@@ -15,6 +15,7 @@ from runner.facts.live_data import Spec, other_groups_refusal
 from runner.facts.mount_rules import mount_problems
 from runner.syntax.toml import key_line
 from runner.tasks.base import TaskContext
+from runner.tasks.import_common import adopts
 from runner.tasks.secret import SECRET, unverified, wanted_urls
 
 
@@ -235,6 +236,9 @@ class SecretReplaceableCheck:
             return
         wanted = wanted_urls(ctx, ctx.spec.mount_path, ctx.spec.database)
         for want, verdict in unverified(ctx, wanted):
+            current = ctx.facts.remote.secret(want.name)
+            if current is not None and adopts(ctx, current):
+                continue  # the Postgres database import_data copies (docs/import.md)
             raise PreflightRefused(
                 f"existing {want.name} secret",
                 f"cannot be verified equal: {verdict.reason}",

@@ -19,6 +19,8 @@ from typing import Any, ClassVar
 from runner.facts import DATABASE_YML
 from runner.facts.dburl import derived_database, env_name, extra_databases, in_mount, parse_url
 from runner.flyctl import commands
+from runner.flyctl.parse import Secret
+from runner.importer import SOURCE_ENV
 from runner.model import (
     Effect,
     Outcome,
@@ -26,11 +28,13 @@ from runner.model import (
     SecretIntent,
     SecretSet,
     Status,
+    failed,
     ok,
     unknown,
 )
 from runner.state_file import SecretRecord, sha256
 from runner.tasks.base import TaskContext, object_schema
+from runner.tasks.import_common import adopts, importing, source, source_problem
 
 SECRET = "DATABASE_URL"
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
@@ -112,15 +116,19 @@ def unverified(ctx: TaskContext, wanted: tuple[Wanted, ...]) -> list[tuple[Wante
     return found
 
 
-def set_effects(ctx: TaskContext, wanted: list[Wanted]) -> tuple[Effect, ...]:
-    """Intent first, then the staged import, then the record of what landed."""
+def set_effects(
+    ctx: TaskContext, wanted: list[Wanted], extra: Mapping[str, str] | None = None
+) -> tuple[Effect, ...]:
+    """Intent first, then the staged import, then the record of what landed. `extra` values
+    travel in the same import but are not recorded (the import's Postgres URL: not even its
+    hash goes to a committed file)."""
     state, app = ctx.spec.state_file, ctx.spec.app
     intents: list[Effect] = []
     for want in wanted:
         current = ctx.facts.remote.secret(want.name)
         change = SecretIntent(want.name, sha256(want.value), current.digest if current else None)
         intents.append(RecordState(state, app, change))
-    values = {w.name: w.value for w in wanted}
+    values = {**{w.name: w.value for w in wanted}, **(extra or {})}
     records = [RecordState(state, app, SecretSet(w.name, sha256(w.value))) for w in wanted]
     return (*intents, commands.import_secrets(app, values), *records)
 
@@ -170,9 +178,9 @@ class SecretTask:
                 fine.append(f"{want.name}: {verdict.reason}")
             elif verdict.equal:
                 fine.append(f"{want.name} is set to the wanted value ({verdict.reason})")
-            elif ctx.replace_database_url:
+            elif (why := _replaceable(ctx, want, current, verdict)) is not None:
                 to_set.append(want)
-                fine.append(f"{want.name} will be replaced ({verdict.reason}; replacement allowed)")
+                fine.append(why)
             else:
                 doubts.append(f"{want.name} exists and cannot be verified equal: {verdict.reason}")
         if doubts:
@@ -183,15 +191,7 @@ class SecretTask:
                 *fine,
             )
         if to_set:
-            names = ", ".join(w.name for w in to_set)
-            return Outcome(
-                Status.CHANGED,
-                f"set {names} (staged)",
-                set_effects(ctx, to_set),
-                notes=tuple(fine),
-                before="absent or replaceable",
-                after=f"{names} set (values not shown)",
-            )
+            return _set(ctx, to_set, fine)
         if landed:
             names = ", ".join(w.name for w in landed)
             records = tuple(
@@ -200,3 +200,38 @@ class SecretTask:
             )
             return Outcome(Status.CHANGED, f"record {names} in {state}", records, tuple(fine))
         return ok("; ".join(fine))
+
+
+def _replaceable(ctx: TaskContext, want: Wanted, current: Secret, verdict: Verdict) -> str | None:
+    """Why a value flyrun cannot verify may be replaced (None: it may not): it is the
+    Postgres database import_data copies, or the user allowed replacing it."""
+    adopted = adopts(ctx, current)
+    if adopted is not None:
+        return f"{adopted}: it is replaced"
+    if ctx.replace_database_url:
+        return f"{want.name} will be replaced ({verdict.reason}; replacement allowed)"
+    return None
+
+
+def _set(ctx: TaskContext, to_set: list[Wanted], fine: list[str]) -> Outcome:
+    """Stage `to_set`; when DATABASE_URL switches an importing app to SQLite, the Postgres
+    URL goes with it in the same import as FLYRUN_IMPORT_DATABASE_URL (docs/import.md), so
+    the first boot on SQLite always finds what to copy."""
+    names = ", ".join(w.name for w in to_set)
+    extra: dict[str, str] = {}
+    message = f"set {names} (staged)"
+    if importing(ctx) and any(w.name == SECRET for w in to_set):
+        url = source(ctx)
+        if url is None:
+            return failed(f"import_data: no Postgres URL to import from: {source_problem(ctx)}")
+        extra[SOURCE_ENV] = url.value
+        message += f" with {SOURCE_ENV} (the import's source: {url.shown})"
+    shown = ", ".join([*(w.name for w in to_set), *extra])
+    return Outcome(
+        Status.CHANGED,
+        message,
+        set_effects(ctx, to_set, extra),
+        notes=tuple(fine),
+        before="absent or replaceable",
+        after=f"{shown} set (values not shown)",
+    )

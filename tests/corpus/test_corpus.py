@@ -26,11 +26,13 @@ import yaml
 
 from runner.cli import main
 from runner.simulator import state as store
+from runner.simulator.pg_import import boot_command
 from runner.simulator.shim import install_shim
 from runner.syntax.ruby import parses
 from tests.inproc import InProcessFlyctl, use_in_process
 
 CASES = Path(__file__).resolve().parent / "cases"
+REPO = CASES.parents[2]
 SPEC = "fly-sqlite.yml"
 STATE_FILE = ".flyrun-state.json"  # flyrun's secret record beside the spec: not compared
 IN_PROCESS = os.environ.get("FLYRUN_CORPUS_SUBPROCESS") != "1"
@@ -45,7 +47,7 @@ READ_ONLY = {
 RUBY_FILES = (".rb", ".rake", "Gemfile")
 CASE_KEYS = {"description", "source", "fly", "args", "expect", "xfail_reason"}
 EXPECT_KEYS = {
-    "converted": {"outcome", "layout", "check", "says", "evidence"},
+    "converted": {"outcome", "layout", "check", "says", "evidence", "creates"},
     "refused": {
         "outcome",
         "layout",
@@ -137,6 +139,11 @@ def build_state(case: Case, app: str, state_path: Path) -> JSON:
             legacy_md5=bool(secret.get("legacy_md5", False)),
             deployed=bool(secret.get("deployed", True)),
         )
+    if "postgres" in fly:  # the app's Postgres: what the import stand-in copies at boot
+        url = next(s["value"] for s in fly["secrets"] if s["name"] == "DATABASE_URL")
+        servers = state_path.parent / "postgres.json"
+        servers.write_text(json.dumps({url: fly["postgres"]}), encoding="utf-8")
+        store.set_boot_command(state, app, boot_command(servers))
     return state
 
 
@@ -265,7 +272,10 @@ def _compare_files(case: Case, app_dir: Path) -> None:
     golden_dir = case.folder / "expected"
     golden = tree(golden_dir) if golden_dir.is_dir() else {}
     assert set(golden) <= set(original), "expected/ holds a file the app does not have"
-    assert set(after) == set(original), "apply created or removed files"
+    created: dict[str, str] = case.expect.get("creates") or {}  # path → the repo file it copies
+    assert set(after) == set(original) | set(created), "apply created or removed files"
+    for name, copied in created.items():
+        assert after.pop(name)[0] == (REPO / copied).read_bytes(), f"{name} is not {copied}"
     for name, (data, mode) in after.items():
         want = golden[name][0] if name in golden else original[name][0]
         assert mode == original[name][1], f"{name}: executable bit changed"

@@ -287,3 +287,46 @@ def test_refused_when_the_app_is_not_on_sqlite_or_has_no_schema_rb(
     assert result.returncode == EXIT_REFUSED, describe(result)
     assert f"{PREFIX}refused: db/structure.sql is not supported" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+SERVER_RAKE = """namespace :fly do
+  task :release => 'db:migrate'
+
+  task :server do
+    puts "flyrun-test: server starts on #{ActiveRecord::Base.connection_db_config.database}"
+  end
+end
+"""
+
+
+def test_the_server_start_flyrun_writes_imports_then_migrates_in_one_rake_run(
+    pg_app: PgApp, tmp_path: Path
+) -> None:
+    """fly.rake as flyrun leaves it (runner/handlers/rake.py, then import_step.py):
+    `fly:server` runs the import, then db:migrate, then the server, in one Rake process;
+    a re-boot skips the import; a failed import stops the boot before migrating."""
+    from runner.handlers.import_step import add_import_prerequisite
+    from runner.handlers.rake import convert_fly_rake
+
+    text = add_import_prerequisite(convert_fly_rake(SERVER_RAKE).text)
+    assert "task :server => ['flyrun:import_postgres', 'db:migrate'] do" in text
+    fly_rake = pg_app.folder / "lib" / "tasks" / "fly.rake"
+    fly_rake.write_text(text, encoding="utf-8")
+    source = {SOURCE_ENV: pg_app.cluster.url(SOURCE_DB)}
+    try:
+        first = pg_app.rails("fly:server", env=pg_app.production(tmp_path, source))
+        again = pg_app.rails("fly:server", env=pg_app.production(tmp_path, source))
+        failing = tmp_path / "failing"
+        failing.mkdir()
+        fault = {**source, "FLYRUN_IMPORT_TEST_FAULT": "write_source"}
+        failed = pg_app.rails("fly:server", env=pg_app.production(failing, fault))
+    finally:
+        fly_rake.unlink()
+    lines = must(first).stdout.splitlines()
+    copied = next(i for i, line in enumerate(lines) if line.startswith(f"{PREFIX}copied "))
+    assert lines[-1] == f"flyrun-test: server starts on {tmp_path / 'production.sqlite'}"
+    assert copied < len(lines) - 1
+    assert parse_record(Path(record_path(str(tmp_path / "production.sqlite"))).read_text()).ok
+    assert f"{PREFIX}already imported at " in must(again).stdout
+    assert failed.returncode != 0 and "flyrun-test: server starts" not in failed.stdout
+    assert f"{PREFIX}FAILED: " in failed.stderr and not (failing / "production.sqlite").exists()

@@ -153,13 +153,28 @@ def test_another_database_server_is_refused_unless_importing() -> None:
         "(fly.toml [env] DATABASE_URL=postgres://…@db/x; Rails' DATABASE_URL replaces "
         "database.yml's settings for the primary database). flyrun would point the app at a "
         "new, empty SQLite database and leave that data behind. Move the data to SQLite first "
-        "(or, once flyrun has it, opt in with `import_data` in the spec), then run flyrun again"
+        "(or, for the primary database on PostgreSQL, opt in with `import_data: {from: "
+        "postgres}` in the spec), then run flyrun again"
     )
     importing = decide(facts, Spec("/data", "production.sqlite", "data", import_data=True), DATA)
     assert importing.ok
     assert importing.notes == (
         "the app's database is a postgresql database; import_data brings it",
     )
+
+
+def test_import_data_brings_only_a_postgres_primary() -> None:
+    """The import copies the primary database from PostgreSQL: another server (MySQL) or
+    another production database on Postgres is still refused."""
+    importing = Spec("/data", "production.sqlite", "data", import_data=True)
+    mysql = locate_databases(None, [("fly.toml [env]", "DATABASE_URL", "mysql2://u:pw@db/x")])
+    assert not decide(mysql, importing, DATA).ok
+    yml = (
+        "production:\n  primary:\n    database: db/p.sqlite3\n    adapter: sqlite3\n"
+        "  cache:\n    url: postgres://u:pw@db/cache\n"
+    )
+    (refusal,) = decide(locate_databases(yml), importing, DATA).refusals
+    assert refusal.database == "cache"
 
 
 def test_an_unreadable_secret_is_refused_unless_replacing_is_allowed() -> None:

@@ -141,3 +141,23 @@ def test_boot_command_forms() -> None:
     assert state["apps"]["shop"]["boot_command"] == ["/bin/true"]
     st.set_boot_command(state, "shop", None)
     assert state["apps"]["shop"]["boot_command"] is None
+
+
+def test_machine_start_boots_a_stopped_machine_with_the_secrets_of_now(sim: Sim) -> None:
+    """After a failed deploy the machine is stopped; `machine start` boots it with the
+    current secrets and runs the boot command; flyctl does not wait for it to stay up."""
+    first, second = two_machines(sim)
+    set_boot(sim, 'test "$TOKEN" != bad && echo "$TOKEN" >> /data/boots', token="bad")
+    assert sim.run("deploy").returncode == 1
+    assert app(sim)["machines"][0]["state"] == "stopped"
+    proc = sim.run("machine", "start", first["id"], "-a", "shop")
+    assert proc.returncode == 0 and proc.stdout == f"{first['id']} has been started\n"
+    assert app(sim)["machines"][0]["state"] == "stopped"  # crashed again, start still ok
+    state = sim.load()
+    st.add_secret(state, "shop", "TOKEN", "good", deployed=False)
+    sim.save(state)
+    assert sim.run("machine", "start", first["id"], "-a", "shop").returncode == 0
+    assert app(sim)["machines"][0]["state"] == "started"
+    assert boots_of(sim, first) == ["good"] and boots_of(sim, second) == []
+    unknown = sim.run("machine", "start", "nope", "-a", "shop")
+    assert unknown.returncode == 1 and "could not get machine nope" in unknown.stderr

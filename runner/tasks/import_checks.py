@@ -1,0 +1,162 @@
+"""Preflight checks of a Postgres import (docs/import.md "Refused before anything changes").
+Both pass silently for an app without `import_data`.
+
+`import_ready` (offline, so `flyrun validate` runs it): the production bundle keeps `pg` (the
+import connects to PostgreSQL at boot; `sqlite3_gem` checks sqlite3), `db/schema.rb` exists
+(`db/structure.sql` is refused: the import loads schema.rb), and every column type and
+schema feature maps to SQLite (runner/facts/schema_rb.py), refused at `db/schema.rb:LINE`.
+
+`import_source` (remote): reads the Postgres URL, once, before any effect (the import's
+source; runner/facts/import_source.py), when the cutover is still ahead or an import is
+under way; refused when it is needed and cannot be read or is not a postgres:// URL.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from runner.errors import Location, PreflightRefused
+from runner.facts.import_source import PRIMARY
+from runner.facts.schema_rb import analyze_schema, schema_file_problem
+from runner.importer import SOURCE_ENV
+from runner.tasks.base import TaskContext
+from runner.tasks.import_common import database_path, import_secret, lookup, record
+from runner.tasks.secret import SECRET, verify, wanted_urls
+
+SCHEMA_RB, STRUCTURE_SQL = "db/schema.rb", "db/structure.sql"
+_SHOWN = 8  # schema refusals listed in the message (all are counted)
+
+
+def cut_over(ctx: TaskContext) -> bool:
+    """DATABASE_URL is verified to be the spec's SQLite URL: the switch is staged or done."""
+    primary = wanted_urls(ctx, ctx.spec.mount_path, ctx.spec.database)[0]
+    current = ctx.facts.remote.secret(SECRET)
+    if not primary.secret:
+        return current is None
+    if current is None:
+        return False
+    verdict = verify(ctx.facts.record(SECRET), current.digest, primary.value, "the state file")
+    return bool(verdict.equal)
+
+
+class ImportReadyCheck:
+    name: ClassVar[str] = "import_ready"
+    summary: ClassVar[str] = (
+        "import_data: pg stays in the production bundle and db/schema.rb maps to SQLite"
+    )
+    remote: ClassVar[bool] = False
+
+    def run(self, ctx: TaskContext) -> tuple[str, ...] | None:
+        if ctx.spec.import_data is None:
+            return None
+        gem = ctx.facts.gem("pg")
+        if gem is not None and not gem.ok:
+            raise PreflightRefused(
+                "pg gem",
+                gem.message,
+                "The import connects to PostgreSQL at the first boot on SQLite",
+            )
+        text = ctx.read(SCHEMA_RB)
+        problem = schema_file_problem(text is not None, ctx.read(STRUCTURE_SQL) is not None)
+        if problem is not None or text is None:
+            where = STRUCTURE_SQL if ctx.read(STRUCTURE_SQL) is not None else None
+            at = Location(str(ctx.path(where)), 1, 1) if where else None
+            fix = "Then run flyrun again" if where else "Dump it (`bin/rails db:schema:dump`)"
+            raise PreflightRefused(
+                "db/schema.rb", problem or f"{SCHEMA_RB} is missing", fix + ".", location=at
+            )
+        return _schema_findings(ctx, text)
+
+
+def _schema_findings(ctx: TaskContext, text: str) -> tuple[str, ...]:
+    """Every line of schema.rb SQLite cannot hold, refused at its line; else the notes."""
+    analysis = analyze_schema(text)
+    if not analysis.ok:
+        shown = "; ".join(str(p) for p in analysis.problems[:_SHOWN])
+        more = len(analysis.problems) - _SHOWN
+        raise PreflightRefused(
+            "db/schema.rb",
+            f"{len(analysis.problems)} line(s) cannot be carried over to SQLite: {shown}"
+            + (f"; and {more} more" if more > 0 else ""),
+            "Change the schema so that SQLite can hold it (docs/import.md lists the types), "
+            "or move the data by hand",
+            location=Location(str(ctx.path(SCHEMA_RB)), analysis.problems[0].line, 1),
+        )
+    tables = len(analysis.tables)
+    return (
+        f"import: {SCHEMA_RB} has {tables} table{'s' if tables != 1 else ''} that SQLite can hold",
+        *(f"note: {SCHEMA_RB}:{n.line}: {n.reason}" for n in analysis.notes),
+    )
+
+
+class ImportSourceCheck:
+    name: ClassVar[str] = "import_source"
+    summary: ClassVar[str] = (
+        "import_data: the Postgres URL to copy from is read (from a running machine or url_env)"
+    )
+    remote: ClassVar[bool] = True
+
+    def run(self, ctx: TaskContext) -> tuple[str, ...] | None:
+        if ctx.spec.import_data is None:
+            return None
+        done = cut_over(ctx)
+        if done and import_secret(ctx) is None:
+            return ("import: DATABASE_URL already points at SQLite; the Postgres URL is not read",)
+        found = lookup(ctx)
+        if found is None or found.url is None:
+            why = found.problem if found is not None else "not read"
+            if done:  # only a restore would need it: said where it matters
+                return (f"import: the Postgres URL could not be read: {why}",)
+            raise PreflightRefused(
+                "import source",
+                f"{why or 'no Postgres URL'}",
+                "import_data copies the app's Postgres DATABASE_URL: deploy the app on Postgres "
+                "with one machine running, or name a variable holding the URL in "
+                "import_data.url_env",
+            )
+        current = ctx.facts.remote.secret(PRIMARY)
+        status = current.status if current is not None else None
+        if not done and status not in ("Deployed", None) and found.url.variable == PRIMARY:
+            raise PreflightRefused(
+                "import source",
+                f"DATABASE_URL has a change that is not deployed ({status}), so the value "
+                f"read on machine {found.machine} may not be the secret's",
+                "Deploy it (`fly secrets deploy`) or set it back, then run flyrun again; or name "
+                "the Postgres URL in import_data.url_env",
+            )
+        if not done:
+            _refuse_leftovers(ctx)
+        under_way = " (an import is under way)" if found.url.variable == SOURCE_ENV else ""
+        return (f"import: copies {found.url}{under_way}",)
+
+
+def _refuse_leftovers(ctx: TaskContext) -> None:
+    """Before the cutover the volume must hold no database at the spec's path: an `ok`
+    record (an import that finished before Postgres was restored, e.g. when the app then
+    failed to start) would make the boot skip the import and run on that stale copy; a file
+    with data would make the import refuse at boot."""
+    found = record(ctx)
+    path = database_path(ctx)
+    fix = (
+        "Move them aside on the volume (`fly ssh console --machine ID -C 'mv FILE FILE.old'`): "
+        "flyrun never deletes data; then run flyrun again to import afresh"
+    )
+    if found.state == "ok" and found.record is not None:
+        raise PreflightRefused(
+            "import leftovers",
+            f"{found.path} says an import finished at {found.record.finished_at}, but the app "
+            f"runs on Postgres again: {path} is a stale copy a boot would use instead of "
+            "importing",
+            fix,
+        )
+    if found.machine is None:
+        return
+    listed = ctx.facts.remote.volume_files(found.machine, ctx.spec.mount_path).files
+    held = [f for f in listed if f.path == path and f.size > 0]
+    if held:
+        raise PreflightRefused(
+            "import leftovers",
+            f"the volume already holds {path} ({held[0].size} bytes): the import never "
+            "overwrites a database",
+            fix,
+        )

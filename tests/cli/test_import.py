@@ -1,0 +1,205 @@
+"""The Fly side of `import_data: {from: postgres}` through the CLI, against the simulator (in
+process, tests/corpus's InProcessFlyctl): the Postgres URL read from the machine or from
+`url_env`, staged with the SQLite DATABASE_URL, the import at the first boot (the stand-in
+of runner/simulator/pg_import.py), the record read back and shown, the import secret unset;
+a failed import restores Postgres; the URL never shows anywhere. The Rake task itself is
+tested on real PostgreSQL and Rails in tests/e2e/test_postgres_import.py."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runner.flyctl.client import Flyctl
+from runner.importer import RAKE_PATH, SOURCE_ENV, rake_text
+from tests.cli.harness import FlyApp, tree_digest
+from tests.cli.import_app import PASSWORD, SQLITE, TABLES, URL, USER, make_pg_app, volume_file
+from tests.inproc import InProcessFlyctl
+
+JSON = dict[str, Any]
+MUTATING = ("volumes create", "secrets import", "secrets unset", "deploy", "machine start")
+
+
+@pytest.fixture(autouse=True)
+def _in_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """flyctl calls run the simulator in this process (no Python start per call)."""
+    runners: dict[Path, InProcessFlyctl] = {}
+
+    def context(self: Flyctl) -> InProcessFlyctl:
+        state = Path(self.binary).parent.parent / "fly-state.json"
+        return runners.setdefault(state, InProcessFlyctl(state))
+
+    monkeypatch.setattr(Flyctl, "_context", context)
+    monkeypatch.setenv("NO_COLOR", "1")
+    yield
+
+
+def task(report: JSON, task_id: str) -> JSON:
+    found: JSON = next(t for t in report["apps"][0]["tasks"] if t["id"] == task_id)
+    return found
+
+
+def secrets(app: FlyApp) -> dict[str, JSON]:
+    found: dict[str, JSON] = app.state["apps"]["shop"]["secrets"]
+    return found
+
+
+def mutations(app: FlyApp) -> list[str]:
+    calls = [" ".join(c[:2]) if c[0] != "deploy" else "deploy" for c in app.calls()]
+    return [c for c in calls if c in MUTATING]
+
+
+def machine(app: FlyApp) -> JSON:
+    found: JSON = app.state["apps"]["shop"]["machines"][0]
+    return found
+
+
+def test_check_apply_check_imports_once_and_shows_the_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = make_pg_app(tmp_path)
+    files, sim = tree_digest(app.app_dir), app.state_path.read_bytes()
+    code, report = app.run_json(capsys, "check")
+    assert code == 2 and tree_digest(app.app_dir) == files and app.state_path.read_bytes() == sim
+    assert task(report, "secret")["status"] == "changed"
+    assert f"with {SOURCE_ENV}" in task(report, "secret")["message"]
+    assert "postgres://…@shop-db.flycast:5432/shop_production" in task(report, "import")["message"]
+    assert {task(report, i)["status"] for i in ("import_rake", "import_step", "import_verify")} == {
+        "changed"
+    }
+    assert f"+++ b/{RAKE_PATH}" in task(report, "import_rake")["diff"]
+
+    code, report = app.run_json(capsys, "apply")
+    assert code == 0, json.dumps(report, indent=1)
+    verify = task(report, "import_verify")
+    assert verify["status"] == "changed" and "counts match" in verify["message"]
+    assert verify["notes"] == [
+        "users: postgres 3 rows, sqlite 3 rows",
+        "orders: postgres 5 rows, sqlite 5 rows",
+    ]
+    assert verify["commands"] == [f"fly secrets unset {SOURCE_ENV} --app shop --stage"]
+    assert mutations(app) == ["volumes create", "secrets import", "deploy", "secrets unset"]
+    # the cutover: SQLite URL deployed, the import secret gone, the data on the volume
+    assert set(secrets(app)) == {"DATABASE_URL"} and secrets(app)["DATABASE_URL"]["value"] == SQLITE
+    with sqlite3.connect(volume_file(app, "production.sqlite")) as db:
+        counts = {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
+    assert counts == TABLES
+    assert (app.app_dir / RAKE_PATH).read_text() == rake_text()
+    fly_rake = (app.app_dir / "lib/tasks/fly.rake").read_text()
+    assert "task :server => [:swapfile, 'flyrun:import_postgres', 'db:migrate'] do" in fly_rake
+
+    before = volume_file(app, "production.sqlite.flyrun-import.json").read_bytes()
+    calls = len(app.calls())
+    code, report = app.run_json(capsys, "check")
+    assert code == 0, json.dumps(report, indent=1)
+    imported = task(report, "import")
+    assert imported["status"] == "ok" and "2 tables, 8 rows" in imported["message"]
+    assert not any("flyrun-env-begin" in " ".join(c) for c in app.calls()[calls:]), (
+        "after the cutover the Postgres URL is not read again"
+    )
+    assert app.run(capsys, "apply")[0] == 0 and mutations(app) == mutations(app)[:4]
+    assert volume_file(app, "production.sqlite.flyrun-import.json").read_bytes() == before
+
+
+def test_a_failed_import_restores_postgres_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reason = "tables in PostgreSQL but not in db/schema.rb: audits (their rows would be lost)"
+    app = make_pg_app(tmp_path, fail=reason)
+    servers = (app.root / "postgres.json").read_bytes()
+    code, report = app.run_json(capsys, "apply")
+    assert code == 1
+    assert task(report, "deploy")["status"] == "failed"
+    verify = task(report, "import_verify")
+    assert verify["status"] == "failed"
+    assert f"the import did not finish: flyrun import: FAILED: {reason}" in verify["message"]
+    assert "PostgreSQL was only read" in verify["message"]
+    mid = machine(app)["id"]
+    assert verify["commands"] == [
+        "fly secrets import --app shop --stage   (stdin: DATABASE_URL=<redacted>)",
+        f"fly secrets unset {SOURCE_ENV} --app shop --stage",
+        f"fly deploy {app.app_dir} --app shop --config {app.app_dir / 'fly.toml'}",
+        f"fly machine start {mid} --app shop",
+    ]
+    # never a half state: the app runs on Postgres again, with the URL it had
+    assert set(secrets(app)) == {"DATABASE_URL"} and secrets(app)["DATABASE_URL"]["value"] == URL
+    assert machine(app)["state"] == "started"
+    env = app.state["apps"]["shop"]["deployed_secrets"][mid]
+    assert env["DATABASE_URL"] == URL and SOURCE_ENV not in env
+    assert (app.root / "postgres.json").read_bytes() == servers  # Postgres only read
+
+    code, report = app.run_json(capsys, "check")
+    assert code == 2 and task(report, "import")["status"] == "changed"
+    assert any(
+        reason in note and "it runs again" in note for note in task(report, "import")["notes"]
+    )
+
+    (app.root / "postgres.json").write_text(json.dumps({URL: {"tables": TABLES}}))  # fixed
+    assert app.run(capsys, "apply")[0] == 0
+    code, report = app.run_json(capsys, "check")
+    assert code == 0 and task(report, "import")["status"] == "ok"
+
+
+def test_url_env_reads_the_url_from_flyruns_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_pg_app(tmp_path, url_env="SHOP_PG_URL")
+    monkeypatch.delenv("SHOP_PG_URL", raising=False)
+    code, report = app.run_json(capsys, "check")
+    assert code == 1 and task(report, "preflight.import_source")["status"] == "failed"
+    assert "import_data.url_env names SHOP_PG_URL, which is not set" in json.dumps(report)
+    monkeypatch.setenv("SHOP_PG_URL", "mysql2://u:p@db/x")
+    code, report = app.run_json(capsys, "check")
+    assert code == 1 and "is a mysql2:// URL, not a postgres:// URL" in json.dumps(report)
+    monkeypatch.setenv("SHOP_PG_URL", URL)
+    assert app.run(capsys, "apply")[0] == 0
+    assert not any("flyrun-env-begin" in " ".join(c) for c in app.calls()), "no ssh for the URL"
+    assert app.run_json(capsys, "check")[0] == 0
+
+
+def test_the_url_never_reaches_an_output_a_file_or_argv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A careless app prints the URL while it boots, and the import fails quoting the
+    password: every byte flyrun prints (text and JSON, check and apply), every file it
+    writes, and every flyctl argv and stdin log stay free of the URL, user and password."""
+    app = make_pg_app(tmp_path, fail=f"password authentication failed ({PASSWORD})", echo=True)
+    printed = []
+    for args in (("check",), ("apply",), ("check", "--format", "json"), ("apply", "-v")):
+        code, out, err = app.run(capsys, *args)
+        printed += [out, err]
+    (app.root / "postgres.json").write_text(json.dumps({URL: {"tables": TABLES, "echo": True}}))
+    for args in (("apply", "--format", "json"), ("check", "--format", "github")):
+        code, out, err = app.run(capsys, *args)
+        printed += [out, err]
+    assert code == 0, printed[-2:]
+    written = [p.read_text(errors="replace") for p in app.app_dir.rglob("*") if p.is_file()]
+    logged = app.log_text()
+    assert "FAILED" in "".join(printed) and "connecting to postgres://…@shop-db" in "".join(printed)
+    for secret in (URL, PASSWORD, USER, URL.split("?")[0]):
+        for where, texts in (("output", printed), ("app files", written), ("call log", [logged])):
+            assert not any(secret in text for text in texts), f"{secret!r} in the {where}"
+
+
+def test_an_app_that_fails_after_the_import_is_restored_and_its_stale_copy_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The copy finished but the app did not start on SQLite (a migration failed): Postgres
+    is restored, and the next run refuses to cut over again onto the copy its `ok` record
+    would make the boot keep (Postgres took writes since)."""
+    app = make_pg_app(tmp_path, crash_after="ActiveRecord::StatementInvalid: no such column")
+    code, report = app.run_json(capsys, "apply")
+    verify = task(report, "import_verify")
+    assert code == 1 and verify["status"] == "failed"
+    assert "the import finished, but the app did not start on SQLite" in verify["message"]
+    assert "no such column" in verify["message"]
+    assert secrets(app)["DATABASE_URL"]["value"] == URL and machine(app)["state"] == "started"
+    code, report = app.run_json(capsys, "check")
+    refusal = task(report, "preflight.import_source")
+    assert code == 1 and refusal["status"] == "failed"
+    assert "is a stale copy a boot would use instead of importing" in refusal["message"]
