@@ -33,6 +33,7 @@ _SCALARS = SafeConstructor()
 _TAG = "tag:yaml.org,2002:"
 _MERGE = _TAG + "merge"
 _MAX_NODES = 100_000
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 # YAML's printable set (PyYAML's Reader.NON_PRINTABLE), to locate a reader error exactly.
 _NON_PRINTABLE = re.compile(
     r"[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
@@ -277,11 +278,14 @@ def _short(tag: str) -> str:
 
 
 def display_path(path: JsonPath) -> str:
-    """`apps[1].volume.size` for ("apps", 1, "volume", "size")."""
+    """`apps[1].volume.size` for ("apps", 1, "volume", "size"); a key that is not a plain
+    name is quoted (`['x\\ny']`), so a message stays one line whatever the key holds."""
     text = ""
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif not _PLAIN_KEY.fullmatch(part):
+            text += f"[{part!r}]"
         else:
             text += f".{part}" if text else part
     return text

@@ -234,3 +234,11 @@ def test_c_and_python_loaders_give_the_same_document(data: Any, flow: bool) -> N
         yamlmarks._LOADER = original
     assert fast == slow
     assert fast.data == data
+
+
+def test_a_key_that_is_not_a_plain_name_is_quoted_so_messages_stay_one_line() -> None:
+    from runner.spec.yamlmarks import display_path
+
+    assert display_path(("apps", 1, "volume", "size")) == "apps[1].volume.size"
+    assert display_path(("x\n::error::y",)) == "['x\\n::error::y']"
+    assert display_path(("volume", "a b")) == "volume['a b']"
