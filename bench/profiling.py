@@ -48,8 +48,13 @@ from bench.harness import (
 DEFAULT_PY_SPY = Path("/tmp/prof-venv/bin/py-spy")
 RATE = 100  # py-spy samples per second
 PLAIN = (sys.executable, "-m", "runner")  # flyrun's command line
-WHATIF = (sys.executable, str(BENCH / "whatif.py"))  # the same, Remote's lock removed
 Stack = tuple[str, tuple[str, ...], int]  # thread name, frames (outermost first), samples
+
+
+def one_process(fleet: Fleet, latency_ms: int) -> dict[str, str]:
+    """The profilers see one process: a fleet's worker processes (runner/fleet.py) would
+    hide every app's work from py-spy and from threadprof.py, so these runs use threads."""
+    return {**flyrun_env(fleet, latency_ms), "FLYRUN_PROCESSES": "1"}
 
 
 def flyrun_args(fleet: Fleet, jobs: int) -> list[str]:
@@ -188,12 +193,12 @@ def py_spy(
     # --nonblocking: py-spy does not stop the process per sample (stopping 26–65 threads 100
     # times a second slows the run it measures, and most where the lock is gone).
     flags = ["--idle" if mode == "idle" else "--gil", "--threads", "--nonblocking"]
-    raw = out / f"py-spy-{mode}{'-whatif' if entry != PLAIN else ''}.txt"
+    raw = out / f"py-spy-{mode}.txt"
     fleet.calls_log.write_text("", encoding="utf-8")
     argv = [str(py_spy_bin), "record", *flags, "--rate", str(RATE), "-f", "raw", "-o", str(raw)]
     argv += ["--", *entry, *flyrun_args(fleet, args.jobs)]
     run = measure(
-        argv, env=flyrun_env(fleet, args.latency_ms), cwd=fleet.root, timeout=args.timeout
+        argv, env=one_process(fleet, args.latency_ms), cwd=fleet.root, timeout=args.timeout
     )
     if not raw.is_file() or not raw.stat().st_size:  # py-spy's exit code is not flyrun's
         raise BenchError(f"py-spy run: exit {run.exit_code}, no samples\n{tail(run.stderr)}")
@@ -281,7 +286,7 @@ def cprofile(fleet: Fleet, args: argparse.Namespace, out: Path) -> pstats.Stats:
     fleet.calls_log.write_text("", encoding="utf-8")
     argv = [sys.executable, str(BENCH / "threadprof.py"), str(prof), *flyrun_args(fleet, args.jobs)]
     run = measure(
-        argv, env=flyrun_env(fleet, args.latency_ms), cwd=fleet.root, timeout=args.timeout
+        argv, env=one_process(fleet, args.latency_ms), cwd=fleet.root, timeout=args.timeout
     )
     if run.exit_code != 2 or not prof.is_file():
         raise BenchError(f"threadprof run: exit {run.exit_code}\n{tail(run.stderr)}")
@@ -437,11 +442,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--py-spy", type=Path, default=DEFAULT_PY_SPY)
     parser.add_argument("--out", type=Path, help="folder for raw outputs (default: temporary)")
-    parser.add_argument(
-        "--whatif",
-        action="store_true",
-        help="also run bench/whatif.py (Remote's class-wide cached_property lock removed)",
-    )
     return parser.parse_args(argv)
 
 
@@ -462,11 +462,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"{args.py_spy} not found: py-spy sections skipped", file=sys.stderr)
         sections.append(report_counts(cprofile(fleet, args, out), args.apps))
-        if args.whatif:
-            sections.append(report_plain(fleet, args, WHATIF, "5. What if: no class-wide lock"))
-            if args.py_spy.is_file():
-                stacks = py_spy(args.py_spy, fleet, args, out, "idle", WHATIF)
-                sections.append(report_idle(stacks, "6. What if: the workers' wall time"))
     except BenchError as exc:
         print(f"profiling: error: {exc}", file=sys.stderr)
         return 1
