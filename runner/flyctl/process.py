@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import subprocess
 import threading
@@ -29,16 +30,21 @@ class GroupRunner(Local):
     input_sleep = 0.005  # invoke polls the process this often (default 10 ms)
 
     def start(self, command: str, shell: str, env: dict[str, Any]) -> None:
-        self.process = subprocess.Popen(
-            command,
-            shell=True,
-            executable=shell,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.PIPE,
-            start_new_session=True,
-        )
+        # The command line is `shlex.join` of flyctl's argv (runner/flyctl/client.py), so it
+        # is split back and run without a shell: one exec less per call (bench/PROFILE.md),
+        # and no shell ever reads an argument. A binary that cannot be started goes through
+        # the shell after all, which reports it as flyctl's callers expect (127/126 + text).
+        options: dict[str, Any] = {
+            "env": env,
+            "stdout": subprocess.PIPE,
+            "stderr": subprocess.PIPE,
+            "stdin": subprocess.PIPE,
+            "start_new_session": True,
+        }
+        try:
+            self.process = subprocess.Popen(shlex.split(command), **options)
+        except OSError:
+            self.process = subprocess.Popen(command, shell=True, executable=shell, **options)
         with _LOCK:
             _ACTIVE.add(self.process.pid)
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from runner.errors import FlyctlError, PreflightRefused
 from runner.flyctl.client import Flyctl
 
@@ -11,14 +13,15 @@ MIN_FLYCTL = (0, 1, 0)  # older ones lack per-command --json and `volumes create
 
 def check_session(flyctl: Flyctl) -> str:
     """A one-line description (`flyctl v0.4.87, logged in as …`), or PreflightRefused."""
-    try:
-        version = flyctl.version()
-    except FlyctlError as exc:
-        raise PreflightRefused(
-            "flyctl version",
-            f"`fly version` failed: {exc.stderr.strip() or f'exit {exc.exit_code}, no output'}",
-            "Check that the flyctl binary works.",
-        ) from exc
+    # Both queries at once: a fleet's first app waits for them (bench/PROFILE.md). A refused
+    # version is reported first, as if whoami had never run (it only reads).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        login = pool.submit(flyctl.whoami)
+        try:
+            version = flyctl.version()
+        except FlyctlError as exc:
+            login.cancel()
+            raise _version_failed(exc) from exc
     if version is None or version < MIN_FLYCTL:
         shown = "unrecognised" if version is None else "v" + ".".join(map(str, version))
         raise PreflightRefused(
@@ -27,7 +30,7 @@ def check_session(flyctl: Flyctl) -> str:
             "Upgrade flyctl to v0.1.0 or newer (`fly version upgrade`).",
         )
     try:
-        email = flyctl.whoami()
+        email = login.result()
     except FlyctlError as exc:
         raise PreflightRefused(
             "flyctl login",
@@ -35,6 +38,14 @@ def check_session(flyctl: Flyctl) -> str:
             "Run `fly auth login`, or set FLY_API_TOKEN.",
         ) from exc
     return f"flyctl v{'.'.join(map(str, version))}, logged in as {email}"
+
+
+def _version_failed(exc: FlyctlError) -> PreflightRefused:
+    return PreflightRefused(
+        "flyctl version",
+        f"`fly version` failed: {exc.stderr.strip() or f'exit {exc.exit_code}, no output'}",
+        "Check that the flyctl binary works.",
+    )
 
 
 def first_line(stderr: str) -> str:
