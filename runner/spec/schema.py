@@ -8,7 +8,6 @@ those rules, so each problem is told once, in one voice.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -72,15 +71,13 @@ def _validator() -> Any:
 
 @cache
 def _quick() -> Callable[[Any], Any]:
-    """A fast yes/no validator of the same schema (fastjsonschema compiles it to Python in
-    ~20 ms; importing jsonschema alone costs ~60 ms, which `flyrun validate` should not pay
-    for a valid spec). The schema uses only keywords that behave the same under draft-07,
-    which fastjsonschema implements; tests/spec/test_schema_fast.py proves they agree."""
-    import fastjsonschema
+    """A fast yes/no validator of the same schema: fastjsonschema's code for it, generated
+    ahead (runner/spec/quick_gen.py; compiling it here would cost ~45 ms, importing
+    jsonschema ~60 ms, more than `flyrun validate` may take for a valid spec)."""
+    from runner.spec import _quick_schema
 
-    schema = copy.deepcopy(load_json("schemas", SCHEMA_NAME))  # compiling may annotate it
-    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
-    validate: Callable[[Any], Any] = fastjsonschema.compile(schema)
+    entry = "validate_https___flyrun_dev_schemas_spec_schema_json"  # the schema's $id
+    validate: Callable[[Any], Any] = getattr(_quick_schema, entry)
     return validate
 
 

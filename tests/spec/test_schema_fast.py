@@ -72,3 +72,11 @@ def test_random_documents(data: dict[str, Any]) -> None:
 )
 def test_near_valid_documents(app: str, volume: dict[str, Any], extra: dict[str, Any]) -> None:
     _agree({"version": 1, "app": app, "volume": volume, **extra})
+
+
+def test_the_quick_validator_is_generated_from_the_current_schema() -> None:
+    """After changing schemas/spec.schema.json, run `python -m runner.spec.quick_gen`."""
+    from runner.spec import _quick_schema
+    from runner.spec.quick_gen import schema_digest
+
+    assert schema_digest() == _quick_schema.SCHEMA_SHA256
