@@ -153,11 +153,14 @@ def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
     """`apply PLAN` (a file that is a plan by its content, docs/ci.md): the plan, refused
     when a spec or playbook it was made from changed; None for `apply SPEC…`."""
     from runner.errors import RunnerError
-    from runner.plan_file import REMAKE, is_plan, load_plan, stale_files
 
     if getattr(args, "out", None) is not None and args.offline:
         raise RunnerError("--out needs flyctl: an offline check cannot know the remote effects")
-    plans = [path for path in args.specs if args.command == "apply" and is_plan(path)]
+    if args.command != "apply":
+        return None
+    from runner.plan_file import REMAKE, is_plan, load_plan, stale_files  # lazy: apply only
+
+    plans = [path for path in args.specs if is_plan(path)]
     if not plans:
         return None
     if len(args.specs) > 1:

@@ -12,7 +12,6 @@ another effect, running flyctl calls get the interrupt, and what was done is rep
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
@@ -39,17 +38,32 @@ def plan_processes(apps: int, jobs: int, forced: str | None = None) -> int:
     return max(1, min(os.cpu_count() or 1, apps // APPS_PER_PROCESS, 8))
 
 
+class _Cell:
+    """A counter with multiprocessing.Value's `.value`, for threads of one process."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
 class Dispatcher:
     """Hands out app indexes to workers (threads or processes) until every app started,
     Ctrl-C, or too many failed; in shared memory, so processes see one count."""
 
-    def __init__(self, total: int, max_fail_percent: float | None, context: Any) -> None:
+    def __init__(self, total: int, max_fail_percent: float | None, *, shared: bool) -> None:
         self.total = total
         self.max_fail_percent = max_fail_percent
-        self._lock = context.Lock()
-        self._next = context.Value("i", 0, lock=False)
-        self._failed = context.Value("i", 0, lock=False)
-        self._stopped = context.Value("b", 0, lock=False)
+        self._lock: Any
+        if shared:  # before the fork: worker processes see one count
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            self._lock = context.Lock()
+            self._next = context.Value("i", 0, lock=False)
+            self._failed = context.Value("i", 0, lock=False)
+            self._stopped = context.Value("b", 0, lock=False)
+        else:  # threads alone: multiprocessing costs start-up time (bench/README.md)
+            self._lock = threading.Lock()
+            self._next, self._failed, self._stopped = _Cell(), _Cell(), _Cell()
 
     def take(self) -> int | None:
         with self._lock:
@@ -119,6 +133,8 @@ def run_processes(
 ) -> bool:
     """Fork `processes` workers sharing one bound of `jobs` flyctl processes; relay their
     events to `bus` as they come. True on Ctrl-C."""
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     queue = context.SimpleQueue()
     slots = context.BoundedSemaphore(jobs)

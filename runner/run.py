@@ -5,7 +5,6 @@ interrupt, and what was done is still reported."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
@@ -167,8 +166,7 @@ def _run_all(
     """Every app, in threads or worker processes (runner/fleet.py); True on Ctrl-C."""
     items = request.specs
     processes = plan_processes(len(items), request.jobs, os.environ.get("FLYRUN_PROCESSES"))
-    context = multiprocessing.get_context("fork" if processes > 1 else None)
-    dispatcher = Dispatcher(len(items), request.max_fail_percent, context)
+    dispatcher = Dispatcher(len(items), request.max_fail_percent, shared=processes > 1)
 
     def make_run_one(relay: Bus, stop: threading.Event, slots: Slots | None) -> RunOne:
         local = executor

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-import multiprocessing
+import pytest
 
 from runner.fleet import Dispatcher, plan_processes
 
 
-def test_the_dispatcher_hands_out_each_app_once_and_stops_past_the_failure_share() -> None:
-    dispatcher = Dispatcher(10, 20.0, multiprocessing.get_context())
+@pytest.mark.parametrize("shared", [True, False])
+def test_the_dispatcher_hands_out_each_app_once_and_stops_past_the_failure_share(
+    shared: bool,
+) -> None:
+    dispatcher = Dispatcher(10, 20.0, shared=shared)
     taken = [dispatcher.take() for _ in range(3)]
     assert taken == [0, 1, 2]
     for _ in range(3):
@@ -14,8 +17,9 @@ def test_the_dispatcher_hands_out_each_app_once_and_stops_past_the_failure_share
     assert dispatcher.take() is None and dispatcher.stopped_early
 
 
-def test_without_a_limit_it_hands_out_every_app_then_none() -> None:
-    dispatcher = Dispatcher(3, None, multiprocessing.get_context())
+@pytest.mark.parametrize("shared", [True, False])
+def test_without_a_limit_it_hands_out_every_app_then_none(shared: bool) -> None:
+    dispatcher = Dispatcher(3, None, shared=shared)
     assert [dispatcher.take() for _ in range(4)] == [0, 1, 2, None]
     assert not dispatcher.stopped_early
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runner import state_file
 from runner.errors import FileError
@@ -28,10 +29,12 @@ from runner.facts.gemfile import (
     rails_version,
     sqlite3_in_production,
 )
-from runner.facts.import_source import SourceLookup, read_source
 from runner.facts.layout import AppFiles, Layout, detect_layout
 from runner.facts.redact import Redactor
 from runner.facts.remote import Queries, RemoteFacts
+
+if TYPE_CHECKING:
+    from runner.facts.import_source import SourceLookup
 
 FLY_RAKE = "lib/tasks/fly.rake"
 ENTRYPOINT = "bin/docker-entrypoint"
@@ -124,6 +127,8 @@ class AppFacts:
         import needs it after the deploy changed the machines); its value is redacted from
         every output from then on."""
         if self._source is None:
+            from runner.facts.import_source import read_source  # lazy: import specs only
+
             found = read_source(self.remote, group, url_env, os.environ)
             if found.url is not None:
                 self.redact.add_url(found.url.value)

@@ -12,12 +12,6 @@ from typing import TextIO
 
 from runner.events import Event
 from runner.report.files import check_writable
-from runner.report.github import GithubReporter
-from runner.report.json import JsonReporter
-from runner.report.junit import JunitWriter
-from runner.report.plan import PlanWriter
-from runner.report.sarif import SarifWriter
-from runner.report.summary import StepSummary
 
 Subscriber = Callable[[Event], None]
 
@@ -45,19 +39,32 @@ class Outputs:
 
 def subscribers(outputs: Outputs, stdout: TextIO, notes: TextIO) -> list[Subscriber]:
     """`stdout` is the real one (a format writes there); `notes` is where a report file's
-    one-line notice goes (the text report's stream)."""
+    one-line notice goes (the text report's stream). Each writer is imported only when asked
+    for: a saved plan alone pulls in most of flyrun (`flyrun validate` start-up, bench/)."""
     found: list[Subscriber] = []
     if outputs.format == "json":
+        from runner.report.json import JsonReporter
+
         found.append(JsonReporter(stdout))
     elif outputs.format == "github":
+        from runner.report.github import GithubReporter
+
         found.append(GithubReporter(stdout))
     if outputs.junit is not None:
+        from runner.report.junit import JunitWriter
+
         found.append(JunitWriter(outputs.junit))
     if outputs.sarif is not None:
+        from runner.report.sarif import SarifWriter
+
         found.append(SarifWriter(outputs.sarif))
     if outputs.summary is not None:
+        from runner.report.summary import StepSummary
+
         found.append(StepSummary(outputs.summary))
     if outputs.plan is not None:
+        from runner.report.plan import PlanWriter
+
         found.append(
             PlanWriter(
                 outputs.plan,

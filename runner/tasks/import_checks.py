@@ -17,7 +17,6 @@ from typing import ClassVar
 
 from runner.errors import Location, PreflightRefused
 from runner.facts.import_source import PRIMARY
-from runner.facts.schema_rb import analyze_schema, schema_file_problem
 from runner.importer import SOURCE_ENV
 from runner.tasks.base import TaskContext
 from runner.tasks.import_common import database_path, import_secret, lookup, record
@@ -56,6 +55,8 @@ class ImportReadyCheck:
                 gem.message,
                 "The import connects to PostgreSQL at the first boot on SQLite",
             )
+        from runner.facts.schema_rb import schema_file_problem  # lazy: import specs only
+
         text = ctx.read(SCHEMA_RB)
         problem = schema_file_problem(text is not None, ctx.read(STRUCTURE_SQL) is not None)
         if problem is not None or text is None:
@@ -70,6 +71,8 @@ class ImportReadyCheck:
 
 def _schema_findings(ctx: TaskContext, text: str) -> tuple[str, ...]:
     """Every line of schema.rb SQLite cannot hold, refused at its line; else the notes."""
+    from runner.facts.schema_rb import analyze_schema
+
     analysis = analyze_schema(text)
     if not analysis.ok:
         shown = "; ".join(str(p) for p in analysis.problems[:_SHOWN])
