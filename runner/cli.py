@@ -206,6 +206,7 @@ def _request(
         max_fail_percent=getattr(args, "max_fail_percent", None),
         planning=getattr(args, "out", None) is not None,
         saved=saved,
+        allow_dirty=getattr(args, "allow_dirty", False),
     )
 
 

@@ -158,6 +158,11 @@ def _run_options(command: argparse.ArgumentParser, *, apply: bool) -> None:
         command.add_argument(
             "-y", "--yes", action="store_true", help="do not ask for confirmation on a terminal"
         )
+        command.add_argument(
+            "--allow-dirty",
+            action="store_true",
+            help="edit files even when they have uncommitted changes in git",
+        )
     else:
         _check_options(command)
 

@@ -73,7 +73,10 @@ class FlyctlError(RunnerError):
         self.stderr = stderr
         self.timed_out = timed_out
         tail = "\n".join(stderr.strip().splitlines()[-10:])
-        super().__init__(f"`{command}` failed (exit {exit_code}): {tail}")
+        if timed_out:
+            super().__init__(f"`{command}` {tail}")
+        else:
+            super().__init__(f"`{command}` failed (exit {exit_code}): {tail}")
 
 
 class EditRefused(RunnerError):

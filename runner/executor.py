@@ -17,11 +17,12 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from runner import locks, plan_file, state_file
+from runner import locks, plan_file, state_file, vcs
 from runner.disk import read_text, unwritable, write_atomic
 from runner.errors import FlyctlError, Location, PreflightRefused, RunnerError
 from runner.events import (
@@ -54,6 +55,7 @@ from runner.model import (
     Status,
     WriteFile,
     failed,
+    redact_credentials,
     skipped,
     unknown,
 )
@@ -112,7 +114,7 @@ class Executor:
             run = self._prepare(spec, emitted)
             if run is not None:
                 if apply:
-                    with locks.held(spec.path, what=f"app folder {spec.path}", wait=self.lock_wait):
+                    with _app_locks(spec, self.lock_wait):
                         self._apply(run)
                 else:
                     self._check(run)
@@ -167,20 +169,24 @@ class Executor:
             try:
                 findings += check.run(ctx) or ()
             except PreflightRefused as exc:
-                message = f"{run.spec.app}: {exc.check} refused: {exc.found}. {exc.fix}"
+                message = redact_credentials(
+                    f"{run.spec.app}: {exc.check} refused: {exc.found}. {exc.fix}"
+                )
                 title = f"preflight: {exc.check}"
                 refusal = TaskResult(
                     f"preflight.{check.name}", title, Status.FAILED, message, location=exc.location
                 )
                 break
             except RunnerError as exc:
-                message, where = f"{run.spec.app}: {exc}", getattr(exc, "location", None)
+                message = redact_credentials(f"{run.spec.app}: {exc}")
+                where = getattr(exc, "location", None)
                 title = f"preflight: {check.name}"
                 refusal = TaskResult(
                     f"preflight.{check.name}", title, Status.FAILED, message, location=where
                 )
                 break
-        run.layout, run.findings = _layout(run), tuple(run.facts.redact(f) for f in findings)
+        shown = (run.facts.redact(redact_credentials(f)) for f in findings)
+        run.layout, run.findings = _layout(run), tuple(shown)
         self.bus.emit(AppFactsEvent(run.spec.app, *run.layout, run.findings))
         if refusal is not None:
             run.finish(refusal)
@@ -252,7 +258,8 @@ class Executor:
         if not self._preflight(run, apply=True):
             return
         dry = self._pass(run)
-        problems = _unwritable(run.spec, [e for _, outcome in dry for e in outcome.effects])
+        planned = [e for _, outcome in dry for e in outcome.effects]
+        problems = _unwritable(run.spec, planned) or self._uncommitted(run, planned)
         if problems is None and self.guard is not None:
             problems = self.guard.mismatch(run.spec, [(s.id, o) for s, o in dry])
         if problems is not None:
@@ -269,6 +276,31 @@ class Executor:
         )  # no effect yet: only the overlay goes
         if self._apply_steps(run):
             self._prove(run)
+
+    def _uncommitted(self, run: AppRun, planned: list[Effect]) -> TaskResult | None:
+        """Before the first effect: no file apply edits has uncommitted changes in git
+        (unless --allow-dirty); every file it will touch is listed in the app's findings."""
+        writes = {e.path: e.label for e in planned if isinstance(e, WriteFile)}
+        if not writes:
+            return None
+        labels = ", ".join(writes.values())
+        found = vcs.uncommitted(run.spec.path, list(writes))
+        if found.dirty and not self.options.allow_dirty:
+            return TaskResult(
+                "preflight.git_clean",
+                "preflight: no uncommitted changes",
+                Status.FAILED,
+                f"{run.spec.app}: uncommitted changes in {', '.join(found.dirty)}; apply would "
+                f"edit {labels}. Commit or stash them first (so git can tell flyrun's edit "
+                "from yours), or pass --allow-dirty",
+            )
+        how = found.note or (
+            f"--allow-dirty: uncommitted changes in {', '.join(found.dirty)} allowed"
+            if found.dirty
+            else "git: no uncommitted changes in them"
+        )
+        run.findings += (f"apply edits {labels} ({how})",)
+        return None
 
     def _apply_steps(self, run: AppRun) -> bool:
         outcomes: dict[str, Outcome] = {}
@@ -401,6 +433,16 @@ class Executor:
             run.finish(TaskResult("verify", "verify (idempotence proof)", Status.FAILED, message))
 
 
+@contextmanager
+def _app_locks(spec: AppSpec, wait: float) -> Iterator[None]:
+    """Held while apply runs: the app folder, and the Fly app (two checkouts of one app)."""
+    with (
+        locks.held(spec.path, what=f"app folder {spec.path}", wait=wait),
+        locks.held(locks.app_key(spec.app), what=f"Fly app {spec.app}", wait=wait),
+    ):
+        yield
+
+
 def _emit(bus: Bus, spec: AppSpec, result: TaskResult) -> TaskResult:
     bus.emit(TaskFinished(spec.app, result))
     return result
@@ -411,7 +453,7 @@ def _layout(run: AppRun) -> tuple[str | None, tuple[str, ...]]:
         layout = run.facts.layout(run.spec.process_group)
     except RunnerError:
         return None, ()
-    return layout.kind, layout.evidence
+    return layout.kind, tuple(map(redact_credentials, layout.evidence))
 
 
 def _tail(exc: FlyctlError) -> str:
@@ -430,8 +472,8 @@ def _result(
         id=step.id,
         title=step.title,
         status=outcome.status,
-        message=outcome.message,
-        notes=outcome.notes + extra,
+        message=redact_credentials(outcome.message),
+        notes=tuple(map(redact_credentials, outcome.notes + extra)),
         diffs=tuple(e.diff() for e in writes),
         commands=tuple(e.describe() for e in outcome.effects if isinstance(e, FlyctlCommand)),
         records=tuple(e.describe() for e in outcome.effects if isinstance(e, RecordState)),

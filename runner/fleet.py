@@ -91,9 +91,13 @@ class Dispatcher:
         return limit is not None and self._failed.value * 100 > limit * self.total
 
 
-def run_threads(run_one: RunOne, dispatcher: Dispatcher, jobs: int) -> bool:
+def run_threads(
+    run_one: RunOne, dispatcher: Dispatcher, jobs: int, on_interrupt: Callable[[], None]
+) -> bool:
     """`jobs` threads take apps until none is left; True when an app was stopped by Ctrl-C
-    reaching its flyctl (then no further app starts). Ctrl-C in this thread propagates."""
+    reaching its flyctl (then no further app starts). Ctrl-C in this thread calls
+    `on_interrupt` (stop the apps, interrupt their flyctl calls) before waiting for the
+    threads, which would otherwise wait on a hung flyctl, then propagates."""
     interrupted = threading.Event()
 
     def worker() -> None:
@@ -114,6 +118,9 @@ def run_threads(run_one: RunOne, dispatcher: Dispatcher, jobs: int) -> bool:
     try:
         for future in [pool.submit(worker) for _ in range(jobs)]:
             future.result()
+    except KeyboardInterrupt:
+        on_interrupt()
+        raise
     finally:
         dispatcher.stop()
         pool.shutdown(wait=True, cancel_futures=True)
@@ -192,7 +199,8 @@ def _worker(
     signal.signal(signal.SIGINT, on_interrupt)
     interrupted = False
     try:
-        interrupted = run_threads(make_run_one(Bus([queue.put]), cancel, slots), dispatcher, jobs)
+        run_one = make_run_one(Bus([queue.put]), cancel, slots)
+        interrupted = run_threads(run_one, dispatcher, jobs, lambda: on_interrupt(0, None))
     finally:
         queue.put(_Done(number, interrupted or cancel.is_set()))
 

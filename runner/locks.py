@@ -31,6 +31,12 @@ def lock_dir() -> Path:
     return folder
 
 
+def app_key(app: str) -> Path:
+    """The lock key of a Fly app: two checkouts of one app (two folders) exclude each other
+    too. Relative, so it never equals a folder's key (always absolute)."""
+    return Path(f"fly-app:{app}")
+
+
 def _lock_file(key: Path) -> Path:
     digest = hashlib.sha256(str(key).encode("utf-8", "surrogateescape")).hexdigest()[:32]
     return lock_dir() / f"{digest}.lock"
@@ -38,8 +44,8 @@ def _lock_file(key: Path) -> Path:
 
 @contextlib.contextmanager
 def held(key: Path, *, what: str, wait: float = DEFAULT_WAIT) -> Iterator[None]:
-    """Hold the lock of `key` (an absolute path) for the block; RunnerError after `wait`
-    seconds of waiting, naming the holder."""
+    """Hold the lock of `key` (an absolute path, or an `app_key`) for the block; RunnerError
+    after `wait` seconds of waiting, naming the holder."""
     path = _lock_file(key)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:

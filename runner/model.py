@@ -7,6 +7,7 @@ decision is made on fresh facts (README "How flyrun works")."""
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -15,6 +16,14 @@ from runner.errors import Location
 from runner.flyctl.commands import SECRETS, FlyctlCommand
 
 OFFLINE = "offline: "  # how an `unknown` that only --offline caused starts (README "Exit codes")
+# `scheme://user:password@`: the password of a URL in an app file (a Postgres or Redis URL)
+_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:'\"]*):[^\s/?#'\"]*@")
+
+
+def redact_credentials(text: str) -> str:
+    """`postgres://u:secret@db/x` → `postgres://u:…@db/x` everywhere in `text`: file
+    contents reach reports (diffs, quoted lines, layout evidence), passwords never do."""
+    return _PASSWORD.sub(r"\1:…@", text)
 
 
 class Status(StrEnum):
@@ -74,9 +83,11 @@ class WriteFile:
             fromfile=f"a/{self.label}",
             tofile=f"b/{self.label}",
         )
-        return "".join(
-            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-            for line in lines
+        return redact_credentials(
+            "".join(
+                line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                for line in lines
+            )
         )
 
     def first_changed_line(self) -> int:

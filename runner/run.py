@@ -59,6 +59,7 @@ class RunRequest:
     max_fail_percent: float | None = None
     planning: bool = False  # check --out: the executor emits each app's plan entry
     saved: SavedPlan | None = None  # apply PLAN (runner/plan_guard.py)
+    allow_dirty: bool = False  # apply --allow-dirty (runner/vcs.py)
 
 
 def exit_code(result: RunResult) -> int:
@@ -93,7 +94,7 @@ def run(
     names = tuple(item.app for item in request.specs)
     bus.emit(RunStarted(request.mode, names, described))
     cancel = threading.Event()
-    options = Options(request.replace_database_url, offline)
+    options = Options(request.replace_database_url, offline, request.allow_dirty)
     executor = Executor(flyctl, options, bus, cancel, request.lock_wait, request.planning)
     interrupted = False
     if refused is not None:
@@ -177,17 +178,23 @@ def _run_all(
             local = replace(executor, flyctl=flyctl, bus=relay, cancel=stop)
         return lambda index: _one(local, request.mode, items[index])
 
-    try:
-        if processes > 1:
-            interrupted = run_processes(make_run_one, dispatcher, processes, request.jobs, bus)
-        else:
-            interrupted = run_threads(make_run_one(bus, cancel, None), dispatcher, request.jobs)
-    except KeyboardInterrupt:
+    def stop() -> None:
         cancel.set()  # running apps stop before their next effect; queued ones never start
         dispatcher.stop()
         from runner.flyctl.process import interrupt_all  # lazy: invoke costs start-up time
 
         interrupt_all()  # and their flyctl calls get the Ctrl-C a terminal would have sent
+
+    try:
+        if processes > 1:
+            interrupted = run_processes(make_run_one, dispatcher, processes, request.jobs, bus)
+        else:
+            run_one = make_run_one(bus, cancel, None)
+            interrupted = run_threads(run_one, dispatcher, request.jobs, stop)
+    except KeyboardInterrupt:
+        interrupted = True
+    if interrupted:  # also when an app's thread caught it: its prefetch calls may still run
+        stop()
         return True
     if dispatcher.stopped_early and not interrupted:
         failed = request.max_fail_percent

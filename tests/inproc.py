@@ -1,52 +1,36 @@
-"""The flyctl simulator run in-process, standing in for invoke (no Python start per flyctl
-call, which dominates test time otherwise), for tests that need many calls: the corpus and
-the fleet tests. It does what the simulator's process does (runner/simulator/process.py):
-lock the state file, load it, execute, save only when something changed, log the call.
+"""The flyctl simulator in-process, behind flyrun's real client (runner/flyctl/client.py):
+the same state file, lock, faults and call log as the `flyctl` shim, without starting a
+process per call (tens of milliseconds each, which would dominate test time). For tests about
+decisions, not processes: timeouts, signals and shell quoting are tested with the real shim.
+A `hang` sleeps for the call's timeout and then times out, as invoke would report it.
 
 One state file per account, or one per app (`per_app`: `<folder>/<app>.json`, chosen from
 the call's `--app`), so that a fleet's apps do not queue on one lock."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import io
 import os
 import shlex
-from collections.abc import Iterator
-from dataclasses import dataclass
+import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
+from invoke.exceptions import CommandTimedOut
+from invoke.runners import Result
 
 from runner.flyctl.client import Flyctl
-from runner.simulator import state as store
-from runner.simulator.cli import append_log, execute
+from runner.simulator.cli import append_log
 from runner.simulator.context import Stdin
+from runner.simulator.process import locked_call  # the shim's own locked call
+from runner.simulator.ssh_session import finish
 
-
-@dataclass(frozen=True)
-class SimResult:
-    """The part of invoke's Result that runner/flyctl/client.py reads."""
-
-    stdout: str
-    stderr: str
-    exited: int
-
-
-@contextlib.contextmanager
-def _locked(state_path: Path) -> Iterator[None]:
-    with Path(f"{state_path}.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+if TYPE_CHECKING:
+    import pytest
 
 
 class InProcessFlyctl:
-    """An invoke Context stand-in running `runner.simulator` in this process."""
+    """What `Flyctl` needs of invoke: `run(command, **kwargs)`, here the simulator."""
 
     def __init__(self, state_path: Path, *, per_app: bool = False) -> None:
         self.state_path = state_path
@@ -59,22 +43,33 @@ class InProcessFlyctl:
             return self.state_path / "_session.json"
         return self.state_path
 
-    def run(self, command: str, **kwargs: Any) -> SimResult:
+    def run(self, command: str, **kwargs: Any) -> Result:
         argv = shlex.split(command)[1:]
         stream = kwargs.get("in_stream")
         data = stream.read().encode() if isinstance(stream, io.StringIO) else b""
         stdin = Stdin(lambda: data, piped=isinstance(stream, io.StringIO))
         env = {**os.environ, **kwargs.get("env", {})}
         path = self._state_for(argv)
-        with _locked(path):
-            state, original = store.load(path), store.load(path)
-            outcome = execute(argv, state, env=env, cwd=Path.cwd(), stdin=stdin, state_path=path)
-            if state != original:
-                store.save(path, state)
-            append_log(Path(f"{path}.log"), argv, outcome)
-        return SimResult(outcome.stdout, outcome.stderr, outcome.exit_code)
+        log = Path(f"{path}.log")
+        outcome = locked_call(path, argv, stdin, faults=True, env=env)
+        if outcome.pause is not None and outcome.pause.kind == "hang":
+            append_log(log, argv, outcome)
+            time.sleep(float(kwargs["timeout"]))
+            raise CommandTimedOut(Result(command=command, exited=-1), kwargs["timeout"])
+        if outcome.pause is not None:
+            time.sleep(outcome.pause.seconds)
+            outcome = locked_call(path, argv, stdin, faults=False, env=env)
+            outcome.fault = "latency"
+        if outcome.remote is not None:
+            outcome = finish(outcome, stdin, stream=False)
+        append_log(log, argv, outcome)
+        return Result(
+            stdout=outcome.stdout, stderr=outcome.stderr, exited=outcome.exit_code, command=command
+        )
 
 
-def use_in_process(monkeypatch: pytest.MonkeyPatch, runner: InProcessFlyctl) -> None:
-    """Every Flyctl of this test (worker processes forked from it too) uses `runner`."""
-    monkeypatch.setattr(Flyctl, "_context", lambda self: runner)
+def use_in_process(monkeypatch: pytest.MonkeyPatch, runner: InProcessFlyctl | Path) -> None:
+    """Every Flyctl of this test (worker processes forked from it too) runs `runner`, or the
+    simulator on that state file."""
+    sim = runner if isinstance(runner, InProcessFlyctl) else InProcessFlyctl(runner)
+    monkeypatch.setattr(Flyctl, "_context", lambda self: sim)

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1] / "runner"
 # Lowest first; a module may import its own layer (no cycles) and the layers below it.
 LAYERS = (
     ("runner", "runner.errors", "runner.resources"),
-    ("runner.disk", "runner.locks", "runner.syntax", "runner.importer"),
+    ("runner.disk", "runner.locks", "runner.syntax", "runner.importer", "runner.vcs"),
     ("runner.flyctl",),
     ("runner.model",),
     ("runner.events", "runner.state_file"),

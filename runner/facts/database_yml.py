@@ -126,6 +126,20 @@ def read_production(text: str | None, env_name: str = "production", file: str = 
     return Production(_entries(found[0], env_name, lines), tags, file=file)
 
 
+def database_names(text: str, env_name: str = "production") -> tuple[tuple[str, bool], ...]:
+    """A three-tier entry's databases in order, each with whether it has its own `url:`
+    (merges applied the same bounded way); () when two-tier, absent or not YAML."""
+    try:
+        root = yaml.compose(_holes(text)[0], Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return ()
+    found = _pairs(root).get(env_name) if root is not None else None
+    pairs = _pairs(found[0]) if found is not None else {}
+    if not pairs or not all(isinstance(v, yaml.MappingNode) for v, _ in pairs.values()):
+        return ()
+    return tuple((name, "url" in _pairs(value)) for name, (value, _) in pairs.items())
+
+
 def _short(text: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -153,21 +167,30 @@ def _holes(text: str) -> tuple[str, tuple[Tag, ...], list[int]]:
     return "".join(pieces) + text[position:], tuple(tags), lines
 
 
-def _pairs(node: yaml.Node, depth: int = 0) -> dict[str, tuple[yaml.Node, bool]]:
+Pairs = dict[str, tuple[yaml.Node, bool]]
+
+
+def _pairs(node: yaml.Node, depth: int = 0, done: dict[int, Pairs] | None = None) -> Pairs:
     """A mapping node's keys with `<<:` merges applied, like Psych: explicit keys win, then
-    earlier merge sources; the flag says a value was merged in."""
+    earlier merge sources; the flag says a value was merged in. Each node is merged once
+    (`done`), so aliases merged into aliases (a "merge bomb") cost linear time."""
+    done = {} if done is None else done
     if not isinstance(node, yaml.MappingNode) or depth > 32:
         return {}
-    merged: dict[str, tuple[yaml.Node, bool]] = {}
-    explicit: dict[str, tuple[yaml.Node, bool]] = {}
+    if id(node) in done:
+        return done[id(node)]
+    merged: Pairs = {}
+    explicit: Pairs = {}
     for key, value in node.value:
         if key.tag == _MERGE:
             sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
             for source in reversed(sources):
-                merged.update({k: (v, True) for k, (v, _) in _pairs(source, depth + 1).items()})
+                pairs = _pairs(source, depth + 1, done)
+                merged.update({k: (v, True) for k, (v, _) in pairs.items()})
         elif isinstance(key, yaml.ScalarNode):
             explicit[str(key.value)] = (value, False)
-    return {**merged, **explicit}
+    done[id(node)] = {**merged, **explicit}
+    return done[id(node)]
 
 
 def _entries(node: yaml.Node, env_name: str, lines: list[int]) -> tuple[Entry, ...]:

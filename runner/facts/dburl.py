@@ -7,10 +7,9 @@ import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, Literal
+from typing import Literal
 
 Kind = Literal["sqlite", "two_slashes", "relative", "other"]
-_ERB = re.compile(r"<%=?.*?%>", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -64,26 +63,10 @@ def env_name(config_name: str) -> str:
 
 def extra_databases(database_yml: str | None) -> tuple[str, ...]:
     """Names of the production databases besides the primary that have no `url:` of their
-    own (Rails 8: cache, queue, cable); they need `<NAME>_DATABASE_URL` to reach the volume."""
+    own (Rails 8: cache, queue, cable); they need `<NAME>_DATABASE_URL` to reach the volume.
+    Read without expanding aliases (`yaml.safe_load` takes exponential time on merge bombs)."""
     if not database_yml:
         return ()
-    import yaml
+    from runner.facts.database_yml import database_names  # lazy: PyYAML costs start-up
 
-    try:
-        data = yaml.safe_load(_ERB.sub("erb", database_yml))
-    except yaml.YAMLError:
-        return ()
-    production = data.get("production") if isinstance(data, dict) else None
-    if not isinstance(production, dict) or not _is_multi(production):
-        return ()
-    names = list(production)
-    return tuple(
-        name
-        for name in names[1:]
-        if isinstance(production[name], dict) and "url" not in production[name]
-    )
-
-
-def _is_multi(production: dict[str, Any]) -> bool:
-    """A three-tier config: every value is a mapping (a database), not a setting."""
-    return bool(production) and all(isinstance(v, dict) for v in production.values())
+    return tuple(name for name, has_url in database_names(database_yml)[1:] if not has_url)

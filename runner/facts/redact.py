@@ -14,6 +14,8 @@ import re
 import threading
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from runner.model import redact_credentials
+
 _ANY_URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://[^\s'\"<>]+")
 MASK = "[redacted]"
 _SHORTEST = 4  # a shorter password would mask ordinary words; the whole URL is masked anyway
@@ -52,7 +54,12 @@ class Redactor:
             parts = urlsplit(url)
             passwords = [parts.password or "", *parse_qs(parts.query).get("password", [])]
         except ValueError:
-            passwords = []
+            parts, passwords = None, []
+        # The same URL after runner/model.py `redact_credentials` (`user:…@`), which may run
+        # first: its user is not shown either.
+        pairs += [(redact_credentials(form), display(url)) for form in (url, unquote(url))]
+        if parts is not None and parts.username:
+            pairs.append((f"{parts.scheme}://{parts.username}:…@", f"{parts.scheme}://…@"))
         for secret in {form for p in passwords for form in (p, unquote(p))}:
             if len(secret) >= _SHORTEST:
                 pairs.append((secret, MASK))

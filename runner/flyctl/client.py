@@ -45,6 +45,9 @@ TRANSIENT = re.compile(
 )
 
 
+TOKENS = ("FLY_API_TOKEN", "FLY_ACCESS_TOKEN")  # passed on to flyctl, never printed
+
+
 @dataclass(frozen=True)
 class Timeouts:
     """Seconds a flyctl call may take (README "Options"): queries and small mutations, and a
@@ -126,12 +129,13 @@ class Flyctl:
     def command_line(self, argv: tuple[str, ...]) -> str:
         return shlex.join((self.binary, *argv))
 
-    def _run(self, argv: tuple[str, ...], *, stdin: str | None, timeout: float) -> str:
+    def _run(self, argv: tuple[str, ...], *, stdin: str | None, long: bool = False) -> str:
         from invoke.exceptions import CommandTimedOut
 
         from runner.flyctl.process import interrupted
 
         shown = shlex.join(("fly", *argv))
+        timeout = self.timeouts.deploy if long else self.timeouts.query
         kwargs: dict[str, Any] = {
             "hide": True,
             "warn": True,
@@ -149,8 +153,13 @@ class Flyctl:
             try:
                 result = self._context().run(self.command_line(argv), **kwargs)
             except CommandTimedOut as exc:
+                option = "--deploy-timeout" if long else "--flyctl-timeout (FLYRUN_FLYCTL_TIMEOUT)"
                 raise FlyctlError(
-                    shown, -1, f"timed out after {timeout:g} s", timed_out=True
+                    shown,
+                    -1,
+                    f"timed out after {timeout:g} s, so flyctl (and what it started) was "
+                    f"stopped; allow more time with {option}",
+                    timed_out=True,
                 ) from exc
         if interrupted(result.exited, result.stderr):
             raise KeyboardInterrupt  # Ctrl-C reached flyctl too: the run is interrupted
@@ -158,25 +167,28 @@ class Flyctl:
             raise FlyctlError(
                 shown, result.exited, _redacted(str(result.stderr or result.stdout), stdin)
             )
-        return str(result.stdout)
+        return _redacted(str(result.stdout), None)
 
     def query(self, argv: tuple[str, ...]) -> str:
-        """A read-only call, retried with backoff on a transient failure."""
+        """A read-only call, retried with backoff on a transient failure; a timeout only
+        once (a hung API tends to stay hung: each attempt costs the whole timeout)."""
         delay = self.timeouts.backoff
+        timed_out = False
         for attempt in range(self.timeouts.retries + 1):
             try:
-                return self._run(argv, stdin=None, timeout=self.timeouts.query)
+                return self._run(argv, stdin=None)
             except FlyctlError as exc:
-                if attempt == self.timeouts.retries or not transient(exc):
+                last = attempt == self.timeouts.retries or (exc.timed_out and timed_out)
+                if last or not transient(exc):
                     raise
+                timed_out = timed_out or exc.timed_out
             self._sleep(delay)
             delay *= 2
         raise AssertionError("unreachable")
 
     def perform(self, command: FlyctlCommand) -> str:
         """A mutation (only the executor calls this, only in apply). Never retried."""
-        timeout = self.timeouts.deploy if command.long else self.timeouts.query
-        return self._run(command.argv, stdin=command.stdin, timeout=timeout)
+        return self._run(command.argv, stdin=command.stdin, long=command.long)
 
     def whoami(self) -> str:
         import json
@@ -213,9 +225,12 @@ def transient(error: FlyctlError) -> bool:
 
 
 def _redacted(output: str, stdin: str | None) -> str:
-    """flyctl's error text, with any value that went on stdin replaced (never echo a secret)."""
-    for line in (stdin or "").splitlines():
-        value = line.split("=", 1)[1] if "=" in line else ""
+    """flyctl's output, with any value that went on stdin and any access token of the
+    environment replaced (flyrun never echoes a secret or a token)."""
+    values = [line.split("=", 1)[1] for line in (stdin or "").splitlines() if "=" in line]
+    # a "token" shorter than 8 characters is no token, and replacing it would blank words
+    values += [t for t in (os.environ.get(name, "") for name in TOKENS) if len(t) >= 8]
+    for value in sorted(values, key=len, reverse=True):
         if value:
             output = output.replace(value, "<redacted>")
     return output

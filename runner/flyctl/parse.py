@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from runner.errors import RunnerError
+
+T = TypeVar("T")
 
 GONE_STATES = frozenset(
     {"scheduling_destroy", "fork_cleanup", "waiting_for_detach", "pending_destroy", "destroying"}
@@ -69,9 +72,31 @@ def _get(item: dict[str, Any], *keys: str, default: Any = None) -> Any:
     return default
 
 
+def _parsed(text: str, what: str, build: Callable[[list[dict[str, Any]]], T]) -> T:
+    """`build` on the list flyctl printed; a field of an unexpected type (a list for a size,
+    a string for a mapping) is a clear error, not a crash."""
+    items = _load_list(text, what)
+    try:
+        return build(items)
+    except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise RunnerError(f"unexpected JSON from flyctl for {what}: {exc}") from exc
+
+
 def parse_volumes(text: str) -> tuple[Volume, ...]:
+    return _parsed(text, "volumes list", _volumes)
+
+
+def parse_secrets(text: str) -> tuple[Secret, ...]:
+    return _parsed(text, "secrets list", _secrets)
+
+
+def parse_machines(text: str) -> tuple[Machine, ...]:
+    return _parsed(text, "machines list", _machines)
+
+
+def _volumes(items: list[dict[str, Any]]) -> tuple[Volume, ...]:
     volumes = []
-    for item in _load_list(text, "volumes list"):
+    for item in items:
         attached = _get(item, "attached_machine_id")
         legacy_machine = _get(item, "AttachedMachine")
         if attached is None and isinstance(legacy_machine, dict):
@@ -89,20 +114,20 @@ def parse_volumes(text: str) -> tuple[Volume, ...]:
     return tuple(volumes)
 
 
-def parse_secrets(text: str) -> tuple[Secret, ...]:
+def _secrets(items: list[dict[str, Any]]) -> tuple[Secret, ...]:
     return tuple(
         Secret(
             name=str(_get(item, "name", "Name", default="")),
             digest=str(_get(item, "digest", "Digest", default="")),
             status=_get(item, "status", "Status"),
         )
-        for item in _load_list(text, "secrets list")
+        for item in items
     )
 
 
-def parse_machines(text: str) -> tuple[Machine, ...]:
+def _machines(items: list[dict[str, Any]]) -> tuple[Machine, ...]:
     machines = []
-    for item in _load_list(text, "machines list"):
+    for item in items:
         config = item.get("config") or {}
         metadata = config.get("metadata") or {}
         mounts = tuple(

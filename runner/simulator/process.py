@@ -12,7 +12,7 @@ import contextlib
 import os
 import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,13 +61,21 @@ def _load(state_path: Path) -> tuple[JSON, JSON]:
         raise StateError(str(exc)) from None
 
 
-def _locked_call(state_path: Path, args: list[str], stdin: Stdin, faults: bool) -> Outcome:
+def locked_call(
+    state_path: Path,
+    args: list[str],
+    stdin: Stdin,
+    faults: bool,
+    env: Mapping[str, str] | None = None,
+) -> Outcome:
+    """One call with the state file locked, loaded, and saved only when it changed (up to
+    any pause, which the Outcome carries). tests/inproc.py runs calls in-process with it."""
     with _locked(state_path):
         state, original = _load(state_path)
         outcome = perform(
             args,
             state,
-            env=os.environ,
+            env=os.environ if env is None else env,
             cwd=Path.cwd(),
             stdin=stdin,
             state_path=state_path,
@@ -95,14 +103,14 @@ def _sleep_forever(log_path: Path | None, args: list[str], outcome: Outcome) -> 
 
 def _call(state_path: Path, log_path: Path | None, args: list[str]) -> int:
     stdin = _real_stdin()
-    outcome = _locked_call(state_path, args, stdin, faults=True)
+    outcome = locked_call(state_path, args, stdin, faults=True)
     if outcome.pause is not None:
         if outcome.pause.kind == "hang":
             return _sleep_forever(log_path, args, outcome)
         import time
 
         time.sleep(outcome.pause.seconds)
-        outcome = _locked_call(state_path, args, stdin, faults=False)
+        outcome = locked_call(state_path, args, stdin, faults=False)
         outcome.fault = "latency"
     if outcome.remote is not None:
         from runner.simulator.ssh_session import finish

@@ -25,6 +25,7 @@ class Options:
 
     replace_database_url: bool = False
     offline: bool = False
+    allow_dirty: bool = False  # apply may edit files with uncommitted changes in git
 
 
 @dataclass(frozen=True)
