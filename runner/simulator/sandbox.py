@@ -96,7 +96,15 @@ def _pump(source: IO[bytes], plan: RemoteRun, sink: IO[bytes] | None, kept: list
 def _thread(target: Callable[..., None], *args: Any) -> threading.Thread:
     import threading
 
-    thread = threading.Thread(target=target, args=args, daemon=True)
+    def quiet() -> None:
+        # SIGTERM/SIGINT must reach the main thread: delivered to this one, Python would only
+        # note it, and the main thread, blocked in waitpid, would never close the session.
+        import signal
+
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+        target(*args)
+
+    thread = threading.Thread(target=quiet, daemon=True)
     thread.start()
     return thread
 
