@@ -37,6 +37,7 @@ from bench.harness import (
     CallStats,
     Fleet,
     Measured,
+    compile_checkout,
     flyrun_env,
     make_fleet,
     measure,
@@ -409,6 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    compile_checkout()
     workdir = Path(tempfile.mkdtemp(prefix="flyrun-bench-"))
     rows: list[Row] = []
     try:

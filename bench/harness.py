@@ -302,6 +302,15 @@ def tail(text: str, lines: int = 15) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
+def compile_checkout() -> None:
+    """Byte-compile runner/ as pip does for an installed package: a checkout run with
+    PYTHONDONTWRITEBYTECODE=1 (set on some machines) would otherwise recompile every edited
+    module on every start, and the benchmarks would time the compiler."""
+    import compileall
+
+    compileall.compile_dir(REPO / "runner", quiet=1)
+
+
 def flyrun_env(fleet: Fleet, latency_ms: int) -> dict[str, str]:
     """The environment of a flyrun run: this checkout first on PYTHONPATH (flyrun is not
     installed), the stand-in's folder and latency, no colour."""

@@ -38,6 +38,7 @@ from bench.harness import (
     BenchError,
     Fleet,
     command_kind,
+    compile_checkout,
     flyrun_env,
     make_fleet,
     measure,
@@ -447,6 +448,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    compile_checkout()
     out = args.out or Path(tempfile.mkdtemp(prefix="flyrun-profile-out-"))
     out.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="flyrun-profile-"))

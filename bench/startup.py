@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/startup.py`
 
-from bench.harness import REPO, BenchError, tail
+from bench.harness import REPO, BenchError, compile_checkout, tail
 
 SPEC = REPO / "playbooks" / "examples" / "shop" / "fly-sqlite.yml"
 # What pip writes for `[project.scripts] flyrun = "runner.cli:main"`.
@@ -98,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--importtime", action="store_true")
     args = parser.parse_args(argv)
     env = environment()
+    compile_checkout()
     folder = Path(tempfile.mkdtemp(prefix="flyrun-startup-"))
     try:
         script = folder / "flyrun"

@@ -28,19 +28,26 @@ _TOMLLIB_AT = re.compile(
 )
 
 
-@lru_cache(maxsize=128)
 def read(text: str, file: str) -> dict[str, Any]:
     """tomllib's reading of `text`; FileError at the line and column of a syntax error.
-    Cached by text (fly.toml is read by the spec, the facts and the edits): callers must not
-    mutate the result (the edits deep-copy it)."""
+    Cached by text alone (fly.toml is read by the spec, the facts and the edits, under
+    different names; a fleet's every fly.toml fits): callers must not mutate the result
+    (the edits deep-copy it)."""
     import tomllib
 
     try:
-        return tomllib.loads(text)
+        return _parsed(text)
     except tomllib.TOMLDecodeError as err:
         plain = _tomllib_error(text, str(err), file)
         vague = str(err).startswith(_VAGUE)
         raise (_explained(text, file) or plain) if vague else plain from err
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads(text)
 
 
 def _explained(text: str, file: str) -> FileError | None:
