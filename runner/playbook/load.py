@@ -67,6 +67,7 @@ def parse_playbook(text: str, file: str, *, builtin: bool = False) -> Playbook:
         _entry(doc, ("handlers", i), e) for i, e in enumerate(data.get("handlers", []))
     )
     problems = _rule_problems(doc, tasks, handlers)
+    problems += _guard_problems((*tasks, *handlers), tuple(data.get("preflight", [])))
     if problems:
         raise PlaybookError(problems)
     return Playbook(
@@ -201,6 +202,27 @@ def _requires_problems(entry: TaskEntry, earlier: Mapping[str, TaskEntry]) -> li
                     entry.at,
                     f"{entry.id}: a {entry.type} task requires a `{kind}` task ({why}); add "
                     f"one before it and name its id in `requires:`",
+                )
+            )
+    return problems
+
+
+def _guard_problems(
+    entries: tuple[TaskEntry, ...], preflight: tuple[str, ...]
+) -> list[SpecProblem]:
+    """A task whose type guards data (`guards`, runner/tasks/base.py) needs those checks in
+    the playbook's `preflight:`: a custom playbook cannot switch an app's database without
+    the refusals that keep its live data from being abandoned."""
+    problems = []
+    for entry in entries:
+        missing = {n: why for n, why in REGISTRY[entry.type].guards.items() if n not in preflight}
+        if missing:
+            listed = "; ".join(f"{name} (refuses when {why})" for name, why in missing.items())
+            problems.append(
+                SpecProblem(
+                    entry.at,
+                    f"{entry.id}: a {entry.type} task needs these checks in `preflight:`: "
+                    f"{listed}; add {', '.join(missing)} to the playbook's preflight list",
                 )
             )
     return problems

@@ -30,6 +30,7 @@ def describe() -> dict[str, Any]:
                 "summary": kind.summary,
                 "remote": kind.remote,
                 "requires": dict(kind.requires),
+                "guards": dict(kind.guards),
                 "args": kind.args,
             }
             for name, kind in REGISTRY.items()
@@ -57,6 +58,8 @@ def print_tasks(stream: TextIO, fmt: str) -> int:
             lines.append(f"      args.{arg}: {_type_of(schema)}{mark}")
         for needed, why in kind.requires.items():
             lines.append(f"      requires a `{needed}` task: {why}")
+        for guard, why in kind.guards.items():
+            lines.append(f"      needs preflight `{guard}`: it refuses when {why}")
         lines.append("")
     lines += ["Preflight checks (playbook `preflight:`):", ""]
     for name, check in CHECKS.items():

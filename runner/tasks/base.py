@@ -79,6 +79,10 @@ class TaskType(Protocol):
     summary: ClassVar[str]  # one line, for `flyrun tasks`
     args: ClassVar[Mapping[str, Any]]  # JSON Schema (type: object) of its arguments
     requires: ClassVar[Mapping[str, str]]  # task type it reads results of → why
+    # Preflight checks a playbook with this task must run (check name → what it prevents):
+    # the refusals that keep live data from being abandoned cannot be left out by a custom
+    # playbook (runner/playbook/load.py refuses the playbook at the task's line).
+    guards: ClassVar[Mapping[str, str]]
     remote: ClassVar[bool]  # reads flyctl facts (unknown when offline)
     fresh: ClassVar[frozenset[str]]  # remote facts re-read right before it runs in apply
 

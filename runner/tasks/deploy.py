@@ -16,6 +16,7 @@ class DeployTask:
     summary: ClassVar[str] = "fly deploy the app folder (as a handler: once, only if notified)"
     args: ClassVar[Mapping[str, Any]] = no_args()
     requires: ClassVar[Mapping[str, str]] = {}
+    guards: ClassVar[Mapping[str, str]] = {}
     remote: ClassVar[bool] = True
     fresh: ClassVar[frozenset[str]] = frozenset()
 

@@ -92,6 +92,10 @@ class PostgresImportTask:
     )
     args: ClassVar[Mapping[str, Any]] = no_args()
     requires: ClassVar[Mapping[str, str]] = {}
+    guards: ClassVar[Mapping[str, str]] = {
+        "import_ready": "a schema SQLite cannot hold, or a bundle without pg, fails at boot",
+        "import_source": "the Postgres URL is read once, before any effect",
+    }
     remote: ClassVar[bool] = True
     fresh: ClassVar[frozenset[str]] = frozenset()
 
@@ -187,6 +191,7 @@ class ImportVerifyTask:
     )
     args: ClassVar[Mapping[str, Any]] = no_args()
     requires: ClassVar[Mapping[str, str]] = {}
+    guards: ClassVar[Mapping[str, str]] = {}
     remote: ClassVar[bool] = True
     fresh: ClassVar[frozenset[str]] = frozenset({"machines", "secrets", "volume_files"})
     after_failure: ClassVar[bool] = True  # it undoes what a failed deploy left half done

@@ -22,6 +22,7 @@ class ImportRakeTask:
     summary: ClassVar[str] = f"{RAKE_PATH} holds flyrun's Postgres import task ({TASK}), as bundled"
     args: ClassVar[Mapping[str, Any]] = no_args()
     requires: ClassVar[Mapping[str, str]] = {}
+    guards: ClassVar[Mapping[str, str]] = {}
     remote: ClassVar[bool] = False
     fresh: ClassVar[frozenset[str]] = frozenset()
 
@@ -46,6 +47,7 @@ class ImportStepTask:
         {"process_group": {"type": "string", "minLength": 1}}, ("process_group",)
     )
     requires: ClassVar[Mapping[str, str]] = {}
+    guards: ClassVar[Mapping[str, str]] = {}
     remote: ClassVar[bool] = False
     fresh: ClassVar[frozenset[str]] = frozenset()
 

@@ -39,6 +39,7 @@ class MachinesUseVolumeTask:
     requires: ClassVar[Mapping[str, str]] = {
         "secret": "it checks that the database URLs that task sets are deployed"
     }
+    guards: ClassVar[Mapping[str, str]] = {}
     remote: ClassVar[bool] = True
     fresh: ClassVar[frozenset[str]] = frozenset()
 

@@ -130,6 +130,7 @@ class MigrationsTask:
         {"process_group": {"type": "string", "minLength": 1}}, ("process_group",)
     )
     requires: ClassVar[Mapping[str, str]] = {}
+    guards: ClassVar[Mapping[str, str]] = {}
     remote: ClassVar[bool] = False
     fresh: ClassVar[frozenset[str]] = frozenset()
 

@@ -25,6 +25,7 @@ class MountTask:
         ("source", "destination", "process_group"),
     )
     requires: ClassVar[Mapping[str, str]] = {}
+    guards: ClassVar[Mapping[str, str]] = {}
     remote: ClassVar[bool] = False
     fresh: ClassVar[frozenset[str]] = frozenset()
 

@@ -42,6 +42,7 @@ class ProductionWarningTask:
         {"mode": {"enum": ["auto", "true", "false"]}}, ("mode",)
     )
     requires: ClassVar[Mapping[str, str]] = {}
+    guards: ClassVar[Mapping[str, str]] = {}
     remote: ClassVar[bool] = False
     fresh: ClassVar[frozenset[str]] = frozenset()
 

@@ -147,6 +147,12 @@ class SecretTask:
         ("mount_path", "database"),
     )
     requires: ClassVar[Mapping[str, str]] = {}
+    guards: ClassVar[Mapping[str, str]] = {
+        "live_data": "the app's live data would be abandoned",
+        "process_groups": "another process group would get the URL without the volume",
+        "machines": "more than one machine, or one outside the volume's region, would share it",
+        "secret_replaceable": "a DATABASE_URL flyrun cannot verify would be replaced",
+    }
     remote: ClassVar[bool] = True
     fresh: ClassVar[frozenset[str]] = frozenset()
 

@@ -82,6 +82,7 @@ class VolumeTask:
         ("name", "size", "region"),
     )
     requires: ClassVar[Mapping[str, str]] = {}
+    guards: ClassVar[Mapping[str, str]] = {}
     remote: ClassVar[bool] = True
     # Re-read right before creating, so two runs (even from two machines) do not both create.
     fresh: ClassVar[frozenset[str]] = frozenset({commands.VOLUMES})

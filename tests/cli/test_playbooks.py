@@ -73,3 +73,26 @@ def test_a_broken_custom_playbook_stops_the_run_at_its_line(
     code, _, err = fly_app.run(capsys, "check", "--playbook", str(bad))
     assert code == 1 and fly_app.calls() == []
     assert f"{bad}:3:5: m: a machines_use_volume task requires a `secret` task" in err
+
+
+def test_a_custom_playbook_cannot_switch_the_database_without_the_live_data_checks(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hazard a reviewer found: volume, secret and deploy with `preflight: [fly_toml]`
+    would have pointed an app at an empty file beside its live one. Refused before flyctl."""
+    mine = fly_app.root / "mine.yml"
+    mine.write_text(
+        "name: mine\npreflight: [fly_toml]\ntasks:\n"
+        "  - {id: volume, name: v, type: volume,"
+        ' args: {name: "${volume.name}", size: 3, region: iad}}\n'
+        "  - {id: secret, name: s, type: secret,"
+        ' args: {mount_path: "${mount_path}", database: "${database}"}, notify: deploy}\n'
+        "handlers:\n  - {id: deploy, name: deploy, type: deploy}\n"
+    )
+    files = tree_digest(fly_app.app_dir)
+    for mode in ("check", "apply"):
+        code, _, err = fly_app.run(capsys, mode, "--playbook", str(mine))
+        assert code == 1, err
+        assert f"{mine}:5:5: secret: a secret task needs these checks in `preflight:`" in err
+        assert "add live_data, process_groups, machines, secret_replaceable" in err
+    assert fly_app.calls() == [] and tree_digest(fly_app.app_dir) == files

@@ -117,3 +117,22 @@ def test_the_builtin_playbook_is_valid_against_the_schema() -> None:
 
     text = (bundled("playbooks") / "sqlite-volume.yml").read_text(encoding="utf-8")
     assert list(_schema_problems(load_yaml(text, "sqlite-volume.yml"))) == []
+
+
+def test_a_task_that_switches_the_database_needs_the_checks_guarding_live_data() -> None:
+    """A custom playbook cannot set DATABASE_URL without the refusals that keep live data
+    from being abandoned (README "Playbooks"): left out, the playbook does not load."""
+    secret = (
+        "  - id: db\n    name: d\n    type: secret\n"
+        "    args: {mount_path: /data, database: production.sqlite3}\n"
+    )
+    problems = _problems("name: mine\npreflight: [fly_toml, machines]\ntasks:\n" + secret)
+    assert problems == [
+        "p.yml:4:5: db: a secret task needs these checks in `preflight:`: live_data (refuses "
+        "when the app's live data would be abandoned); process_groups (refuses when another "
+        "process group would get the URL without the volume); secret_replaceable (refuses "
+        "when a DATABASE_URL flyrun cannot verify would be replaced); add live_data, "
+        "process_groups, secret_replaceable to the playbook's preflight list"
+    ]
+    guarded = "preflight: [live_data, process_groups, machines, secret_replaceable]\n"
+    assert parse_playbook(f"name: mine\n{guarded}tasks:\n{secret}", "p.yml").tasks[0].id == "db"
