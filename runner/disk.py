@@ -28,6 +28,17 @@ def shown_name(path: Path, root: Path | None) -> str:
     return str(path)
 
 
+def user_path(path: Path | str) -> str:
+    """How a message names a file for the user: as they can open it from where they ran
+    flyrun (relative below the current folder, else absolute), whatever folder it was
+    read through (an app folder, a spec's)."""
+    absolute = Path(os.path.normpath(Path(path).absolute()))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(absolute)
+
+
 def read_bytes(path: Path, *, shown: str | None = None, limit: int = MAX_BYTES) -> bytes | None:
     """The file's bytes, or None when it does not exist. FileError when it is not a regular
     file, is larger than `limit`, or cannot be read."""

@@ -80,7 +80,13 @@ class FlyctlError(RunnerError):
 
 
 class EditRefused(RunnerError):
-    """A file handler cannot make an edit with certainty; the file stays untouched."""
+    """A file handler cannot make an edit with certainty; the file stays untouched.
+    `location` points into the file (named relative to the app folder) when the refusal is
+    about a place in it (a syntax error)."""
+
+    def __init__(self, message: str, *, location: Location | None = None) -> None:
+        self.location = location
+        super().__init__(message)
 
 
 class PreflightRefused(RunnerError):

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from runner import locks, plan_file, state_file, vcs
-from runner.disk import read_text, unwritable, write_atomic
-from runner.errors import FlyctlError, Location, PreflightRefused, RunnerError
+from runner.disk import read_text, unwritable, user_path, write_atomic
+from runner.errors import FileError, FlyctlError, Location, PreflightRefused, RunnerError
 from runner.events import (
     AppFacts as AppFactsEvent,
 )
@@ -80,6 +80,7 @@ class AppRun:
     findings: tuple[str, ...] = ()
 
     def finish(self, result: TaskResult) -> TaskResult:
+        result = _placed(result, self.spec.path)
         result = redacted(result, self.facts.redact)  # docs/import.md: no secret value shown
         self.results.append(result)
         self.bus.emit(TaskFinished(self.spec.app, result))
@@ -169,17 +170,17 @@ class Executor:
             try:
                 findings += check.run(ctx) or ()
             except PreflightRefused as exc:
-                message = redact_credentials(
-                    f"{run.spec.app}: {exc.check} refused: {exc.found}. {exc.fix}"
-                )
+                found = f"{run.spec.app}: {exc.check} refused: {exc.found}. {exc.fix}"
+                message = redact_credentials(_at(found, exc.location))
                 title = f"preflight: {exc.check}"
                 refusal = TaskResult(
                     f"preflight.{check.name}", title, Status.FAILED, message, location=exc.location
                 )
                 break
             except RunnerError as exc:
-                message = redact_credentials(f"{run.spec.app}: {exc}")
                 where = getattr(exc, "location", None)
+                found = f"{run.spec.app}: {_error_text(exc, run.spec.path)}"
+                message = redact_credentials(_at(found, where))
                 title = f"preflight: {check.name}"
                 refusal = TaskResult(
                     f"preflight.{check.name}", title, Status.FAILED, message, location=where
@@ -246,7 +247,8 @@ class Executor:
         except Offline:
             return unknown(OFFLINE + "this task needs flyctl (remote facts), not asked offline")
         except RunnerError as exc:
-            return failed(str(exc), location=getattr(exc, "location", None))
+            where = getattr(exc, "location", None)
+            return failed(_error_text(exc, run.spec.path), location=where)
 
     # --- apply ------------------------------------------------------------------------------
 
@@ -465,14 +467,16 @@ def _result(
     step: Step, outcome: Outcome, extra: tuple[str, ...] = (), duration: float = 0.0
 ) -> TaskResult:
     writes = [e for e in outcome.effects if isinstance(e, WriteFile)]
-    location = outcome.location
+    location, message = outcome.location, outcome.message
+    if location is not None and outcome.status in (Status.FAILED, Status.UNKNOWN):
+        message = _at(message, location)
     if location is None and writes:
         location = Location(str(writes[0].path), writes[0].first_changed_line(), 1)
     return TaskResult(
         id=step.id,
         title=step.title,
         status=outcome.status,
-        message=redact_credentials(outcome.message),
+        message=redact_credentials(message),
         notes=tuple(map(redact_credentials, outcome.notes + extra)),
         diffs=tuple(e.diff() for e in writes),
         commands=tuple(e.describe() for e in outcome.effects if isinstance(e, FlyctlCommand)),
@@ -482,6 +486,43 @@ def _result(
         location=location,
         duration=duration,
         edits=tuple(Location(str(e.path), e.first_changed_line(), 1) for e in writes),
+    )
+
+
+def _at(message: str, at: Location | None) -> str:
+    """A problem at a place is said as a spec problem is, `FILE:LINE:COL: message`: every
+    output shows that one prefix or strips it where it shows the place itself."""
+    return message if at is None or message.startswith(f"{at}: ") else f"{at}: {message}"
+
+
+def _error_text(exc: RunnerError, root: Path) -> str:
+    """An error's text without its place (the result's location carries it), or with the
+    file of an unplaced file error named as the user opens it (app-file errors name files
+    relative to the app folder)."""
+    where = getattr(exc, "location", None)
+    if where is not None:
+        return str(exc).removeprefix(f"{where}: ")
+    if isinstance(exc, FileError):
+        return f"{user_path(root / exc.file)}: {exc.message}"
+    return str(exc)
+
+
+def _placed(result: TaskResult, root: Path) -> TaskResult:
+    """Every place in a result named as the user opens the file from where flyrun runs: a
+    file relative to the app folder (as app-file errors name it) or absolute (as tasks name
+    it) becomes one relative to the current folder when below it; the message's
+    `FILE:LINE:COL: ` prefix follows its location."""
+
+    def shown(at: Location) -> Location:
+        return Location(user_path(root / at.file), at.line, at.column)
+
+    at, message = result.location, result.message
+    if at is None:
+        return replace(result, edits=tuple(map(shown, result.edits)))
+    if message.startswith(f"{at}: "):
+        message = f"{shown(at)}: {message.removeprefix(f'{at}: ')}"
+    return replace(
+        result, message=message, location=shown(at), edits=tuple(map(shown, result.edits))
     )
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.disk import read_text, unwritable, write_atomic
+from runner.disk import read_text, unwritable, user_path, write_atomic
 from runner.errors import FileError
 
 
@@ -91,3 +91,13 @@ def test_a_new_file_in_new_folders_is_written_and_probed(tmp_path: Path) -> None
     (tmp_path / "ro").mkdir(mode=0o500)
     if os.geteuid() != 0:  # root writes anywhere
         assert unwritable([(tmp_path / "ro" / "new" / "x", tmp_path)]) != []
+
+
+def test_user_path_is_relative_below_the_current_folder_else_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    assert user_path(tmp_path / "here" / "app" / "x" / ".." / "fly.toml") == "app/fly.toml"
+    assert user_path("app/fly.toml") == "app/fly.toml"
+    assert user_path(tmp_path / "there" / "fly.toml") == str(tmp_path / "there" / "fly.toml")

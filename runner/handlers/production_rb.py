@@ -20,6 +20,7 @@ from runner.syntax.ruby import Source, quote_line
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+FILE = "config/environments/production.rb"
 GUARDED_LINE = (
     "config.active_record.sqlite3_production_warning = false"
     " if config.active_record.key?(:sqlite3_production_warning)"
@@ -72,7 +73,7 @@ def add_guarded_warning(text: str) -> str:
         return text
     if state is WarningSetting.BARE:
         return guard_bare_warning(text)
-    source = ruby.require_parse(text, "production.rb")
+    source = ruby.require_parse(text, FILE)
     block_line_end, indent, eol = _insertion_point(source)
     new_text = ruby.splice(
         source.data, [(block_line_end, block_line_end, indent + GUARDED_LINE + eol)]
@@ -98,7 +99,7 @@ def guard_bare_warning(text: str) -> str:
         edits.append((line.start, line.end, match["indent"] + GUARDED_LINE + match["tail"]))
     if not edits:
         return text
-    ruby.require_parse(text, "production.rb")
+    ruby.require_parse(text, FILE)
     new_text = ruby.splice(source.data, edits)
     _verify(new_text)
     return new_text

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from runner.errors import EditRefused
-from runner.facts.rake import RakeFacts, RakeTask, rake_facts, read_tasks
+from runner.facts.rake import FILE, RakeFacts, RakeTask, rake_facts, read_tasks
 from runner.syntax import ruby
 from runner.syntax.ruby import Source
 
@@ -41,7 +41,7 @@ class RakeConversion:
 
 def convert_fly_rake(text: str) -> RakeConversion:
     """Move the db:* prerequisites of fly:release to fly:server (see the module docstring)."""
-    source = ruby.require_parse(text, "fly.rake")
+    source = ruby.require_parse(text, FILE)
     namespaced, tasks = read_tasks(source)
     notes = [] if namespaced or not tasks else [_top_level_note(tasks[0])]
     task = _loaded_release(source, tasks)

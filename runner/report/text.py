@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
+from runner.disk import user_path
 from runner.events import (
     AppFacts,
     AppFinished,
@@ -222,7 +223,4 @@ def _pending(task: TaskResult) -> bool:
 
 def _relative(path: Path) -> str:
     """As the user would type it: relative below the current folder, else absolute."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    return user_path(path)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from runner.errors import EditRefused
+from runner.errors import EditRefused, Location
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
@@ -86,12 +86,33 @@ def parses(text: str) -> bool:
 
 
 def require_parse(text: str, what: str) -> Source:
-    """Parse `text` or refuse, quoting the first line tree-sitter could not parse."""
+    """Parse `text` or refuse, at the line a person has to fix (`what` names the file,
+    relative to the app folder, for the refusal's location)."""
     source = parse(text)
     bad = first_error(source.root)
-    if bad is not None:
-        raise EditRefused(f"{what} does not parse as Ruby ({source.quote(bad)}); left unchanged")
-    return source
+    if bad is None:
+        return source
+    opened = unclosed_string(source.root, bad)
+    at = opened if opened is not None else bad
+    why = source.quote(at)
+    if opened is not None:
+        why += f": a quote opened there only closes on line {opened.end_point.row + 1}"
+    where = Location(what, at.start_point.row + 1, at.start_point.column + 1)
+    raise EditRefused(f"{what} does not parse as Ruby ({why}); left unchanged", location=where)
+
+
+def unclosed_string(root: Node, bad: Node) -> Node | None:
+    """A string literal spanning lines that ends on the line where the error starts: Ruby
+    strings may span lines, so a missing quote is only noticed at the next quote, often
+    many lines further down; the line to fix is where the string opened."""
+    found = None
+    for node in walk(root):
+        if node.start_byte >= bad.start_byte:
+            break
+        spans = node.start_point.row < node.end_point.row == bad.start_point.row
+        if node.type == "string" and spans and node.end_byte <= bad.start_byte:
+            found = node
+    return found
 
 
 def walk(root: Node) -> Iterator[Node]:

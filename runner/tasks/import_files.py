@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from runner.errors import RunnerError
 from runner.facts import ENTRYPOINT, FLY_RAKE
 from runner.facts.layout import detect_layout
 from runner.handlers.import_step import add_import_line, add_import_prerequisite
@@ -27,10 +26,7 @@ class ImportRakeTask:
     fresh: ClassVar[frozenset[str]] = frozenset()
 
     def check(self, ctx: TaskContext) -> Outcome:
-        try:
-            old = ctx.read(RAKE_PATH)
-        except RunnerError as exc:
-            return failed(str(exc))
+        old = ctx.read(RAKE_PATH)  # a file error fails the task at its place (the executor)
         wanted = rake_text()
         if old == wanted:
             return ctx.edit(RAKE_PATH, old, wanted, f"{RAKE_PATH} is flyrun's import task")
@@ -54,22 +50,19 @@ class ImportStepTask:
     def check(self, ctx: TaskContext) -> Outcome:
         """Runs on the text the `migrations` task leaves (check mode's overlay), so the
         import lands before the migration that task put on the server."""
-        try:
-            files = ctx.facts.app_files()
-            layout = detect_layout(files, str(ctx.args["process_group"]))
-            if layout.problem is not None:
-                return failed(f"layout {layout.kind}: {layout.problem}", *layout.evidence)
-            if layout.kind == "rake":
-                relative, old = FLY_RAKE, files.fly_rake or ""
-                new = add_import_prerequisite(old)
-                done = f"fly:server runs {TASK} before its db:* prerequisites"
-                todo = f"add {TASK} to fly:server's prerequisites, before db:*"
-            else:
-                relative, old = ENTRYPOINT, files.entrypoint or ""
-                new = add_import_line(old)
-                done = f"{ENTRYPOINT} runs {TASK} before migrating"
-                todo = f"{ENTRYPOINT} runs {TASK} before migrating (and stops if it fails)"
-        except RunnerError as exc:
-            return failed(str(exc))
+        files = ctx.facts.app_files()
+        layout = detect_layout(files, str(ctx.args["process_group"]))
+        if layout.problem is not None:
+            return failed(f"layout {layout.kind}: {layout.problem}", *layout.evidence)
+        if layout.kind == "rake":
+            relative, old = FLY_RAKE, files.fly_rake or ""
+            new = add_import_prerequisite(old)
+            done = f"fly:server runs {TASK} before its db:* prerequisites"
+            todo = f"add {TASK} to fly:server's prerequisites, before db:*"
+        else:
+            relative, old = ENTRYPOINT, files.entrypoint or ""
+            new = add_import_line(old)
+            done = f"{ENTRYPOINT} runs {TASK} before migrating"
+            todo = f"{ENTRYPOINT} runs {TASK} before migrating (and stops if it fails)"
         message = done if new == old else todo
         return ctx.edit(relative, old, new, f"{layout.kind} layout: {message}")

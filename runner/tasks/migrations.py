@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from runner.errors import EditRefused, RunnerError
+from runner.errors import EditRefused
 from runner.facts import ENTRYPOINT, FLY_RAKE
 from runner.facts.flytoml import FILE as FLY_TOML
 from runner.facts.layout import (
@@ -136,19 +136,16 @@ class MigrationsTask:
 
     def check(self, ctx: TaskContext) -> Outcome:
         group = str(ctx.args["process_group"])
-        try:
-            files = ctx.facts.app_files()
-            layout = detect_layout(files, group)
-            if layout.problem is not None:
-                return failed(f"layout {layout.kind}: {layout.problem}", *layout.evidence)
-            if layout.kind == "rake":
-                edits = _release_command(ctx, files, _rake(ctx, files), rake=True)
-            else:
-                edits = _entrypoint(
-                    ctx, files, layout, _release_command(ctx, files, Edits(), rake=False), group
-                )
-        except RunnerError as exc:
-            return failed(str(exc))
+        files = ctx.facts.app_files()
+        layout = detect_layout(files, group)
+        if layout.problem is not None:
+            return failed(f"layout {layout.kind}: {layout.problem}", *layout.evidence)
+        if layout.kind == "rake":
+            edits = _release_command(ctx, files, _rake(ctx, files), rake=True)
+        else:
+            edits = _entrypoint(
+                ctx, files, layout, _release_command(ctx, files, Edits(), rake=False), group
+            )
         if not edits.effects:
             where = "fly:server" if layout.kind == "rake" else ENTRYPOINT
             return ok(

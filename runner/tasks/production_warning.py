@@ -76,5 +76,7 @@ def _guard(ctx: TaskContext, text: str, handler: Callable[[str], str], message: 
     try:
         new = handler(text)
     except EditRefused as exc:
+        if exc.location is not None:  # it names the file and the line
+            return failed(str(exc), location=exc.location)
         return failed(f"{PRODUCTION_RB}: {exc}")
     return ctx.edit(PRODUCTION_RB, text, new, message)

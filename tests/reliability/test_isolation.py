@@ -6,7 +6,6 @@ whole refuses apply before the first effect."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +58,11 @@ def test_bad_bytes_in_one_apps_file_fail_that_app_alone(
     assert [a["status"] for a in report["apps"]] == ["changed", "failed"]
     assert report["summary"]["internal_errors"] == 0
     (failure,) = [t for t in report["apps"][1]["tasks"] if t["status"] == "failed"]
-    located = re.escape(name) + f":{line}:6: not UTF-8 text \\(byte 0xe9 cannot be decoded\\)"
-    assert re.search(located, failure["message"]), failure["message"]
+    file = str((tmp_path / "shop1" / name).resolve())  # as the user opens it (not below cwd)
+    assert failure["location"] == {"file": file, "line": line, "column": 6}
+    message = failure["message"]  # FILE:LINE:COL first; a preflight adds the app's name
+    assert message.startswith(f"{file}:{line}:6: "), message
+    assert message.endswith(" not UTF-8 text (byte 0xe9 cannot be decoded)"), message
     assert tree_digest(tmp_path / "shop1") == before  # nothing written for the failed app
     code, report, _ = _run(capsys, "check", *argv)
     assert code == 1 and [a["status"] for a in report["apps"]] == ["ok", "failed"]

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from runner.errors import EditRefused
 from runner.model import Status, WriteFile
 from runner.tasks.migrations import MigrationsTask
 from runner.tasks.mount import MountTask
@@ -68,8 +71,9 @@ def test_migrations_move_from_release_to_server(tmp_path: Path) -> None:
 
 def test_migrations_refuse_a_fly_rake_that_never_migrates(tmp_path: Path) -> None:
     files = {**RAKE_APP, "lib/tasks/fly.rake": RAKE.replace(" => 'db:migrate'", "")}
-    outcome = MigrationsTask().check(context(tmp_path, files=files, args={"process_group": "app"}))
-    assert outcome.status is Status.FAILED and "does not migrate" in outcome.message
+    ctx = context(tmp_path, files=files, args={"process_group": "app"})
+    with pytest.raises(EditRefused, match="does not migrate"):  # the executor fails the task
+        MigrationsTask().check(ctx)
 
 
 def test_warning_added_on_rails_70_skipped_on_61(tmp_path: Path) -> None:
