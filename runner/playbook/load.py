@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from runner.disk import read_text
+from runner.disk import read_text, user_path
 from runner.errors import FileError, Location, PlaybookError, SpecProblem
 from runner.playbook.model import Playbook, TaskEntry
 from runner.playbook.schema import playbook_schema
@@ -38,7 +38,7 @@ def _builtin() -> Playbook:
 
 @cache
 def _load_user(path: Path) -> Playbook:
-    shown = str(path)
+    shown = user_path(path)  # as the user opens it from where flyrun runs
     try:
         text = read_text(path, shown=shown)
     except FileError as exc:

@@ -35,13 +35,14 @@ from runner.spec.rules import (
     FlyTomlInfo,
     field_problems,
     folder_problems,
+    group_problems,
     import_problems,
     required_problems,
     resolve_region,
 )
 from runner.spec.schema import validate_document
 from runner.spec.views import AppView, app_views, defaults_view, is_inventory
-from runner.spec.yamlmarks import YamlDocument, describe, load_yaml
+from runner.spec.yamlmarks import JsonPath, YamlDocument, describe, load_yaml
 from runner.syntax.toml import key_line
 
 _T = TypeVar("_T")
@@ -83,7 +84,7 @@ def load_for_run(
         if absolute in seen:
             continue
         seen.add(absolute)
-        file_problems, checked = _load_file(Path(path))
+        file_problems, checked = _load_file(Path(path), playbook is None)
         file_problems += _duplicate_apps(checked, first_at)
         file_problems += _shared_folders(checked, folders)
         if file_problems:  # the file itself is wrong: report everything in it at once
@@ -109,7 +110,9 @@ def _position(problem: SpecProblem) -> tuple[int, int, str]:
     return (problem.location.line, problem.location.column, problem.message)
 
 
-def _load_file(path: Path) -> tuple[list[SpecProblem], list[_Checked]]:
+def _load_file(path: Path, own_playbook: bool) -> tuple[list[SpecProblem], list[_Checked]]:
+    """Every problem of one file and its apps; `own_playbook`: the spec's `playbook:` is the
+    one that runs (no `--playbook`), so it must name a file."""
     doc, problem = _read_document(path)
     if problem is not None:
         return [problem], []
@@ -122,7 +125,7 @@ def _load_file(path: Path) -> tuple[list[SpecProblem], list[_Checked]]:
     bad = schema.bad_paths | doc.problem_paths
     if is_inventory(doc.data):
         problems += field_problems(defaults_view(doc, bad))
-    checked = [_check_app(view, path.parent) for view in app_views(doc, bad)]
+    checked = [_check_app(view, path.parent, own_playbook) for view in app_views(doc, bad)]
     return problems + [p for c in checked for p in c.problems], checked
 
 
@@ -151,9 +154,12 @@ def _read_document(path: Path) -> tuple[YamlDocument | None, SpecProblem | None]
     return doc, None
 
 
-def _check_app(view: AppView, spec_dir: Path) -> _Checked:
-    """Every rule for one app: fields, required keys, its folder and fly.toml, region."""
+def _check_app(view: AppView, spec_dir: Path, own_playbook: bool) -> _Checked:
+    """Every rule for one app: fields, required keys, its playbook, its folder and fly.toml,
+    region and process groups."""
     problems = field_problems(view) + required_problems(view) + import_problems(view)
+    if own_playbook:
+        problems += _playbook_problems(view, spec_dir)
     if view.has(("path",)) and not view.usable(("path",)):
         return _Checked(view, problems)
     raw = view.get(("path",), DEFAULT_PATH)
@@ -162,8 +168,28 @@ def _check_app(view: AppView, spec_dir: Path) -> _Checked:
     if not folder.is_dir or folder.fly.error is not None:
         return _Checked(view, problems, app_problems=app_problems)
     region, region_problems = resolve_region(view, folder.fly)
-    app_problems += region_problems
+    app_problems += region_problems + group_problems(view, folder.fly)
     return _Checked(view, problems, _absolute(spec_dir / raw), region, app_problems)
+
+
+def _playbook_problems(view: AppView, spec_dir: Path) -> list[SpecProblem]:
+    """`playbook:` names a file relative to the spec's folder: a missing one is said at the
+    spec's line, where the fix is (the playbook loader has no line to point at)."""
+    path: JsonPath = ("playbook",)
+    value = view.get(path)
+    if not view.usable(path) or not isinstance(value, str):
+        return []
+    file = spec_dir / value
+    shown = os.path.normpath(file)  # as the user would open it
+    try:
+        exists, is_dir = file.exists(), file.is_dir()
+    except (OSError, ValueError):  # a name too long, or with a NUL byte
+        exists = is_dir = False
+    if is_dir:
+        return [view.problem(path, f"{shown!r} is a folder, not a playbook file")]
+    if not exists:
+        return [view.problem(path, f"no playbook file {shown!r} (relative to the spec's folder)")]
+    return []
 
 
 def _absolute(path: Path) -> Path:
@@ -200,7 +226,15 @@ def read_fly_toml(path: Path, shown: str) -> FlyTomlInfo:
         return FlyTomlInfo(shown, exists=True, error=exc.message, error_at=at)
     line = key_line(text, "primary_region")
     where = Location(shown, line, 1) if line is not None else None
-    return FlyTomlInfo(shown, True, None, fly.app, fly.primary_region, primary_region_at=where)
+    return FlyTomlInfo(
+        shown,
+        True,
+        None,
+        fly.app,
+        fly.primary_region,
+        primary_region_at=where,
+        process_groups=fly.process_groups,
+    )
 
 
 def _duplicate_apps(checked: list[_Checked], first_at: dict[str, Location]) -> list[SpecProblem]:

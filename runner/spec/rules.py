@@ -8,6 +8,7 @@ included, so the schema's messages for those fields are dropped in favour of the
 
 from __future__ import annotations
 
+import difflib
 import posixpath
 import re
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import Any
 from runner.errors import Location, SpecProblem
 from runner.facts.regions_near import nearest_current
 from runner.facts.url_chars import url_unsafe_message
+from runner.spec.model import DEFAULT_PROCESS_GROUP
 from runner.spec.regions import region_error, regions
 from runner.spec.views import AppView
 from runner.spec.yamlmarks import JsonPath, describe
@@ -43,6 +45,7 @@ class FlyTomlInfo:
     primary_region: str | None = None
     error_at: Location | None = None  # where in fly.toml the error is, when known
     primary_region_at: Location | None = None
+    process_groups: tuple[str, ...] = ()  # its [processes] groups (("app",) when none)
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,34 @@ def folder_problems(view: AppView, folder: AppFolder) -> list[SpecProblem]:
         message = f"{app!r} does not match app {fly.app!r} in {fly.shown}"
         return [view.problem(("app",), message)]
     return []
+
+
+def group_problems(view: AppView, fly: FlyTomlInfo) -> list[SpecProblem]:
+    """`process_group` and every `groups_without_database` entry name a process group of
+    fly.toml: a typo would refuse the app at preflight without saying where, or declare a
+    group that does not exist while the real one stays refused."""
+    if not fly.process_groups:
+        return []  # no usable fly.toml: said on its own
+    problems = []
+    path: JsonPath = ("process_group",)
+    group = view.get(path, DEFAULT_PROCESS_GROUP)
+    if (view.usable(path) or not view.has(path)) and group not in fly.process_groups:
+        said = "" if view.has(path) else f"not set, so {DEFAULT_PROCESS_GROUP!r}, but "
+        problems.append(view.problem(path, said + _no_group(group, fly)))
+    listed: JsonPath = ("groups_without_database",)
+    names = view.get(listed) if view.usable(listed) else None
+    for index, name in enumerate(names if isinstance(names, list) else []):
+        if isinstance(name, str) and name not in fly.process_groups:
+            problems.append(view.problem((*listed, index), _no_group(name, fly)))
+    return problems
+
+
+def _no_group(name: str, fly: FlyTomlInfo) -> str:
+    groups = fly.process_groups
+    close = difflib.get_close_matches(name, groups, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    alone = "; without [processes] the only group is 'app'" if groups == ("app",) else ""
+    return f"{fly.shown} has no process group {name!r} ({hint}it has {', '.join(groups)}{alone})"
 
 
 def resolve_region(view: AppView, fly: FlyTomlInfo) -> tuple[str | None, list[SpecProblem]]:

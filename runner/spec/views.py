@@ -38,9 +38,12 @@ class AppView:
     home: JsonPath = ()  # where the app's own entry is in the file: () or ("apps", i)
 
     def get(self, path: JsonPath, default: Any = None) -> Any:
+        """The value at `path`: keys of mappings, indexes of lists (a list item is where a
+        problem with it is reported)."""
         node: Any = self.data
         for part in path:
-            if not isinstance(node, Mapping) or part not in node:
+            in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+            if not in_list and not (isinstance(node, Mapping) and part in node):
                 return default
             node = node[part]
         return node

@@ -249,7 +249,7 @@ def test_unknown_process_group_refused(fly_app: FlyApp, capsys: pytest.CaptureFi
     fly_app.spec.write_text(fly_app.spec.read_text() + "process_group: web\n")
     code, out, _ = fly_app.run(capsys, "check")
     assert code == 1
-    assert "fly.toml has no process group 'web' (it has app)" in out
+    assert "fly.toml has no process group 'web' (it has app;" in out
 
 
 def test_json_report_even_when_the_spec_is_invalid(

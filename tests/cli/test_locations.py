@@ -106,3 +106,24 @@ def test_a_fly_rake_that_does_not_parse_is_reported_where_the_quote_is_missing(
     assert f"— specs/shop/{RAKE}:13:20: {RAKE} does not parse as Ruby (line 13: " in out
     assert "a quote opened there only closes on line 21" in out
     assert f"::error file=specs/shop/{RAKE},line=13,col=20," in out
+
+
+def test_a_missing_playbook_is_reported_at_the_specs_playbook_line(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = _append(repo / "specs/shop/fly-sqlite.yml", b"playbook: nope.yml\n")
+    out, err = _check(capsys, "specs/shop/fly-sqlite.yml")
+    said = "playbook: no playbook file 'specs/shop/nope.yml' (relative to the spec's folder)"
+    assert f"specs/shop/fly-sqlite.yml:{line}:11: {said}" in err
+    assert f"::error file=specs/shop/fly-sqlite.yml,line={line},col=11," in out
+    assert str(repo) not in out + err
+
+
+def test_an_unknown_process_group_is_reported_at_the_specs_value(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = _append(repo / "specs/shop/fly-sqlite.yml", b"process_group: worker\n")
+    out, _ = _check(capsys, "specs/shop/fly-sqlite.yml")
+    said = "process_group: specs/shop/fly.toml has no process group 'worker' (it has app"
+    assert f"failed: spec — specs/shop/fly-sqlite.yml:{line}:16: {said}" in out
+    assert f"::error file=specs/shop/fly-sqlite.yml,line={line},col=16," in out

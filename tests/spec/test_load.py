@@ -426,6 +426,12 @@ def _fly_toml(values: dict[str, str]) -> str:
     return "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items())
 
 
+def _processes(spec: dict[str, Any]) -> str:
+    """fly.toml's [processes] with the spec's group (the loader checks fly.toml has it)."""
+    group = spec.get("process_group")
+    return f'[processes]\n  "{group}" = "bin/rails server"\n' if group else ""
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=single_app_case(), flow=st.booleans())
 def test_any_valid_single_app_spec_round_trips(
@@ -438,7 +444,7 @@ def test_any_valid_single_app_spec_round_trips(
         folder.mkdir(exist_ok=True)
         _write(root, {"fly-sqlite.yml": _dump(spec, flow)})
         if fly is not None:
-            _write(folder, {"fly.toml": _fly_toml(fly)})
+            _write(folder, {"fly.toml": _fly_toml(fly) + _processes(spec)})
         region = spec["volume"].get("region") or (fly or {})["primary_region"]
         expected = _oracle(spec, folder.resolve(), root / "fly-sqlite.yml", region)
         assert load_specs([root / "fly-sqlite.yml"]) == [expected]
