@@ -21,7 +21,7 @@ from runner.facts.url_chars import url_unsafe_message
 from runner.spec.model import DEFAULT_PROCESS_GROUP
 from runner.spec.regions import region_error, regions
 from runner.spec.views import AppView
-from runner.spec.yamlmarks import JsonPath, describe
+from runner.spec.yamlmarks import JsonPath, describe, number_hint
 
 VOLUME_NAME_MAX = 30
 SIZE_MIN, SIZE_MAX = 1, 500
@@ -106,7 +106,8 @@ def volume_size_problems(view: AppView) -> list[SpecProblem]:
     if isinstance(size, float) and size.is_integer():
         size = int(size)
     if isinstance(size, bool) or not isinstance(size, int):
-        return [view.problem(path, f"expected a whole number of GB, got {describe(size)}")]
+        message = f"expected a whole number of GB, got {describe(size)}{number_hint(size)}"
+        return [view.problem(path, message)]
     if size < SIZE_MIN:
         return [view.problem(path, f"{size} is less than the minimum of {SIZE_MIN}")]
     if size > SIZE_MAX:

@@ -19,7 +19,7 @@ from runner.errors import SpecProblem
 from runner.resources import load_json
 from runner.spec.rules import RULED
 from runner.spec.views import missing_key_message
-from runner.spec.yamlmarks import JsonPath, YamlDocument, describe, display_path
+from runner.spec.yamlmarks import JsonPath, YamlDocument, describe, display_path, number_hint
 
 SCHEMA_NAME = "spec.schema.json"
 _APP_PATTERN = "^[a-z0-9][a-z0-9-]*$"
@@ -169,6 +169,8 @@ def _type_message(error: Any) -> str:
     message = f"expected {expected}, got {describe(error.instance)}"
     if "boolean" in names and str(error.instance).lower() in _YAML11_BOOLEANS:
         message += " (flyrun reads only true and false as booleans, not YAML 1.1's yes/no/on/off)"
+    elif "integer" in names or "number" in names:
+        message += number_hint(error.instance)
     return message
 
 
@@ -187,9 +189,9 @@ def _enum_message(error: Any) -> str:
 
 
 def _const_message(error: Any) -> str:
-    return (
-        f"{describe(error.instance)} is not supported; expected {describe(error.validator_value)}"
-    )
+    expected = error.validator_value
+    message = f"{describe(error.instance)} is not supported; expected {describe(expected)}"
+    return message + (number_hint(error.instance) if isinstance(expected, int) else "")
 
 
 def _pattern_message(error: Any) -> str:

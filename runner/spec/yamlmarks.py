@@ -7,6 +7,9 @@
 - only `true`/`false` (any case) are booleans: YAML 1.1's `yes/no/on/off` stay strings, so
   a boolean key given `yes` fails validation with a hint instead of silently meaning true,
   and a string value such as `app: no` stays the string it looks like;
+- only plain decimal numbers are numbers: YAML 1.1's `0x10`, `010` (octal: 8, but 10 in
+  YAML 1.2), `0b11`, `1_000` and `1:30` (sexagesimal: 90) stay strings, refused with a hint
+  where a number is expected (`number_hint`) instead of silently meaning what PyYAML reads;
 - timestamps stay strings (the data must be JSON-like for JSON Schema);
 - mapping keys are the key's text (`1:` is the key `'1'`); non-scalar keys are errors;
 - anchors, aliases and `<<` merge keys work; recursive aliases and alias bombs are errors.
@@ -35,6 +38,11 @@ _TAG = "tag:yaml.org,2002:"
 _MERGE = _TAG + "merge"
 _MAX_NODES = 100_000
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+# Numbers YAML 1.1, YAML 1.2 and JSON all read alike (no 0x/0o/0b, leading zero, _ or :).
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(
+    r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+)
 # YAML's printable set, to locate a reader error exactly: PyYAML's own pattern (compiling a
 # copy cost ~6 ms of `flyrun validate`'s start-up, bench/README.md).
 _NON_PRINTABLE: re.Pattern[str] = Reader.NON_PRINTABLE
@@ -249,6 +257,9 @@ class _Builder:
         if tag == _TAG + "bool":
             return text.lower() == "true" if text.lower() in ("true", "false") else text
         if tag in (_TAG + "int", _TAG + "float"):
+            plain = _PLAIN_INT if tag == _TAG + "int" else _PLAIN_FLOAT
+            if not plain.fullmatch(text):
+                return text  # a YAML 1.1 form: refused where a number is expected
             try:
                 if tag == _TAG + "int":
                     return _SCALARS.construct_yaml_int(node)
@@ -289,6 +300,23 @@ def display_path(path: JsonPath) -> str:
         else:
             text += f".{part}" if text else part
     return text
+
+
+def number_hint(value: Any) -> str:
+    """For a text flyrun kept because it is a YAML 1.1 number form (`0x10`): what to write
+    instead, to follow a message that expected a number; else ""."""
+    if not isinstance(value, str) or _PLAIN_INT.fullmatch(value) or _PLAIN_FLOAT.fullmatch(value):
+        return ""  # not a number's text, or a quoted plain number: a string on purpose
+    try:
+        read = yaml.safe_load(value)  # what PyYAML (YAML 1.1) reads the text as
+    except yaml.YAMLError:
+        return ""
+    if isinstance(read, bool) or not isinstance(read, int | float):
+        return ""
+    return (
+        f" (flyrun reads only plain decimal numbers; YAML 1.1 reads {value!r} as {read!r}: "
+        f"write {read!r} if that is what you mean)"
+    )
 
 
 def describe(value: Any) -> str:

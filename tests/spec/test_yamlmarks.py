@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from runner.errors import Location
 from runner.spec import yamlmarks
-from runner.spec.yamlmarks import NodeMark, YamlDocument, load_yaml
+from runner.spec.yamlmarks import NodeMark, YamlDocument, load_yaml, number_hint
 
 
 def _load(text: str) -> YamlDocument:
@@ -71,10 +71,11 @@ def test_yaml_11_boolean_words_stay_strings(word: str) -> None:
     ("text", "value"),
     [
         ("1", 1),
-        ("0x1f", 31),
-        ("1_000", 1000),
         ("-3", -3),
+        ("+3", 3),
+        ("0", 0),
         ("2.5", 2.5),
+        ("1.0e+3", 1000.0),
         ("~", None),
         ("null", None),
         ("", None),
@@ -86,6 +87,19 @@ def test_yaml_11_boolean_words_stay_strings(word: str) -> None:
 )
 def test_scalars_are_json_like(text: str, value: Any) -> None:
     assert _load(f"x: {text}").data == {"x": value}
+
+
+@pytest.mark.parametrize("text", ["0x1f", "010", "0b11", "1_000", "1:30", "1_0.5", "1:30.5"])
+def test_yaml_11_number_forms_stay_strings(text: str) -> None:
+    """Hexadecimal, octal (010 is 8 in YAML 1.1, 10 in YAML 1.2), binary, digit-grouped and
+    sexagesimal numbers: refused where a number is expected, as yes/no are for booleans."""
+    assert _load(f"x: {text}").data == {"x": text}
+    assert number_hint(text).startswith(" (flyrun reads only plain decimal numbers; YAML 1.1")
+
+
+@pytest.mark.parametrize("text", ["3", "2.5", "1e3", "abc", "a: b: c"])
+def test_no_number_hint_for_plain_numbers_or_other_text(text: str) -> None:
+    assert number_hint(text) == ""
 
 
 def test_keys_are_their_text() -> None:
