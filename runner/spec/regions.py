@@ -1,7 +1,9 @@
 """Fly.io region codes: a snapshot kept in runner/data/regions.json (docs/reference/flyctl.md §7).
 
 flyctl has no built-in list (it asks the API), so flyrun keeps the docs' list: the current
-codes, and the deprecated ones with their cities, so an error can say what the code was.
+codes, and the retired ones with their cities, so an error can say what the code was. Fly's
+docs call them "deprecated" (regions.json keeps that key); flyrun says "retired" everywhere,
+for a spec's volume.region as for fly.toml's primary_region.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ class Regions:
 
     snapshot: str
     current: Mapping[str, str]
-    deprecated: Mapping[str, str]
+    retired: Mapping[str, str]  # regions.json `deprecated`
 
 
 @cache
@@ -42,14 +44,14 @@ def region_error(code: Any) -> str | None:
     if code in known.current:
         return None
     listing = ", ".join(sorted(known.current))
-    if code in known.deprecated:
-        city = known.deprecated[code]
+    if code in known.retired:
+        city = known.retired[code]
         try:
             nearest, km = nearest_current(code)
         except ValueError:  # no coordinates for it: the list will do
-            return f"{code!r} ({city}) is a deprecated Fly.io region; use a current one: {listing}"
+            return f"{code!r} ({city}) is a retired Fly.io region; use a current one: {listing}"
         return (
-            f"{code!r} ({city}) is a deprecated Fly.io region; the nearest current one is "
+            f"{code!r} ({city}) is a retired Fly.io region; the nearest current one is "
             f"{nearest!r} ({known.current[nearest]}, {km} km away); all current: {listing}"
         )
     close = difflib.get_close_matches(code.lower(), list(known.current), n=1, cutoff=0.6)

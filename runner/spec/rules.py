@@ -267,7 +267,7 @@ def resolve_region(view: AppView, fly: FlyTomlInfo) -> tuple[str | None, list[Sp
     primary = fly.primary_region
     if not view.has(path[:-1]) or view.present_and_unusable(path[:-1]):
         return None, []  # `volume` itself is missing or wrong: reported already
-    if primary is not None and primary in regions().deprecated:
+    if primary is not None and primary in regions().retired:
         return None, [_retired(view, fly, primary)]
     if view.has(path):
         region = view.get(path)
@@ -302,7 +302,7 @@ def _retired(view: AppView, fly: FlyTomlInfo, primary: str) -> SpecProblem:
     nearest, km = nearest_current(primary)
     places = regions()
     message = (
-        f"primary_region {primary!r} ({places.deprecated[primary]}) is a retired Fly.io region; "
+        f"primary_region {primary!r} ({places.retired[primary]}) is a retired Fly.io region; "
         f"change it to {nearest!r} ({places.current[nearest]}, {km} km away), the nearest "
         "current region, and move the app's machines there"
     )

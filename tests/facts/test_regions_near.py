@@ -33,7 +33,7 @@ def test_every_listed_code_has_plausible_coordinates() -> None:
 def test_the_existing_reader_still_sees_the_same_lists() -> None:
     known = regions()
     assert set(known.current) == {c for c, r in TABLE.regions.items() if r.current}
-    assert set(known.deprecated) == {c for c, r in TABLE.regions.items() if not r.current}
+    assert set(known.retired) == {c for c, r in TABLE.regions.items() if not r.current}
 
 
 @pytest.mark.parametrize(
