@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from runner.cli_args import build_parser
+from runner.cli_args import parse_args
 
 if TYPE_CHECKING:
     from runner.errors import SpecError
@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None, raw: TextIO) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = parse_args(argv)
     except SystemExit as exc:  # usage errors are failures (1), never "changes pending" (2)
         return EXIT_OK if exc.code in (0, None) else EXIT_FAILED
     args.raw = raw

@@ -5,16 +5,62 @@ so `flyrun --version` stays fast."""
 from __future__ import annotations
 
 import argparse
+import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from runner import __version__
 
 FORMATS = ("text", "json", "github")
+# argparse's "argument -j/--jobs/--forks: " before a bad value's message: the option as typed
+_ARGUMENT = re.compile(r"argument (?:-\w/)?(--[\w-]+)(?:/[\w/-]+)?: ")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, saying a bad option value as `--jobs: expected …` (not "argument
+    -j/--jobs/--forks: …"); every command's parser is one, so it shows its own usage."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(_ARGUMENT.sub(r"\1: ", message, count=1))
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line, parsed; an argument the command does not take is an error in
+    that command's usage (argparse's own check would show the top-level one), saying which
+    command takes it when another does."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        command: argparse.ArgumentParser = getattr(args, "command_parser", parser)
+        message = f"unrecognized arguments: {' '.join(extra)}"
+        command.error(message + _elsewhere(parser, extra))
+    return args
+
+
+def _elsewhere(parser: argparse.ArgumentParser, extra: list[str]) -> str:
+    """`(--offline is an option of flyrun check)` for a known option of another command."""
+    owners: dict[str, list[str]] = {}
+    for command in _commands(parser):
+        for option in command._option_string_actions:
+            owners.setdefault(option, []).append(command.prog)
+    hints = [f"{x} is an option of {' and '.join(owners[x])}" for x in extra if x in owners]
+    return f" ({'; '.join(hints)})" if hints else ""
+
+
+def _commands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parser of every command that takes arguments itself (`report merge`, not
+    `report`); an alias maps to the same parser, counted once."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in dict.fromkeys(action.choices.values()):
+                found += _commands(command) or [command]
+    return found
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="flyrun",
         description="Convert Rails apps on Fly.io to SQLite3 on a persistent volume.",
     )
@@ -34,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
         _spec_options(command)
         _run_options(command, apply=name == "apply")
     _other_commands(sub)
+    for leaf in _commands(parser):  # whose usage an argument it does not take shows
+        leaf.set_defaults(command_parser=leaf)
     return parser
 
 
@@ -182,9 +230,13 @@ def _check_options(command: argparse.ArgumentParser) -> None:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    """A whole number of at least 1 (argparse would name this function for a bad one)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return value
 
 
@@ -199,9 +251,9 @@ def _percent(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a percentage, got {text!r}") from None
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 100, got {text}")
+        value = -1.0
+    if not 0 <= value <= 100:  # NaN too
+        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {text!r}")
     return value
 
 
@@ -209,7 +261,7 @@ def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+        value = 0.0
+    if not 0 < value < float("inf"):  # NaN and inf too
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
     return value

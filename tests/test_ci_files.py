@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from runner.cli_args import build_parser
+from runner.cli_args import parse_args
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -23,7 +23,7 @@ def _yaml(name: str) -> Any:
 
 def _accepted(argv: list[str]) -> None:
     """flyrun's parser takes `argv` (argparse exits on anything it does not)."""
-    build_parser().parse_args(argv)
+    parse_args(argv)
 
 
 def test_pre_commit_hooks_run_offline_on_spec_files() -> None:

@@ -277,6 +277,55 @@ def test_usage_errors_exit_1_not_2(argv: list[str], capsys: pytest.CaptureFixtur
     assert main(["--version"]) == 0
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["check", "--jobs", "x", "a.yml"],
+            "--jobs: expected a whole number of at least 1, got 'x'",
+        ),
+        (["check", "-j", "0", "a.yml"], "--jobs: expected a whole number of at least 1, got '0'"),
+        (["apply", "--forks", "2.5", "a.yml"], "--jobs: expected a whole number of at least 1"),
+        (["check", "--flyctl-timeout", "x", "a.yml"], "--flyctl-timeout: expected a number of "),
+        (["check", "--deploy-timeout", "inf", "a.yml"], "--deploy-timeout: expected a number of"),
+        (["check", "--lock-timeout", "-1", "a.yml"], "--lock-timeout: expected a number of "),
+        (["check", "--max-fail-percent", "x", "a.yml"], "--max-fail-percent: expected a percen"),
+        (["check", "--shard", "3/2", "a.yml"], "--shard: expected I/N with 1 <= I <= N, got '3/2'"),
+        (["check", "--format", "xml", "a.yml"], "--format: invalid choice: 'xml'"),
+    ],
+)
+def test_a_bad_option_value_is_said_by_the_option(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"flyrun {argv[0]}: error: {said}" in err
+    assert "argument " not in err and "_positive" not in err and "invalid float" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "command", "hint"),
+    [
+        (
+            ["validate", "--offline", "a.yml"],
+            "validate",
+            " (--offline is an option of flyrun check)",
+        ),
+        (["apply", "--offline", "a.yml"], "apply", " (--offline is an option of flyrun check)"),
+        (["check", "--yes", "a.yml"], "check", " (--yes is an option of flyrun apply)"),
+        (["report", "merge", "a.json", "--bogus"], "report merge", ""),
+    ],
+)
+def test_an_argument_a_command_does_not_take_shows_that_commands_usage(
+    argv: list[str], command: str, hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: flyrun {command} [-h]")
+    unknown = next(a for a in argv if a.startswith("--"))
+    assert err.endswith(f"flyrun {command}: error: unrecognized arguments: {unknown}{hint}\n")
+
+
 def test_unwritable_file_refuses_apply_before_any_effect(
     fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
