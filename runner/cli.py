@@ -93,7 +93,7 @@ def _machine_outputs(args: argparse.Namespace) -> list[Callable[[Event], None]]:
     if args.command not in ("validate", "check", "apply"):
         return []  # init, demo…: no run to report
 
-    return subscribers(_outputs(args), args.raw, _text_stream(args))
+    return subscribers(_outputs(args).writable(), args.raw, _text_stream(args))
 
 
 def _outputs(args: argparse.Namespace) -> Outputs:

@@ -14,18 +14,26 @@ from runner.errors import RunnerError
 
 
 def check_writable(paths: Iterable[tuple[str, Path]]) -> None:
-    """RunnerError naming each (option, path) whose file could not be written: a folder, or
-    the nearest existing folder above it not writable (missing folders are created)."""
+    """RunnerError naming each (option, path) whose file could not be written."""
     problems = []
     for option, path in paths:
-        target = path.absolute()
-        existing = next(folder for folder in target.parents if folder.exists())
-        if target.is_dir():
-            problems.append(f"{option} {path}: is a folder")
-        elif not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-            problems.append(f"{option} {path}: {existing} is not a writable folder")
+        why = unwritable(path)
+        if why is not None:
+            problems.append(f"{option} {path}: {why}")
     if problems:
         raise RunnerError("cannot write " + "; ".join(problems))
+
+
+def unwritable(path: Path) -> str | None:
+    """Why the file `path` could not be written: a folder, or the nearest existing folder
+    above it not writable (missing folders are created); None when it can be."""
+    target = path.absolute()
+    existing = next(folder for folder in target.parents if folder.exists())
+    if target.is_dir():
+        return "is a folder"
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not a writable folder"
+    return None
 
 
 def write_report(path: Path, text: str, what: str) -> bool:
@@ -35,6 +43,7 @@ def write_report(path: Path, text: str, what: str) -> bool:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, text, root=target.parent)
     except (OSError, RunnerError) as exc:
-        print(f"flyrun: could not write the {what} to {path}: {exc}", file=sys.stderr)
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc  # no temp name
+        print(f"flyrun: could not write the {what} to {path}: {why}", file=sys.stderr)
         return False
     return True

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from runner.events import Event
-from runner.report.files import check_writable
+from runner.report.files import check_writable, unwritable
 
 Subscriber = Callable[[Event], None]
 
@@ -35,6 +35,17 @@ class Outputs:
         """RunnerError now, before any app, when a report file could not be written."""
         named = (("--junit", self.junit), ("--sarif", self.sarif), ("--out", self.plan))
         check_writable((option, path) for option, path in named if path is not None)
+
+    def writable(self) -> Outputs:
+        """These outputs without the report files that cannot be written: a run stopped
+        by `check` still writes the others, and says the refusal once."""
+
+        def usable(path: Path | None) -> Path | None:
+            return None if path is None or unwritable(path) is not None else path
+
+        return replace(
+            self, junit=usable(self.junit), sarif=usable(self.sarif), plan=usable(self.plan)
+        )
 
 
 def subscribers(outputs: Outputs, stdout: TextIO, notes: TextIO) -> list[Subscriber]:

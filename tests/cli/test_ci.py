@@ -211,3 +211,18 @@ def test_validate_says_so_when_fly_toml_is_missing(
     assert main(["validate", str(fly_app.spec)]) == 1
     err = capsys.readouterr().err
     assert "fly-sqlite.yml:1:1: there is no " in err and "region" not in err
+
+
+def test_a_report_file_that_is_a_folder_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = make_app(tmp_path / "app")
+    (tmp_path / "bakery").mkdir()
+    sarif = tmp_path / "ok.sarif"
+    argv = ["check", str(app.spec), "--offline", "--junit", str(tmp_path / "bakery")]
+    assert main([*argv, "--sarif", str(sarif)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"flyrun: error: cannot write --junit {tmp_path / 'bakery'}: is a folder\n"
+    log = json.loads(sarif.read_text())  # the other report files are written
+    assert log["runs"][0]["invocations"][0]["exitCode"] == 1
+    assert list((tmp_path / "bakery").iterdir()) == []
