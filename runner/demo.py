@@ -4,20 +4,28 @@ simulator, printing what a user would see. No Fly account is needed and DIR is n
 
 For the user's app the spec is `DIR/fly-sqlite.yml` when there is one, else one made as
 `flyrun init` makes it (runner/init.py); the simulated account holds each app of the spec
-with one started machine of its process group in its region, as `fly launch` leaves it."""
+with one started machine of its process group in its region, as `fly launch` leaves it.
+What the steps print names the user's own files (`DIR/fly.toml:54:1`, the next command),
+not the temporary copy's, which is gone when the demo ends. Ctrl-C stops the demo at once
+(exit 130), whichever step it is in."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TextIO
 
 from runner.resources import bundled
 
 EXAMPLE = "shop"
 EXPECTED = (2, 0, 0)  # check: pending; apply: done; check: converged
+INTERRUPTED = 130  # README "Exit codes": Ctrl-C
 MEANING = {0: "nothing left to do", 1: "failed", 2: "changes pending"}
 SPEC_NAMES = ("fly-sqlite.yml", "fly-sqlite.yaml")
 _NOT_COPIED = (".git", "node_modules", "tmp", "log", ".bundle")  # big, and not read
@@ -48,6 +56,11 @@ def prepare(root: Path) -> tuple[Path, Path]:
     return app / "fly-sqlite.yml", install_shim(root / "bin", state_path)
 
 
+def own_spec(app_dir: Path) -> Path | None:
+    """The user's spec in `app_dir`, if there is one."""
+    return next((app_dir / name for name in SPEC_NAMES if (app_dir / name).is_file()), None)
+
+
 def prepare_own(root: Path, app_dir: Path) -> tuple[Path, Path]:
     """A copy of the user's app (its spec, or one made as `init` makes it) and a simulated
     account seeded from that spec: each app, one started machine of its group in its region."""
@@ -57,6 +70,9 @@ def prepare_own(root: Path, app_dir: Path) -> tuple[Path, Path]:
     from runner.spec import AppSpec, load_for_run
 
     draft(app_dir)  # no usable fly.toml: say so before copying anything
+    own = own_spec(app_dir)
+    if own is not None:
+        load_for_run([own])  # a problem in it is said in the user's file, not in the copy
     app = root / (app_dir.resolve().name or "app")
     shutil.copytree(app_dir, app, symlinks=True, ignore=shutil.ignore_patterns(*_NOT_COPIED))
     spec = next((app / n for n in SPEC_NAMES if (app / n).is_file()), None) or write_spec(app)
@@ -79,17 +95,19 @@ def run_demo(
     try:
         if app_dir is None:
             spec, shim = prepare(root)
-            print(f"flyrun demo: example app copied to {spec.parent}")
+            print(f"flyrun demo: example app copied to {spec.parent} (removed at the end)")
+            shown: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
         else:
+            made = own_spec(app_dir) is None
             spec, shim = prepare_own(root, app_dir)
-            print(f"flyrun demo: {app_dir} copied to {spec.parent} (your folder is not touched)")
+            _announce(app_dir, spec.parent, made=made)
+            shown = shown_as(spec.parent, app_dir)
         print(f"flyrun demo: flyctl is the built-in simulator ({shim})\n")
-        codes = _steps(main, spec, shim)
-        if tuple(codes) == EXPECTED:
-            print(f"flyrun demo: exit codes {tuple(codes)}, as expected")
-            return 0
-        print(f"flyrun demo: exit codes {tuple(codes)}, expected {EXPECTED}")
-        return 1
+        with shown:
+            return _verdict(_steps(main, spec, shim))
+    except KeyboardInterrupt:  # between steps, or while copying: stop at once all the same
+        print("\nflyrun demo: interrupted", file=sys.stderr)
+        return INTERRUPTED
     finally:
         if keep:
             print(f"flyrun demo: kept {root}")
@@ -97,15 +115,101 @@ def run_demo(
             shutil.rmtree(root, ignore_errors=True)
 
 
+def _announce(app_dir: Path, copy: Path, *, made: bool) -> None:
+    """Say that the demo works on a copy, and how its messages name the user's files."""
+    mine = os.path.normpath(app_dir)
+    print(
+        f"flyrun demo: {mine} copied to {copy}, which the demo converts and removes at the end "
+        f"({mine} is not touched); messages name your files ({Path(mine) / 'fly.toml'})"
+    )
+    if made:
+        print(
+            f"flyrun demo: {mine} has no fly-sqlite.yml: the demo uses one made as "
+            f"`flyrun init {mine}` makes it (run that to write it)"
+        )
+
+
+def _verdict(codes: list[int]) -> int:
+    if codes[-1] == INTERRUPTED:
+        print(
+            "flyrun demo: interrupted; the steps above ran on a copy against the simulator: "
+            "nothing of yours was changed and nothing is left to finish",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
+    if tuple(codes) == EXPECTED:
+        print(f"flyrun demo: exit codes {tuple(codes)}, as expected")
+        return 0
+    print(f"flyrun demo: exit codes {tuple(codes)}, expected {EXPECTED}")
+    return 1
+
+
 def _steps(main: Callable[[list[str]], int], spec: Path, shim: Path) -> list[int]:
-    """check → apply → check; stops after a failed step (apply would refuse the same)."""
+    """check → apply → check; stops after a failed step (apply would refuse the same), and
+    at once after Ctrl-C (the step's run ends with 130 and says so)."""
     codes: list[int] = []
     for step, argv in enumerate((["check"], ["apply", "--yes"], ["check"]), 1):
         print(f"{'=' * 72}\n{step}. flyrun {argv[0]} {spec.name}\n{'=' * 72}", flush=True)
         codes.append(main([*argv, str(spec), "--flyctl", str(shim)]))
+        if codes[-1] == INTERRUPTED:
+            break
         meaning = MEANING.get(codes[-1], "see README: Exit codes")
         print(f"\n(exit code {codes[-1]}: {meaning})\n", flush=True)
         if codes[-1] == 1:
             print("flyrun demo: stopped: fix what failed above, then run the demo again")
             break
     return codes
+
+
+@contextlib.contextmanager
+def shown_as(copy: Path, original: Path) -> Iterator[None]:
+    """While it is open, what is printed names `original` where it said `copy` (the
+    temporary copy of the user's app, as given and as resolved)."""
+    names = {str(copy): os.path.normpath(original), str(copy.resolve()): os.path.normpath(original)}
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = Renamed(out, names), Renamed(err, names)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = out, err
+
+
+class Renamed:
+    """A text stream that writes every line with paths renamed (whole lines: a path is
+    never cut between two writes)."""
+
+    def __init__(self, stream: TextIO, names: dict[str, str]) -> None:
+        self.stream = stream
+        self.names = sorted(names.items(), key=lambda pair: -len(pair[0]))  # longest first
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        data = self._partial + text
+        cut = data.rfind("\n") + 1
+        self._partial = data[cut:]
+        if cut:
+            self.stream.write(self._renamed(data[:cut]))
+        return len(text)
+
+    def _renamed(self, text: str) -> str:
+        for old, new in self.names:
+            text = text.replace(old, new)
+        return text
+
+    def flush(self) -> None:
+        if self._partial:
+            self.stream.write(self._renamed(self._partial))
+            self._partial = ""
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return str(getattr(self.stream, "encoding", "utf-8"))

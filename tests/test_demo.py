@@ -37,7 +37,7 @@ def test_the_users_app_converges_and_stays_untouched(
     before = tree_digest(app)
     assert main(["demo", "--app-dir", str(app)]) == 0
     out = capsys.readouterr().out
-    assert "(your folder is not touched)" in out and "exit codes (2, 0, 0), as expected" in out
+    assert f"({app} is not touched)" in out and "exit codes (2, 0, 0), as expected" in out
     assert tree_digest(app) == before
 
 
@@ -57,3 +57,67 @@ def test_an_app_without_fly_toml_is_refused_before_copying(
 ) -> None:
     assert main(["demo", "--app-dir", str(tmp_path)]) == 1
     assert "there is no " in capsys.readouterr().err
+
+
+def test_messages_name_the_users_files_not_the_temporary_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = _own_app(tmp_path, with_spec=False)
+    toml = app / "fly.toml"
+    line = toml.read_text().count("\n") + 1
+    toml.write_text(toml.read_text() + '[mounts]\n  source = "x"\n  destination = "/d"\n')
+    toml.write_text(toml.read_text() + '  initial_size = "0GB"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--app-dir", "mine"]) == 1
+    out = capsys.readouterr().out
+    assert "flyrun demo: mine copied to " in out and "(mine is not touched)" in out
+    assert "mine has no fly-sqlite.yml: the demo uses one made as `flyrun init mine`" in out
+    assert f"— mine/fly.toml:{line}:1: shop: fly.toml mounts refused:" in out
+    assert "APP [shop] (mine/fly-sqlite.yml)" in out
+    assert "run `flyrun check mine/fly-sqlite.yml` again" in out
+    steps = out.split("built-in simulator", 1)[1].split("\n", 1)[1]
+    assert "flyrun-demo-" not in steps  # only the opening lines name the copy
+
+
+def test_a_spec_problem_is_said_in_the_users_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = _own_app(tmp_path, with_spec=True)
+    spec = app / "fly-sqlite.yml"
+    spec.write_text(spec.read_text().replace("size: 3", "size: 0x10"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--app-dir", "mine"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("mine/fly-sqlite.yml:6:9: volume.size: expected a whole number")
+
+
+def test_ctrl_c_stops_the_demo_at_once_with_130(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C in the apply step: that step's run ends with 130 (its report written), and
+    the demo runs no further step and exits 130 (it went on to the last check, exit 1)."""
+    from runner.executor import Executor
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Executor, "_apply", interrupted)
+    app = _own_app(tmp_path, with_spec=True)
+    assert main(["demo", "--app-dir", str(app)]) == 130
+    out, err = capsys.readouterr()
+    assert "2. flyrun apply" in out and "3. flyrun check" not in out
+    assert "exit codes" not in out and "flyrun demo: interrupted" in err
+
+
+def test_ctrl_c_between_steps_stops_the_demo_too(tmp_path: Path) -> None:
+    from runner.demo import run_demo
+
+    steps: list[str] = []
+
+    def main_then_ctrl_c(argv: list[str]) -> int:
+        steps.append(argv[0])
+        raise KeyboardInterrupt
+
+    app = _own_app(tmp_path, with_spec=True)
+    assert run_demo(main_then_ctrl_c, app_dir=app) == 130
+    assert steps == ["check"]
