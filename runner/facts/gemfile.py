@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from runner.errors import Location
 from runner.facts.bundle import in_production, parse_lockfile
 from runner.syntax import ruby
 from runner.syntax.ruby import Source
@@ -32,6 +33,12 @@ class GemCheck:
 
     ok: bool
     message: str
+    line: int | None = None  # the Gemfile's line at fault, when one is (a syntax error)
+    column: int = 1
+
+    def at(self, gemfile: str) -> Location | None:
+        """Where in the Gemfile (named `gemfile`) the verdict points, when it does."""
+        return Location(gemfile, self.line, self.column) if self.line is not None else None
 
 
 def rails_version(lock_text: str) -> Version | None:
@@ -56,12 +63,14 @@ def sqlite3_requirement(rails: Version | None) -> tuple[str, ...]:
 def sqlite3_in_production(gemfile_text: str, lock_text: str | None) -> GemCheck:
     """Is `gem "sqlite3"` in the production bundle (and locked at a version Rails accepts)?"""
     source = ruby.parse(gemfile_text)
-    bad = ruby.first_error(source.root)
+    bad = ruby.syntax_break(source)
     if bad is not None:
         return GemCheck(
             False,
-            f"Gemfile does not parse as Ruby ({source.quote(bad)}): cannot tell if sqlite3 "
+            f"Gemfile does not parse as Ruby ({bad.why}): cannot tell if sqlite3 "
             "is in the production bundle",
+            bad.line,
+            bad.column,
         )
     rails = rails_version(lock_text) if lock_text is not None else None
     quote = ruby.quote_char(source)
@@ -169,9 +178,9 @@ def production_gem(gemfile_text: str, lock_text: str | None, name: str) -> GemCh
     """Is `gem NAME` declared for production (outside development/test-only groups) and
     locked? `message` says what to add when not (the import needs `pg` at boot)."""
     source = ruby.parse(gemfile_text)
-    bad = ruby.first_error(source.root)
+    bad = ruby.syntax_break(source)
     if bad is not None:
-        return GemCheck(False, f"Gemfile does not parse as Ruby ({source.quote(bad)})")
+        return GemCheck(False, f"Gemfile does not parse as Ruby ({bad.why})", bad.line, bad.column)
     quote = ruby.quote_char(source)
     wanted = f"gem {quote}{name}{quote}"
     declared = [(node, _groups(source, node)) for node in _gem_calls(source, name)]

@@ -85,20 +85,40 @@ def parses(text: str) -> bool:
     return first_error(parse(text).root) is None
 
 
-def require_parse(text: str, what: str) -> Source:
-    """Parse `text` or refuse, at the line a person has to fix (`what` names the file,
-    relative to the app folder, for the refusal's location)."""
-    source = parse(text)
+@dataclass(frozen=True)
+class Break:
+    """Where a text stops parsing as Ruby, as a person has to fix it: 1-based line and
+    column, and `why` (`line N: `code``, and the quote left open when that is the cause)."""
+
+    line: int
+    column: int
+    why: str
+
+
+def syntax_break(source: Source) -> Break | None:
+    """The place to fix in a text that does not parse, or None when it parses."""
     bad = first_error(source.root)
     if bad is None:
-        return source
+        return None
     opened = unclosed_string(source.root, bad)
     at = opened if opened is not None else bad
     why = source.quote(at)
     if opened is not None:
         why += f": a quote opened there only closes on line {opened.end_point.row + 1}"
-    where = Location(what, at.start_point.row + 1, at.start_point.column + 1)
-    raise EditRefused(f"{what} does not parse as Ruby ({why}); left unchanged", location=where)
+    return Break(at.start_point.row + 1, at.start_point.column + 1, why)
+
+
+def require_parse(text: str, what: str) -> Source:
+    """Parse `text` or refuse, at the line a person has to fix (`what` names the file,
+    relative to the app folder, for the refusal's location)."""
+    source = parse(text)
+    found = syntax_break(source)
+    if found is None:
+        return source
+    where = Location(what, found.line, found.column)
+    raise EditRefused(
+        f"{what} does not parse as Ruby ({found.why}); left unchanged", location=where
+    )
 
 
 def unclosed_string(root: Node, bad: Node) -> Node | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from runner.errors import Location, PreflightRefused
+from runner.facts import GEMFILE
 from runner.facts.import_source import PRIMARY
 from runner.importer import SOURCE_ENV
 from runner.tasks.base import TaskContext
@@ -54,6 +55,7 @@ class ImportReadyCheck:
                 "pg gem",
                 gem.message,
                 "The import connects to PostgreSQL at the first boot on SQLite",
+                location=gem.at(str(ctx.path(GEMFILE))),
             )
         from runner.facts.schema_rb import schema_file_problem  # lazy: import specs only
 

@@ -176,7 +176,10 @@ class GemCheck:
             )
         if not verdict.ok:
             raise PreflightRefused(
-                "sqlite3 gem", "sqlite3 is not in the production bundle", verdict.message
+                "sqlite3 gem",
+                "sqlite3 is not in the production bundle",
+                verdict.message,
+                location=verdict.at(str(ctx.path(GEMFILE))),
             )
 
 

@@ -127,3 +127,16 @@ def test_an_unknown_process_group_is_reported_at_the_specs_value(
     said = "process_group: specs/shop/fly.toml has no process group 'worker' (it has app"
     assert f"failed: spec — specs/shop/fly-sqlite.yml:{line}:16: {said}" in out
     assert f"::error file=specs/shop/fly-sqlite.yml,line={line},col=16," in out
+
+
+def test_a_gemfile_that_does_not_parse_is_refused_at_its_line(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gemfile = repo / "specs/shop/Gemfile"
+    lines = gemfile.read_text().splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if line.startswith("gem "))
+    lines[number - 1] = lines[number - 1].replace("'", "", 1).replace('"', "", 1)
+    gemfile.write_text("\n".join(lines) + "\n")
+    out, _ = _check(capsys, "specs/shop/fly-sqlite.yml")
+    assert f"— specs/shop/Gemfile:{number}:" in out and "Gemfile does not parse as Ruby" in out
+    assert f"::error file=specs/shop/Gemfile,line={number}," in out
