@@ -34,20 +34,19 @@ class FlyTomlCheck:
         try:
             fly = ctx.facts.fly_toml()
         except FileError as exc:
-            where = (
-                Location(str(ctx.spec.fly_toml), exc.location.line, exc.location.column)
-                if (exc.location)
-                else None
-            )
+            at = exc.location
+            where = Location(str(ctx.spec.fly_toml), at.line, at.column) if at else None
+            found = exc.message if at else str(exc)  # the location says FILE:LINE:COL
             raise PreflightRefused(
-                "fly.toml", str(exc), "Fix fly.toml so that it parses.", location=where
+                "fly.toml", found, "Fix fly.toml so that it parses.", location=where
             ) from exc
         group = ctx.spec.process_group
-        if group not in fly.process_groups:
+        if group not in fly.process_groups:  # the spec loader says it first, at the spec's line
             raise PreflightRefused(
                 "process group",
                 f"fly.toml has no process group {group!r} (it has {', '.join(fly.process_groups)})",
                 "Set process_group in the spec to one of them.",
+                location=_line_at(ctx, FLY_TOML, ctx.read(FLY_TOML) or "", _PROCESSES),
             )
         if fly.app is not None and fly.app != ctx.spec.app:
             raise PreflightRefused(
@@ -78,6 +77,7 @@ class MountRulesCheck:
 # `mounts =` key of fly.toml; the line setting DATABASE_URL in fly.toml [env], or the
 # Dockerfile ENV instruction (`runner/facts/dockerfile.py` names it `FILE:LINE ENV`).
 _MOUNTS = re.compile(r"\s*(\[\[?\s*mounts?\s*\]\]?|mounts?\s*=)")
+_PROCESSES = re.compile(r"\s*(\[\s*processes\s*\]|processes\s*=)")
 _DOCKER_ENV = re.compile(r"(?P<file>.+):(?P<line>[0-9]+) ENV")
 
 

@@ -24,6 +24,7 @@ def test_fly_toml_parse_error_points_into_fly_toml(tmp_path: Path) -> None:
         FlyTomlCheck().run(ctx)
     assert info.value.location is not None
     assert (info.value.location.file, info.value.location.line) == (str(tmp_path / "fly.toml"), 2)
+    assert not info.value.found.startswith("fly.toml:")  # said once, by the location
 
 
 def test_fly_toml_app_and_group_must_match(tmp_path: Path) -> None:
@@ -31,6 +32,10 @@ def test_fly_toml_app_and_group_must_match(tmp_path: Path) -> None:
         FlyTomlCheck().run(context(tmp_path, files={"fly.toml": 'app = "blog"\n'}))
     with pytest.raises(PreflightRefused, match="no process group 'web'"):
         FlyTomlCheck().run(context(tmp_path, process_group="web"))
+    fly = 'app = "shop"\n\n[processes]\n  worker = "bin/jobs"\n'
+    with pytest.raises(PreflightRefused, match="no process group 'web'") as info:
+        FlyTomlCheck().run(context(tmp_path, files={"fly.toml": fly}, process_group="web"))
+    assert info.value.location is not None and info.value.location.line == 3  # [processes]
 
 
 def test_machines_in_another_region_or_more_than_one(tmp_path: Path) -> None:
