@@ -60,18 +60,18 @@ def sqlite3_requirement(rails: Version | None) -> tuple[str, ...]:
     return ("~> 1.3", ">= 1.3.6")
 
 
+def _unparsable(bad: ruby.Break, consequence: str = "") -> GemCheck:
+    """The Gemfile does not parse: refused at the line to fix."""
+    message = f"Gemfile does not parse as Ruby ({bad.why}){consequence}"
+    return GemCheck(False, message, bad.line, bad.column)
+
+
 def sqlite3_in_production(gemfile_text: str, lock_text: str | None) -> GemCheck:
     """Is `gem "sqlite3"` in the production bundle (and locked at a version Rails accepts)?"""
     source = ruby.parse(gemfile_text)
     bad = ruby.syntax_break(source)
     if bad is not None:
-        return GemCheck(
-            False,
-            f"Gemfile does not parse as Ruby ({bad.why}): cannot tell if sqlite3 "
-            "is in the production bundle",
-            bad.line,
-            bad.column,
-        )
+        return _unparsable(bad, ": cannot tell if sqlite3 is in the production bundle")
     rails = rails_version(lock_text) if lock_text is not None else None
     quote = ruby.quote_char(source)
     line = ", ".join(f"{quote}{part}{quote}" for part in ("sqlite3", *sqlite3_requirement(rails)))
@@ -180,7 +180,7 @@ def production_gem(gemfile_text: str, lock_text: str | None, name: str) -> GemCh
     source = ruby.parse(gemfile_text)
     bad = ruby.syntax_break(source)
     if bad is not None:
-        return GemCheck(False, f"Gemfile does not parse as Ruby ({bad.why})", bad.line, bad.column)
+        return _unparsable(bad)
     quote = ruby.quote_char(source)
     wanted = f"gem {quote}{name}{quote}"
     declared = [(node, _groups(source, node)) for node in _gem_calls(source, name)]
