@@ -133,7 +133,7 @@ class RemoteFacts:
 
     def volume_file(self, machine: str, path: str) -> str | None:
         """The text of the file `path` on a started machine (None: no such file), e.g. an
-        import record beside the database (DESIGN §7)."""
+        import record beside the database (docs/import.md, runner/facts/import_record.py)."""
         quoted = _quote(path)
         script = (
             f"if [ -f {quoted} ]; then echo {_BEGIN}; cat {quoted}; echo; echo {_END}; "
