@@ -117,7 +117,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "init":
         from runner.init import init_command
 
-        return init_command(args.app_dir, sys.stdout)
+        return init_command(args.app_dir, sys.stdout, args.region)
     if args.command == "tasks":
         from runner.report.tasks import print_tasks
 

@@ -47,6 +47,11 @@ def _other_commands(sub: Any) -> None:
     merge = actions.add_parser("merge", help="merge JSON reports into one (stdout)")
     merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT")
     init.add_argument("app_dir", nargs="?", type=Path, default=Path(), metavar="APP_DIR")
+    init.add_argument(
+        "--region",
+        metavar="CODE",
+        help="the Fly region the app runs in, when fly.toml has no primary_region (e.g. iad)",
+    )
     tasks = sub.add_parser("tasks", help="list the task types and preflight checks")
     tasks.add_argument("--format", choices=("text", "json"), default="text")
     schema = sub.add_parser("schema", help="print the spec's JSON Schema")
