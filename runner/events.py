@@ -176,6 +176,7 @@ class Collector:
     for an app cut short (Ctrl-C, crash) the tasks it finished."""
 
     def __init__(self) -> None:
+        self.inputs: dict[str, int] = {}  # the run's apps → position in its input (RunStarted)
         self.started: dict[str, Path] = {}
         self.partial: dict[str, list[TaskResult]] = {}
         self.layouts: dict[str, AppFacts] = {}
@@ -183,7 +184,9 @@ class Collector:
         self.order: list[str] = []
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, AppStarted):
+        if isinstance(event, RunStarted):
+            self.inputs = {app: position for position, app in enumerate(event.apps)}
+        elif isinstance(event, AppStarted):
             self.started[event.app] = event.spec
             self.partial[event.app] = []
             self.order.append(event.app)
@@ -195,10 +198,11 @@ class Collector:
             self.finished[event.result.app] = event.result
 
     def apps(self, cut_short: str = "interrupted") -> tuple[AppResult, ...]:
-        """Every app that started, in start order; an unfinished one ends with a failed
-        `interrupted` task saying what was done."""
+        """Every app that started, in the run's input order (apps run in parallel: the order
+        they started in differs from run to run, and reports must not); an unfinished one ends
+        with a failed `interrupted` task saying what was done."""
         results = []
-        for app in self.order:
+        for app in sorted(self.order, key=self._rank):
             if app in self.finished:
                 results.append(self.finished[app])
                 continue
@@ -216,6 +220,12 @@ class Collector:
                 )
             )
         return tuple(results)
+
+    def _rank(self, app: str) -> int:
+        """Position in the input; an app the run did not announce goes last, as it started."""
+        if app in self.inputs:
+            return self.inputs[app]
+        return len(self.inputs) + self.order.index(app)
 
 
 def redacted(result: TaskResult, redact: Redact) -> TaskResult:
