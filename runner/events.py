@@ -49,9 +49,15 @@ class AppResult:
     duration: float = 0.0
     findings: tuple[str, ...] = ()
     internal_error: bool = False  # a bug in flyrun while handling this app
+    # False: the run never started it (--max-fail-percent, Ctrl-C); its one task says why.
+    started: bool = True
 
     @property
     def status(self) -> Status:
+        """The worst task status; `skipped` for an app never started, which is not
+        converged, whatever its (skipped) task would make it (README "Many apps")."""
+        if not self.started:
+            return Status.SKIPPED
         return worst([t.status for t in self.tasks])
 
 

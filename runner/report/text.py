@@ -189,6 +189,8 @@ def closing_line(result: RunResult, code: int, command: str, *, validate: bool =
     elif by[Status.CHANGED]:
         parts.append(f"{by[Status.CHANGED]} changed")
     parts += [f"{by[s]} {s.value}" for s in (Status.UNKNOWN, Status.FAILED) if by[s]]
+    if by[Status.SKIPPED]:  # never started: neither converged nor failed
+        parts.append(f"{by[Status.SKIPPED]} not started")
     head = f"{len(apps)} app{'s' * (len(apps) != 1)}: " + (", ".join(parts) or "none")
     shown = dict.fromkeys(shlex.quote(_relative(app.spec)) for app in apps)
     specs = " ".join(shown) or "SPEC"

@@ -27,6 +27,10 @@ class ValidateReporter:
 
     def _app(self, result: AppResult) -> None:
         spec = os.path.relpath(result.spec) if result.spec.is_absolute() else str(result.spec)
+        if not result.started:  # not validated at all (Ctrl-C): never an `ok` line
+            for task in result.tasks:
+                self.err.write(f"{spec}: app {result.app}: {task.message}\n")
+            return
         failed = [t for t in result.tasks if t.status is Status.FAILED]
         for task in failed:
             if task.location is not None and task.message.startswith(f"{task.location}: "):
