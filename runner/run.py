@@ -44,6 +44,7 @@ from runner.tasks.base import Options
 
 Item = AppSpec | AppFailure
 EXIT_OK, EXIT_FAILED, EXIT_PENDING, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+NOT_STARTED_INTERRUPTED = "not started: the run was interrupted (Ctrl-C)"
 
 
 @dataclass(frozen=True)
@@ -195,9 +196,10 @@ def _run_all(
         interrupted = True
     if interrupted:  # also when an app's thread caught it: its prefetch calls may still run
         stop()
+        report_not_started(bus, items, set(started.started), NOT_STARTED_INTERRUPTED)
         return True
-    if dispatcher.stopped_early and not interrupted:
+    if dispatcher.stopped_early:
         failed = request.max_fail_percent
         reason = f"not started: more than {failed:g} % of the apps failed (--max-fail-percent)"
         report_not_started(bus, items, set(started.started), reason)
-    return interrupted
+    return False

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -219,3 +220,34 @@ def test_apps_never_started_are_skipped_not_converged_in_every_output(
     assert '<property name="status" value="skipped" />' in junit.read_text()
     assert json.loads(sarif.read_text())["runs"][0]["invocations"][0]["exitCode"] == 1
     assert "| shop1 | skipped |" in summary.read_text()
+
+
+def test_after_ctrl_c_the_apps_never_started_are_reported_not_started(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import runner.run
+    from runner.events import AppStarted
+
+    real = runner.run._one
+
+    def ctrl_c_in_shop1(executor: Any, mode: str, item: Any) -> Any:
+        if item.app != "shop1":
+            return real(executor, mode, item)
+        executor.bus.emit(AppStarted(item.app, item.spec_file))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner.run, "_one", ctrl_c_in_shop1)
+    inventory, _ = make_fleet(tmp_path, 3)
+    argv = ["check", str(inventory), "--offline", "-j", "1", "--format", "json"]
+    assert main(argv) == 130
+    report = _report(capsys)
+    assert _statuses(report) == {"shop0": "changed", "shop1": "failed", "shop2": "skipped"}
+    apps = report["apps"]
+    assert isinstance(apps, list)
+    assert [t["id"] for t in apps[1]["tasks"]] == ["interrupted"]
+    (task,) = apps[2]["tasks"]
+    assert task["id"] == "not_started" and task["status"] == "skipped"
+    assert task["message"] == "not started: the run was interrupted (Ctrl-C)"
+    summary = report["summary"]
+    assert isinstance(summary, dict)
+    assert summary["apps_skipped"] == 1 and summary["interrupted"] is True
