@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from runner.errors import PreflightRefused
+from runner.errors import FlyctlNotFound, PreflightRefused
 from runner.events import (
     AppFinished,
     AppResult,
@@ -122,26 +122,37 @@ def run(
     return code
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why flyctl cannot be used in this run (not found, too old, not logged in)."""
+
+    check: str
+    message: str
+
+
 def _session(
     request: RunRequest, env: Mapping[str, str], offline: bool
-) -> tuple[Flyctl | None, str, PreflightRefused | None]:
+) -> tuple[Flyctl | None, str, Refusal | None]:
     if offline:
         return None, "offline: flyctl is not used", None
-    flyctl = Flyctl(
-        find_flyctl(request.flyctl, env), timeouts=request.timeouts, max_processes=request.jobs
-    )
+    try:
+        binary = find_flyctl(request.flyctl, env)
+    except FlyctlNotFound as exc:  # refused like a session: every app fails, and says why
+        return None, "", Refusal("flyctl", str(exc))
+    flyctl = Flyctl(binary, timeouts=request.timeouts, max_processes=request.jobs)
     try:
         return flyctl, check_session(flyctl), None
     except PreflightRefused as exc:
-        return flyctl, "", exc
+        return flyctl, "", Refusal(exc.check, f"{exc.check} refused: {exc.found}. {exc.fix}")
 
 
-def _all_refused(bus: Bus, items: tuple[Item, ...], refused: PreflightRefused) -> None:
-    """flyctl is unusable: every app fails with the reason, so every output counts them."""
-    message = f"{refused.check} refused: {refused.found}. {refused.fix}"
+def _all_refused(bus: Bus, items: tuple[Item, ...], refused: Refusal) -> None:
+    """flyctl is unusable: every app fails with the reason, so every output counts them
+    and the counts agree with the exit code (1)."""
+    title = f"preflight: {refused.check}"
     for item in items:
         bus.emit(AppStarted(item.app, item.spec_file))
-        task = TaskResult("preflight.flyctl", f"preflight: {refused.check}", Status.FAILED, message)
+        task = TaskResult("preflight.flyctl", title, Status.FAILED, refused.message)
         bus.emit(TaskFinished(item.app, task))
         bus.emit(AppFinished(AppResult(item.app, item.spec_file, (task,))))
 
