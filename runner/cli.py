@@ -72,7 +72,7 @@ def _main(argv: Sequence[str] | None, raw: TextIO) -> int:
 
 
 def _early_failure(args: argparse.Namespace, message: str, error: SpecError | None) -> int:
-    """The run stopped before any app (a spec or playbook problem, flyctl not found): the
+    """The run stopped before any app (a spec or playbook problem, a stale plan): the
     text on stderr, and one report in every requested format."""
     from runner.events import RunFinished, RunResult
 

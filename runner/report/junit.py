@@ -5,7 +5,7 @@ playbook id (`volume`, `mount`, `preflight.machines`…) with the app as `classn
 test history follows a task from run to run. A change pending in check is a `<failure>`
 whose message carries the diff (Ansible's `JUNIT_FAIL_ON_CHANGE`, on by default for check);
 a failed task an `<error>`; skipped and unknown tasks `<skipped>` with the reason. A run that
-stopped before any app (an invalid spec, flyctl missing) is one `flyrun` suite with an error
+stopped before any app (an invalid spec, a stale plan) is one `flyrun` suite with an error
 per problem. Only the results' own texts are written, and they never hold a secret value."""
 
 from __future__ import annotations
