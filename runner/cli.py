@@ -78,10 +78,9 @@ def _early_failure(args: argparse.Namespace, message: str, error: SpecError | No
 
     problems = tuple((p.location, p.message) for p in error.problems) if error else ()
     print(error if error is not None else f"flyrun: error: {message}", file=sys.stderr)
-    mode = "check" if getattr(args, "command", "check") == "validate" else args.command
-    result = RunResult(
-        mode if mode in ("check", "apply") else "check", (), error=message, problems=problems
-    )
+    mode = args.command if args.command in ("validate", "check", "apply") else "check"
+    offline = mode == "validate" or getattr(args, "offline", False)  # what the run would be
+    result = RunResult(mode, (), offline=offline, error=message, problems=problems)
     for subscriber in _machine_outputs(args):
         subscriber(RunFinished(result, EXIT_FAILED))
     return EXIT_FAILED

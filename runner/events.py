@@ -63,7 +63,7 @@ class AppResult:
 
 @dataclass(frozen=True)
 class RunResult:
-    mode: str
+    mode: str  # validate | check | apply: what ran
     apps: tuple[AppResult, ...]
     flyctl: str = ""
     offline: bool = False
@@ -71,6 +71,12 @@ class RunResult:
     error: str | None = None  # the run stopped before any app (or crashed): why
     problems: tuple[tuple[Location, str], ...] = ()  # spec/playbook problems, located
     duration: float = 0.0
+
+
+def previews(mode: str) -> bool:
+    """check and validate change nothing: a `changed` task there is a change that would be
+    made (`would change`); only apply's were made. `mode` is RunResult's or RunStarted's."""
+    return mode in ("check", "validate")
 
 
 # --- events ---------------------------------------------------------------------------------

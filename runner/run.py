@@ -71,6 +71,7 @@ def exit_code(result: RunResult) -> int:
     statuses = {app.status for app in result.apps}
     if result.error is not None or Status.FAILED in statuses:
         return EXIT_FAILED
+    # validate only says whether specs and files are valid: pending changes are check's news
     if result.mode == "check" and any(_pending(t) for a in result.apps for t in a.tasks):
         return EXIT_PENDING
     return EXIT_OK
@@ -106,7 +107,7 @@ def run(
             executor.guard.verify(request.specs, flyctl)
         interrupted = _run_all(executor, request, bus, cancel, collector)
     result = RunResult(
-        "check" if request.mode == "validate" else request.mode,
+        request.mode,
         collector.apps(
             "interrupted: Ctrl-C stopped this app; run `flyrun check` to see what is left"
         ),
@@ -116,8 +117,6 @@ def run(
         duration=time.monotonic() - start,
     )
     code = exit_code(result)
-    if request.mode == "validate" and code == EXIT_PENDING:
-        code = EXIT_OK
     bus.emit(RunFinished(result, code))
     return code
 

@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult
+from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult, previews
 from runner.model import Status
 from runner.report.paths import repo_relative
 from runner.report.progress import COUNTED, counts
@@ -48,7 +48,7 @@ def fenced(text: str, language: str = "") -> list[str]:
 
 def _word(task: TaskResult, mode: str) -> str:
     if task.status is Status.CHANGED:
-        return "would change" if mode == "check" else "changed"
+        return "would change" if previews(mode) else "changed"
     return task.status.value
 
 
@@ -105,6 +105,8 @@ def _problems(result: RunResult) -> list[str]:
 
 def to_markdown(result: RunResult, exit_code: int) -> str:
     headline = _HEADLINE.get(exit_code, f"exit {exit_code}")
+    if result.mode == "validate" and exit_code == 0:
+        headline = "valid"
     head = [f"### flyrun {result.mode}: {headline} (exit {exit_code})", ""]
     head += [with_code(closing_line(result, exit_code, "flyrun")), ""]
     head += _problems(result) + _table(result)

@@ -26,6 +26,7 @@ from runner.events import (
     RunStarted,
     TaskFinished,
     TaskResult,
+    previews,
 )
 from runner.model import OFFLINE, Status
 from runner.report.progress import CLEAR, Progress, counts, recap_table
@@ -124,7 +125,7 @@ class TextReporter:
     def _task(self, task: TaskResult) -> list[str]:
         if self.quiet and (task.status in (Status.OK, Status.SKIPPED) or offline(task)):
             return []
-        pending = "would change" if self.mode == "check" else "changed"
+        pending = "would change" if previews(self.mode) else "changed"
         word = pending if task.status is Status.CHANGED else task.status.value
         lines = [f"{self._paint(task.status, word + ':')} {task.title} — {task.message}"]
         lines += [f"    note: {note}" for note in task.notes]
@@ -150,8 +151,7 @@ class TextReporter:
             recap = " ".join(f"{k}={v}" for k, v in counts(app.tasks).items())
             lines.append(f"{self._paint(app.status, app.app.ljust(24))} : {recap}")
         lines.append("")
-        validate = self.mode == "validate"
-        lines.append(closing_line(result, code, self.command, validate=validate))
+        lines.append(closing_line(result, code, self.command))
         self._write(lines)
 
     def _write(self, lines: list[str]) -> None:
@@ -160,7 +160,7 @@ class TextReporter:
             return
         text = "".join(line + "\n" for line in lines)
         if self.status_line:
-            verb = "would change" if self.mode == "check" else "changed"
+            verb = "would change" if previews(self.mode) else "changed"
             text = CLEAR + text + self.progress.line(verb)
         self.stream.write(text)
         self.stream.flush()
@@ -178,13 +178,13 @@ class TextReporter:
         return row
 
 
-def closing_line(result: RunResult, code: int, command: str, *, validate: bool = False) -> str:
+def closing_line(result: RunResult, code: int, command: str) -> str:
     """What happened, in one line, and what to run next."""
     apps = result.apps
     by = Counter(app.status for app in apps)
     changes = sum(1 for app in apps for t in app.tasks if _pending(t))
     parts = [f"{by[Status.OK]} converged"] if by[Status.OK] else []
-    if by[Status.CHANGED] and result.mode == "check":
+    if by[Status.CHANGED] and previews(result.mode):
         parts.append(f"{by[Status.CHANGED]} with {changes} pending change{'s' * (changes != 1)}")
     elif by[Status.CHANGED]:
         parts.append(f"{by[Status.CHANGED]} changed")
@@ -196,7 +196,7 @@ def closing_line(result: RunResult, code: int, command: str, *, validate: bool =
     specs = " ".join(shown) or "SPEC"
     if result.interrupted:
         return f"{head} — interrupted: run `{command} check {specs}` to see what is left"
-    if validate and code in (0, 1):  # validate never asked Fly: check says what would change
+    if result.mode == "validate" and code in (0, 1):  # Fly not asked: check says what changes
         if code == 1:
             return f"{head} — fix what failed above, then run `{command} validate {specs}` again"
         return f"{head} — valid: run `{command} check {specs}` to see what would change on Fly"

@@ -70,19 +70,19 @@ def _result(mode: str, *statuses: Status, interrupted: bool = False) -> RunResul
 
 
 @pytest.mark.parametrize(
-    ("result", "code", "validate", "says"),
+    ("result", "code", "says"),
     [
-        (_result("check", Status.OK), 0, False, "1 app: 1 converged — nothing to do"),
-        (_result("check", Status.CHANGED), 2, False, "1 pending change — run `flyrun apply "),
-        (_result("check", Status.FAILED), 1, False, "1 failed — fix what failed above, then "),
-        (_result("apply", Status.CHANGED), 0, False, "1 changed — applied and verified"),
-        (_result("check", Status.CHANGED), 0, True, "— valid: run `flyrun check shop.yml`"),
-        (_result("check", Status.FAILED), 1, True, "then run `flyrun validate shop.yml` again"),
-        (_result("apply", Status.OK, interrupted=True), 130, False, "interrupted: run `flyrun"),
-        (_result("check", Status.FAILED), 3, False, "flyrun hit a bug"),
+        (_result("check", Status.OK), 0, "1 app: 1 converged — nothing to do"),
+        (_result("check", Status.CHANGED), 2, "1 pending change — run `flyrun apply "),
+        (_result("check", Status.FAILED), 1, "1 failed — fix what failed above, then "),
+        (_result("apply", Status.CHANGED), 0, "1 changed — applied and verified"),
+        (_result("validate", Status.CHANGED), 0, "1 pending change — valid: run `flyrun check"),
+        (_result("validate", Status.FAILED), 1, "then run `flyrun validate shop.yml` again"),
+        (_result("apply", Status.OK, interrupted=True), 130, "interrupted: run `flyrun"),
+        (_result("check", Status.FAILED), 3, "flyrun hit a bug"),
     ],
 )
 def test_the_closing_line_says_what_happened_and_what_to_run_next(
-    result: RunResult, code: int, validate: bool, says: str
+    result: RunResult, code: int, says: str
 ) -> None:
-    assert says in closing_line(result, code, "flyrun", validate=validate)
+    assert says in closing_line(result, code, "flyrun")
