@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from runner.cli_args import build_parser
+from runner.cli_args import build_parser, next_options
 
 if TYPE_CHECKING:
     from runner.errors import SpecError
@@ -47,6 +47,7 @@ def _main(argv: Sequence[str] | None, raw: TextIO) -> int:
     except SystemExit as exc:  # usage errors are failures (1), never "changes pending" (2)
         return EXIT_OK if exc.code in (0, None) else EXIT_FAILED
     args.raw = raw
+    args.carry = next_options(args)
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
@@ -105,6 +106,7 @@ def _outputs(args: argparse.Namespace) -> Outputs:
         plan=getattr(args, "out", None),
         playbook=getattr(args, "playbook", None),
         replace_database_url=getattr(args, "replace_database_url", False),
+        carry=args.carry,
     ).with_env(os.environ)
 
 
@@ -130,6 +132,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     from runner.spec import load_for_run
 
     saved = _saved_plan(args)
+    if saved is not None:  # its options are the plan's
+        args.carry = next_options(args, playbook=saved.playbook, replace=saved.replace_database_url)
     if saved is None:
         loaded = load_for_run(expand_globs(args.specs), playbook=args.playbook)
         specs = tuple(select(loaded, args.limit, args.shard))
@@ -258,6 +262,7 @@ def _run(args: argparse.Namespace, request: RunRequest) -> int:
         colour=colour,
         quiet=args.quiet,
         verbose=args.verbose,
+        carry=args.carry,
         status_line=not live and text.isatty() and os.environ.get("TERM") != "dumb",
     )
     return run(request, [reporter, *_machine_outputs(args)], dict(os.environ))
@@ -271,7 +276,8 @@ def _confirmed(args: argparse.Namespace, request: RunRequest) -> bool:
     from runner.run import run
 
     text = _text_stream(args)
-    reporter = TextReporter(text, live=True, colour=not args.no_color and use_colour(text))
+    colour = not args.no_color and use_colour(text)
+    reporter = TextReporter(text, live=True, colour=colour, carry=args.carry)
     code = run(replace(request, mode="check"), [reporter], dict(os.environ))
     if code == EXIT_FAILED:
         sys.stderr.write("\nnothing changed: fix the failures above first\n")

@@ -9,9 +9,6 @@ unless NO_COLOR (FORCE_COLOR forces it)."""
 from __future__ import annotations
 
 import os
-import shlex
-from collections import Counter
-from pathlib import Path
 from typing import TextIO
 
 from runner.events import (
@@ -28,7 +25,8 @@ from runner.events import (
     TaskResult,
     previews,
 )
-from runner.model import OFFLINE, Status
+from runner.model import Status
+from runner.report.closing import closing_line, offline
 from runner.report.progress import CLEAR, Progress, counts, recap_table
 
 _COLOURS = {
@@ -59,6 +57,7 @@ class TextReporter:
         quiet: bool = False,
         verbose: bool = False,
         command: str = "flyrun",
+        carry: tuple[str, ...] = (),  # options the suggested next command keeps (closing.py)
         status_line: bool = False,
     ) -> None:
         self.stream = stream
@@ -67,6 +66,7 @@ class TextReporter:
         self.quiet = quiet
         self.verbose = verbose
         self.command = command
+        self.carry = carry
         self.mode = "check"
         self.progress = Progress()
         self.status_line = status_line  # a live status line (a terminal, several apps)
@@ -151,7 +151,7 @@ class TextReporter:
             recap = " ".join(f"{k}={v}" for k, v in counts(app.tasks).items())
             lines.append(f"{self._paint(app.status, app.app.ljust(24))} : {recap}")
         lines.append("")
-        lines.append(closing_line(result, code, self.command))
+        lines.append(closing_line(result, code, self.command, self.carry))
         self._write(lines)
 
     def _write(self, lines: list[str]) -> None:
@@ -176,55 +176,3 @@ class TextReporter:
         if row.startswith("-"):
             return self._paint(Status.FAILED, row)
         return row
-
-
-def closing_line(result: RunResult, code: int, command: str) -> str:
-    """What happened, in one line, and what to run next."""
-    apps = result.apps
-    by = Counter(app.status for app in apps)
-    changes = sum(1 for app in apps for t in app.tasks if _pending(t))
-    parts = [f"{by[Status.OK]} converged"] if by[Status.OK] else []
-    if by[Status.CHANGED] and previews(result.mode):
-        parts.append(f"{by[Status.CHANGED]} with {changes} pending change{'s' * (changes != 1)}")
-    elif by[Status.CHANGED]:
-        parts.append(f"{by[Status.CHANGED]} changed")
-    parts += [f"{by[s]} {s.value}" for s in (Status.UNKNOWN, Status.FAILED) if by[s]]
-    if by[Status.SKIPPED]:  # never started: neither converged nor failed
-        parts.append(f"{by[Status.SKIPPED]} not started")
-    head = f"{len(apps)} app{'s' * (len(apps) != 1)}: " + (", ".join(parts) or "none")
-    shown = dict.fromkeys(shlex.quote(_relative(app.spec)) for app in apps)
-    specs = " ".join(shown) or "SPEC"
-    if result.interrupted:
-        return f"{head} — interrupted: run `{command} check {specs}` to see what is left"
-    if result.mode == "validate" and code in (0, 1):  # Fly not asked: check says what changes
-        if code == 1:
-            return f"{head} — fix what failed above, then run `{command} validate {specs}` again"
-        return f"{head} — valid: run `{command} check {specs}` to see what would change on Fly"
-    if code == 3:
-        return f"{head} — flyrun hit a bug: please report it with the traceback above"
-    if code == 1:
-        return f"{head} — fix what failed above, then run `{command} check {specs}` again"
-    if code == 2:
-        return f"{head} — run `{command} apply {specs}`"
-    if result.mode == "apply":
-        return f"{head} — applied and verified: nothing left to do"
-    return f"{head} — nothing to do"
-
-
-def offline(task: TaskResult) -> bool:
-    """`unknown` only because --offline did not ask flyctl (expected, not news)."""
-    return task.status is Status.UNKNOWN and task.message.startswith(OFFLINE)
-
-
-def _pending(task: TaskResult) -> bool:
-    if task.status is Status.UNKNOWN:
-        return not task.message.startswith(OFFLINE)
-    return task.status is Status.CHANGED
-
-
-def _relative(path: Path) -> str:
-    """As the user would type it: relative below the current folder, else absolute."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

@@ -19,8 +19,9 @@ from runner.events import (
     TaskResult,
 )
 from runner.model import Status
+from runner.report.closing import closing_line
 from runner.report.progress import CLEAR, totals_line
-from runner.report.text import TextReporter, closing_line, use_colour
+from runner.report.text import TextReporter, use_colour
 
 SPEC = Path("/x/fly-sqlite.yml")
 
