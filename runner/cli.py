@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from runner.cli_args import build_parser, next_options
 
@@ -28,13 +28,17 @@ EXIT_OK, EXIT_FAILED, EXIT_PENDING, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run flyrun; stdout and stderr are made inert for GitHub Actions meanwhile (text from
-    input never forms a workflow command); the machine outputs write to the real stdout."""
+    input never forms a workflow command); the machine outputs write to the real stdout.
+    A reader that closes either stream (`| head`) only silences it (runner/report/pipe.py)."""
     from runner.report.inert import InertStream
+    from runner.report.pipe import PipeSafeStream
 
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = InertStream(out), InertStream(err)
+    # A TextIO for everything flyrun asks of a stream (write, flush, isatty, fileno, encoding).
+    raw, safe_err = cast(TextIO, PipeSafeStream(out)), cast(TextIO, PipeSafeStream(err))
+    sys.stdout, sys.stderr = InertStream(raw), InertStream(safe_err)
     try:
-        return _main(argv, out)
+        return _main(argv, raw)
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
