@@ -269,7 +269,10 @@ def _run(args: argparse.Namespace, request: RunRequest) -> int:
         carry=args.carry,
         status_line=not live and text.isatty() and os.environ.get("TERM") != "dumb",
     )
-    return run(request, [reporter, *_machine_outputs(args)], dict(os.environ))
+    try:
+        return run(request, [reporter, *_machine_outputs(args)], dict(os.environ))
+    finally:  # a run that crashed never sent RunFinished: its status line stops here
+        reporter.close()
 
 
 def _confirmed(args: argparse.Namespace, request: RunRequest) -> bool:

@@ -2,13 +2,15 @@
 
 With one app in flight at a time it is live: each task is printed as it finishes (Ansible's
 way), and a slow effect (a deploy) is announced when it starts. With apps in parallel, each
-app's block is printed when it finishes, with a progress line; at the end a recap line per
+app's block is printed when it finishes, with a progress line (on a terminal a status line,
+redrawn about once a second: runner/report/ticker.py); at the end a recap line per
 app and a closing line that says what happened and what to run next. Colour on a terminal
 unless NO_COLOR (FORCE_COLOR forces it)."""
 
 from __future__ import annotations
 
 import os
+import threading
 from typing import TextIO
 
 from runner.events import (
@@ -28,6 +30,7 @@ from runner.events import (
 from runner.model import Status
 from runner.report.closing import closing_line, offline
 from runner.report.progress import CLEAR, Progress, counts, recap_table
+from runner.report.ticker import Ticker
 
 _COLOURS = {
     Status.OK: "32",
@@ -59,6 +62,7 @@ class TextReporter:
         command: str = "flyrun",
         carry: tuple[str, ...] = (),  # options the suggested next command keeps (closing.py)
         status_line: bool = False,
+        tick_every: float = 1.0,  # seconds between redraws of the status line
     ) -> None:
         self.stream = stream
         self.live = live
@@ -71,6 +75,9 @@ class TextReporter:
         self.progress = Progress()
         self.status_line = status_line  # a live status line (a terminal, several apps)
         self._blocks: dict[str, list[str]] = {}
+        # The ticker's thread writes too: one write at a time, the status line always last.
+        self._lock = threading.Lock()
+        self.ticker = Ticker(self.tick, tick_every)
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
@@ -79,6 +86,8 @@ class TextReporter:
             if event.flyctl and not self.quiet:
                 self._write([event.flyctl])
         elif isinstance(event, AppStarted):
+            if self.status_line:  # apps run now: workers, if any, were forked before
+                self.ticker.start()
             self.progress.in_flight += 1
             self._blocks[event.app] = ["", f"APP [{event.app}] ({event.spec})"]
             self._flush(event.app)
@@ -95,7 +104,19 @@ class TextReporter:
         elif isinstance(event, AppFinished):
             self._app_finished(event.result)
         elif isinstance(event, RunFinished):
+            self.close()
             self._recap(event.result, event.exit_code)
+
+    def tick(self) -> None:
+        """Draw the status line again (elapsed time and ETA move on between events)."""
+        with self._lock:
+            if self.status_line:
+                self.stream.write(CLEAR + self.progress.line(self._verb()))
+                self.stream.flush()
+
+    def close(self) -> None:
+        """Stop redrawing the status line (at the run's end, or when it ended in a crash)."""
+        self.ticker.stop()
 
     # --- blocks -----------------------------------------------------------------------------
 
@@ -125,8 +146,7 @@ class TextReporter:
     def _task(self, task: TaskResult) -> list[str]:
         if self.quiet and (task.status in (Status.OK, Status.SKIPPED) or offline(task)):
             return []
-        pending = "would change" if previews(self.mode) else "changed"
-        word = pending if task.status is Status.CHANGED else task.status.value
+        word = self._verb() if task.status is Status.CHANGED else task.status.value
         lines = [f"{self._paint(task.status, word + ':')} {task.title} — {task.message}"]
         lines += [f"    note: {note}" for note in task.notes]
         if task.before is not None or task.after is not None:
@@ -141,9 +161,10 @@ class TextReporter:
     # --- recap ------------------------------------------------------------------------------
 
     def _recap(self, result: RunResult, code: int) -> None:
-        if self.status_line:
-            self.stream.write(CLEAR)
-            self.status_line = False
+        with self._lock:
+            if self.status_line:
+                self.stream.write(CLEAR)
+                self.status_line = False
         lines = [""]
         if len(result.apps) > 1:
             lines += recap_table(result, self._paint)
@@ -156,14 +177,17 @@ class TextReporter:
 
     def _write(self, lines: list[str]) -> None:
         """Print lines; with a status line, above it, and draw it again below them."""
-        if not lines and not self.status_line:
-            return
-        text = "".join(line + "\n" for line in lines)
-        if self.status_line:
-            verb = "would change" if previews(self.mode) else "changed"
-            text = CLEAR + text + self.progress.line(verb)
-        self.stream.write(text)
-        self.stream.flush()
+        with self._lock:
+            if not lines and not self.status_line:
+                return
+            text = "".join(line + "\n" for line in lines)
+            if self.status_line:
+                text = CLEAR + text + self.progress.line(self._verb())
+            self.stream.write(text)
+            self.stream.flush()
+
+    def _verb(self) -> str:
+        return "would change" if previews(self.mode) else "changed"
 
     def _paint(self, status: Status, text: str) -> str:
         return f"\033[{_COLOURS[status]}m{text}\033[0m" if self.colour else text
