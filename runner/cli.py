@@ -132,18 +132,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "report":
         return _merge_reports(args)
     _outputs(args).check()
-    from runner.select import expand_globs, select
-    from runner.spec import load_for_run
-
     saved = _saved_plan(args)
-    if saved is not None:  # its options are the plan's
-        args.carry = next_options(args, playbook=saved.playbook, replace=saved.replace_database_url)
-    if saved is None:
-        loaded = load_for_run(expand_globs(args.specs), playbook=args.playbook)
-        specs = tuple(select(loaded, args.limit, args.shard))
-    else:  # apply PLAN: the plan's specs, checked unchanged, and its options
-        override = Path(saved.playbook) if saved.playbook else None
-        specs = tuple(load_for_run([Path(p) for p in saved.specs], playbook=override))
+    specs = _load_specs(args, saved)
     _load_playbooks(specs)
     if args.list_tasks:
         from runner.report.listing import print_task_lists
@@ -154,6 +144,20 @@ def _dispatch(args: argparse.Namespace) -> int:
     if confirm and not _confirmed(args, request):
         return EXIT_FAILED
     return _run(args, request)
+
+
+def _load_specs(args: argparse.Namespace, saved: SavedPlan | None) -> tuple[Any, ...]:
+    """The run's apps: the SPECs' after --limit/--shard, or (apply PLAN) the plan's specs,
+    checked unchanged, with its options (then also those of the suggested next command)."""
+    from runner.select import expand_globs, select
+    from runner.spec import load_for_run
+
+    if saved is None:
+        loaded = load_for_run(expand_globs(args.specs), playbook=args.playbook)
+        return tuple(select(loaded, args.limit, args.shard))
+    args.carry = next_options(args, playbook=saved.playbook, replace=saved.replace_database_url)
+    override = Path(saved.playbook) if saved.playbook else None
+    return tuple(load_for_run([Path(p) for p in saved.specs], playbook=override))
 
 
 def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:

@@ -206,10 +206,16 @@ def _run_all(
         interrupted = True
     if interrupted:  # also when an app's thread caught it: its prefetch calls may still run
         stop()
-        report_not_started(bus, items, set(started.started), NOT_STARTED_INTERRUPTED)
-        return True
-    if dispatcher.stopped_early:
-        failed = request.max_fail_percent
-        reason = f"not started: more than {failed:g} % of the apps failed (--max-fail-percent)"
+    reason = _why_not_started(interrupted, dispatcher.stopped_early, request.max_fail_percent)
+    if reason is not None:  # every report covers every app of the run
         report_not_started(bus, items, set(started.started), reason)
-    return False
+    return interrupted
+
+
+def _why_not_started(interrupted: bool, too_many_failed: bool, percent: float | None) -> str | None:
+    """Why the apps not started yet never will be, if they won't."""
+    if interrupted:
+        return NOT_STARTED_INTERRUPTED
+    if too_many_failed:
+        return f"not started: more than {percent:g} % of the apps failed (--max-fail-percent)"
+    return None
