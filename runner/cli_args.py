@@ -5,6 +5,7 @@ so `flyrun --version` stays fast."""
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,29 @@ def build_parser() -> argparse.ArgumentParser:
         _run_options(command, apply=name == "apply")
     _other_commands(sub)
     return parser
+
+
+def next_options(
+    args: argparse.Namespace, *, playbook: str | None = None, replace: bool = False
+) -> tuple[str, ...]:
+    """The options of this run that decide WHAT a next validate/check/apply does (which
+    apps, which playbook, which flyctl and so which Fly account, whether a DATABASE_URL may
+    be replaced), as quoted shell words for the command the closing line suggests
+    (runner/report/closing.py). `playbook`/`replace`: a saved plan's own (`apply PLAN`).
+    How a run goes (--jobs, timeouts, formats) is not carried; no option holds a secret."""
+    words: list[str] = []
+    for pattern in getattr(args, "limit", None) or ():
+        words += ["--limit", shlex.quote(pattern)]
+    shard = getattr(args, "shard", None)
+    if shard is not None:
+        words += ["--shard", f"{shard[0]}/{shard[1]}"]
+    chosen = getattr(args, "playbook", None) or playbook
+    for option, value in (("--playbook", chosen), ("--flyctl", getattr(args, "flyctl", None))):
+        if value is not None:
+            words += [option, shlex.quote(str(value))]
+    if getattr(args, "replace_database_url", False) or replace:
+        words.append("--replace-database-url")
+    return tuple(words)
 
 
 def _other_commands(sub: Any) -> None:
