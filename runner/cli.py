@@ -157,7 +157,9 @@ def _load_specs(args: argparse.Namespace, saved: SavedPlan | None) -> tuple[Any,
         return tuple(select(loaded, args.limit, args.shard))
     args.carry = next_options(args, playbook=saved.playbook, replace=saved.replace_database_url)
     override = Path(saved.playbook) if saved.playbook else None
-    return tuple(load_for_run([Path(p) for p in saved.specs], playbook=override))
+    loaded = load_for_run([Path(p) for p in saved.specs], playbook=override)
+    # the apps the plan was made for: `check --limit/--shard --out` planned only those
+    return tuple(item for item in loaded if item.app in saved.apps)
 
 
 def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:

@@ -266,6 +266,25 @@ def test_one_stale_app_stops_every_app_of_the_plan(
     assert tree_digest(tmp_path / "shop0") == before
 
 
+def test_a_plan_of_selected_apps_applies_to_those_apps_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check INVENTORY --limit … --out PLAN` plans some apps; `apply PLAN` converts exactly
+    those (the others of the inventory were never planned, so they are not touched)."""
+    from tests.cli.harness import make_fleet as batch
+
+    inventory, shim = batch(tmp_path, 2)
+    monkeypatch.chdir(tmp_path)
+    flyctl = ["--flyctl", str(shim)]
+    assert main(["check", str(inventory), *flyctl, "--limit", "shop0", "--out", "plan.json"]) == 2
+    untouched = tree_digest(tmp_path / "shop1")
+    capsys.readouterr()
+    assert main(["apply", "plan.json", *flyctl, "--format", "json"]) == 0
+    assert [a["app"] for a in json.loads(capsys.readouterr().out)["apps"]] == ["shop0"]
+    assert tree_digest(tmp_path / "shop1") == untouched
+    assert main(["check", str(inventory), *flyctl, "--limit", "shop0"]) == 0
+
+
 def test_a_failed_check_saves_no_plan_and_removes_an_older_one(
     fly_app: FlyApp, capsys: pytest.CaptureFixture[str], planned: Path
 ) -> None:
