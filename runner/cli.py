@@ -12,9 +12,9 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
-from runner.cli_args import parse_args
+from runner.cli_args import next_options, parse_args
 
 if TYPE_CHECKING:
     from runner.errors import SpecError
@@ -28,13 +28,17 @@ EXIT_OK, EXIT_FAILED, EXIT_PENDING, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run flyrun; stdout and stderr are made inert for GitHub Actions meanwhile (text from
-    input never forms a workflow command); the machine outputs write to the real stdout."""
+    input never forms a workflow command); the machine outputs write to the real stdout.
+    A reader that closes either stream (`| head`) only silences it (runner/report/pipe.py)."""
     from runner.report.inert import InertStream
+    from runner.report.pipe import PipeSafeStream
 
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = InertStream(out), InertStream(err)
+    # A TextIO for everything flyrun asks of a stream (write, flush, isatty, fileno, encoding).
+    raw, safe_err = cast(TextIO, PipeSafeStream(out)), cast(TextIO, PipeSafeStream(err))
+    sys.stdout, sys.stderr = InertStream(raw), InertStream(safe_err)
     try:
-        return _main(argv, out)
+        return _main(argv, raw)
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -47,6 +51,7 @@ def _main(argv: Sequence[str] | None, raw: TextIO) -> int:
     except SystemExit as exc:  # usage errors are failures (1), never "changes pending" (2)
         return EXIT_OK if exc.code in (0, None) else EXIT_FAILED
     args.raw = raw
+    args.carry = next_options(args)
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
@@ -72,16 +77,15 @@ def _main(argv: Sequence[str] | None, raw: TextIO) -> int:
 
 
 def _early_failure(args: argparse.Namespace, message: str, error: SpecError | None) -> int:
-    """The run stopped before any app (a spec or playbook problem, flyctl not found): the
+    """The run stopped before any app (a spec or playbook problem, a stale plan): the
     text on stderr, and one report in every requested format."""
     from runner.events import RunFinished, RunResult
 
     problems = tuple((p.location, p.message) for p in error.problems) if error else ()
     print(error if error is not None else f"flyrun: error: {message}", file=sys.stderr)
-    mode = "check" if getattr(args, "command", "check") == "validate" else args.command
-    result = RunResult(
-        mode if mode in ("check", "apply") else "check", (), error=message, problems=problems
-    )
+    mode = args.command if args.command in ("validate", "check", "apply") else "check"
+    offline = mode == "validate" or getattr(args, "offline", False)  # what the run would be
+    result = RunResult(mode, (), offline=offline, error=message, problems=problems)
     for subscriber in _machine_outputs(args):
         subscriber(RunFinished(result, EXIT_FAILED))
     return EXIT_FAILED
@@ -106,6 +110,7 @@ def _outputs(args: argparse.Namespace) -> Outputs:
         plan=getattr(args, "out", None),
         playbook=getattr(args, "playbook", None),
         replace_database_url=getattr(args, "replace_database_url", False),
+        carry=args.carry,
     ).with_env(os.environ)
 
 
@@ -117,7 +122,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "init":
         from runner.init import init_command
 
-        return init_command(args.app_dir, sys.stdout)
+        return init_command(args.app_dir, sys.stdout, args.region)
     if args.command == "tasks":
         from runner.report.tasks import print_tasks
 
@@ -127,16 +132,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "report":
         return _merge_reports(args)
     _outputs(args).check()
-    from runner.select import expand_globs, select
-    from runner.spec import load_for_run
-
     saved = _saved_plan(args)
-    if saved is None:
-        loaded = load_for_run(expand_globs(args.specs), playbook=args.playbook)
-        specs = tuple(select(loaded, args.limit, args.shard))
-    else:  # apply PLAN: the plan's specs, checked unchanged, and its options
-        override = Path(saved.playbook) if saved.playbook else None
-        specs = tuple(load_for_run([Path(p) for p in saved.specs], playbook=override))
+    specs = _load_specs(args, saved)
     _load_playbooks(specs)
     if args.list_tasks:
         from runner.report.listing import print_task_lists
@@ -147,6 +144,22 @@ def _dispatch(args: argparse.Namespace) -> int:
     if confirm and not _confirmed(args, request):
         return EXIT_FAILED
     return _run(args, request)
+
+
+def _load_specs(args: argparse.Namespace, saved: SavedPlan | None) -> tuple[Any, ...]:
+    """The run's apps: the SPECs' after --limit/--shard, or (apply PLAN) the plan's specs,
+    checked unchanged, with its options (then also those of the suggested next command)."""
+    from runner.select import expand_globs, select
+    from runner.spec import load_for_run
+
+    if saved is None:
+        loaded = load_for_run(expand_globs(args.specs), playbook=args.playbook)
+        return tuple(select(loaded, args.limit, args.shard))
+    args.carry = next_options(args, playbook=saved.playbook, replace=saved.replace_database_url)
+    override = Path(saved.playbook) if saved.playbook else None
+    loaded = load_for_run([Path(p) for p in saved.specs], playbook=override)
+    # the apps the plan was made for: `check --limit/--shard --out` planned only those
+    return tuple(item for item in loaded if item.app in saved.apps)
 
 
 def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
@@ -259,9 +272,13 @@ def _run(args: argparse.Namespace, request: RunRequest) -> int:
         colour=colour,
         quiet=args.quiet,
         verbose=args.verbose,
+        carry=args.carry,
         status_line=not live and text.isatty() and os.environ.get("TERM") != "dumb",
     )
-    return run(request, [reporter, *_machine_outputs(args)], dict(os.environ))
+    try:
+        return run(request, [reporter, *_machine_outputs(args)], dict(os.environ))
+    finally:  # a run that crashed never sent RunFinished: its status line stops here
+        reporter.close()
 
 
 def _confirmed(args: argparse.Namespace, request: RunRequest) -> bool:
@@ -272,7 +289,8 @@ def _confirmed(args: argparse.Namespace, request: RunRequest) -> bool:
     from runner.run import run
 
     text = _text_stream(args)
-    reporter = TextReporter(text, live=True, colour=not args.no_color and use_colour(text))
+    colour = not args.no_color and use_colour(text)
+    reporter = TextReporter(text, live=True, colour=colour, carry=args.carry)
     code = run(replace(request, mode="check"), [reporter], dict(os.environ))
     if code == EXIT_FAILED:
         sys.stderr.write("\nnothing changed: fix the failures above first\n")

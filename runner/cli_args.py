@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -85,6 +86,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def next_options(
+    args: argparse.Namespace, *, playbook: str | None = None, replace: bool = False
+) -> tuple[str, ...]:
+    """The options of this run that decide WHAT a next validate/check/apply does (which
+    apps, which playbook, which flyctl and so which Fly account, whether a DATABASE_URL may
+    be replaced), as quoted shell words for the command the closing line suggests
+    (runner/report/closing.py). `playbook`/`replace`: a saved plan's own (`apply PLAN`).
+    How a run goes (--jobs, timeouts, formats) is not carried; no option holds a secret."""
+    words: list[str] = []
+    for pattern in getattr(args, "limit", None) or ():
+        words += ["--limit", shlex.quote(pattern)]
+    shard = getattr(args, "shard", None)
+    if shard is not None:
+        words += ["--shard", f"{shard[0]}/{shard[1]}"]
+    chosen = getattr(args, "playbook", None) or playbook
+    for option, value in (("--playbook", chosen), ("--flyctl", getattr(args, "flyctl", None))):
+        if value is not None:
+            words += [option, shlex.quote(str(value))]
+    if getattr(args, "replace_database_url", False) or replace:
+        words.append("--replace-database-url")
+    return tuple(words)
+
+
 def _other_commands(sub: Any) -> None:
     """The commands that take no SPEC."""
     init = sub.add_parser(
@@ -95,6 +119,11 @@ def _other_commands(sub: Any) -> None:
     merge = actions.add_parser("merge", help="merge JSON reports into one (stdout)")
     merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT")
     init.add_argument("app_dir", nargs="?", type=Path, default=Path(), metavar="APP_DIR")
+    init.add_argument(
+        "--region",
+        metavar="CODE",
+        help="the Fly region the app runs in, when fly.toml has no primary_region (e.g. iad)",
+    )
     tasks = sub.add_parser("tasks", help="list the task types and preflight checks")
     tasks.add_argument("--format", choices=("text", "json"), default="text")
     schema = sub.add_parser("schema", help="print the spec's JSON Schema")

@@ -150,7 +150,8 @@ def _steps(main: Callable[[list[str]], int], spec: Path, shim: Path) -> list[int
     codes: list[int] = []
     for step, argv in enumerate((["check"], ["apply", "--yes"], ["check"]), 1):
         print(f"{'=' * 72}\n{step}. flyrun {argv[0]} {spec.name}\n{'=' * 72}", flush=True)
-        codes.append(main([*argv, str(spec), "--flyctl", str(shim)]))
+        with _flyctl(shim):
+            codes.append(main([*argv, str(spec)]))
         if codes[-1] == INTERRUPTED:
             break
         meaning = MEANING.get(codes[-1], "see README: Exit codes")
@@ -159,6 +160,21 @@ def _steps(main: Callable[[list[str]], int], spec: Path, shim: Path) -> list[int
             print("flyrun demo: stopped: fix what failed above, then run the demo again")
             break
     return codes
+
+
+@contextlib.contextmanager
+def _flyctl(shim: Path) -> Iterator[None]:
+    """The simulator as `$FLYRUN_FLYCTL`, not `--flyctl`: the next command a step suggests
+    carries --flyctl, and the shim is gone when the demo ends (the user's is their flyctl)."""
+    before = os.environ.get("FLYRUN_FLYCTL")
+    os.environ["FLYRUN_FLYCTL"] = str(shim)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("FLYRUN_FLYCTL", None)
+        else:
+            os.environ["FLYRUN_FLYCTL"] = before
 
 
 @contextlib.contextmanager

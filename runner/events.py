@@ -49,15 +49,21 @@ class AppResult:
     duration: float = 0.0
     findings: tuple[str, ...] = ()
     internal_error: bool = False  # a bug in flyrun while handling this app
+    # False: the run never started it (--max-fail-percent, Ctrl-C); its one task says why.
+    started: bool = True
 
     @property
     def status(self) -> Status:
+        """The worst task status; `skipped` for an app never started, which is not
+        converged, whatever its (skipped) task would make it (README "Many apps")."""
+        if not self.started:
+            return Status.SKIPPED
         return worst([t.status for t in self.tasks])
 
 
 @dataclass(frozen=True)
 class RunResult:
-    mode: str
+    mode: str  # validate | check | apply: what ran
     apps: tuple[AppResult, ...]
     flyctl: str = ""
     offline: bool = False
@@ -65,6 +71,12 @@ class RunResult:
     error: str | None = None  # the run stopped before any app (or crashed): why
     problems: tuple[tuple[Location, str], ...] = ()  # spec/playbook problems, located
     duration: float = 0.0
+
+
+def previews(mode: str) -> bool:
+    """check and validate change nothing: a `changed` task there is a change that would be
+    made (`would change`); only apply's were made. `mode` is RunResult's or RunStarted's."""
+    return mode in ("check", "validate")
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -176,6 +188,7 @@ class Collector:
     for an app cut short (Ctrl-C, crash) the tasks it finished."""
 
     def __init__(self) -> None:
+        self.inputs: dict[str, int] = {}  # the run's apps → position in its input (RunStarted)
         self.started: dict[str, Path] = {}
         self.partial: dict[str, list[TaskResult]] = {}
         self.layouts: dict[str, AppFacts] = {}
@@ -183,7 +196,9 @@ class Collector:
         self.order: list[str] = []
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, AppStarted):
+        if isinstance(event, RunStarted):
+            self.inputs = {app: position for position, app in enumerate(event.apps)}
+        elif isinstance(event, AppStarted):
             self.started[event.app] = event.spec
             self.partial[event.app] = []
             self.order.append(event.app)
@@ -195,10 +210,11 @@ class Collector:
             self.finished[event.result.app] = event.result
 
     def apps(self, cut_short: str = "interrupted") -> tuple[AppResult, ...]:
-        """Every app that started, in start order; an unfinished one ends with a failed
-        `interrupted` task saying what was done."""
+        """Every app that started, in the run's input order (apps run in parallel: the order
+        they started in differs from run to run, and reports must not); an unfinished one ends
+        with a failed `interrupted` task saying what was done."""
         results = []
-        for app in self.order:
+        for app in sorted(self.order, key=self._rank):
             if app in self.finished:
                 results.append(self.finished[app])
                 continue
@@ -216,6 +232,12 @@ class Collector:
                 )
             )
         return tuple(results)
+
+    def _rank(self, app: str) -> int:
+        """Position in the input; an app the run did not announce goes last, as it started."""
+        if app in self.inputs:
+            return self.inputs[app]
+        return len(self.inputs) + self.order.index(app)
 
 
 def redacted(result: TaskResult, redact: Redact) -> TaskResult:

@@ -338,7 +338,8 @@ class Executor:
             run.facts.invalidate(step.type.fresh)
         outcome = self._check_step(run, step, outcomes, tuple(performed or ()))
         if self.guard is not None:  # apply PLAN: only the plan's effects for this step
-            outcome = self.guard.as_planned(run.spec, step.id, outcome)
+            after_deploy = bool(getattr(step.type, "after_deploy", False))
+            outcome = self.guard.as_planned(run.spec, step.id, outcome, after_deploy=after_deploy)
         outcome, notes = self._perform(run, step, outcome, outcomes)
         result = run.finish(_result(step, outcome, notes, time.monotonic() - start))
         if performed is not None:

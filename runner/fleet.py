@@ -206,11 +206,12 @@ def _worker(
 
 
 def report_not_started(bus: Bus, items: Sequence[Any], started: set[str], reason: str) -> None:
-    """Apps never started (too many failures): each reported `skipped`, with the reason."""
+    """Apps never started (too many failures, Ctrl-C): each reported with app status
+    `skipped` and a task saying why, so every report covers every app of the run."""
     for item in items:
         if item.app in started:
             continue
         bus.emit(AppStarted(item.app, item.spec_file))
         task = TaskResult("not_started", "not started", Status.SKIPPED, reason)
         bus.emit(TaskFinished(item.app, task))
-        bus.emit(AppFinished(AppResult(item.app, item.spec_file, (task,))))
+        bus.emit(AppFinished(AppResult(item.app, item.spec_file, (task,), started=False)))

@@ -1,7 +1,9 @@
-"""`flyrun init [APP_DIR]`: write `fly-sqlite.yml` for the app in APP_DIR from its fly.toml
-(`app`, `primary_region`, a volume named after the app), with the `yaml-language-server`
-line that gives editors the schema, then load it as `flyrun validate` would. It never
-overwrites a spec. `flyrun demo --app-dir` makes its spec the same way (runner/demo.py)."""
+"""`flyrun init [APP_DIR] [--region CODE]`: write `fly-sqlite.yml` for the app in APP_DIR from
+its fly.toml (`app`, `primary_region` or `--region`, a volume named after the app), with the
+`yaml-language-server` line that gives editors the schema, then load it as `flyrun validate`
+would. An app on PostgreSQL in production also gets `import_data: {from: postgres}` (README
+"Bringing a Postgres app's data along"). It never overwrites a spec. `flyrun demo --app-dir`
+makes its spec the same way (runner/demo.py)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,14 @@ import yaml
 
 from runner.disk import read_text
 from runner.errors import FileError, RunnerError, SpecError
+from runner.facts import DATABASE_YML, GEMFILE_LOCK, AppFacts
+from runner.facts.database import Database, locate_databases
 from runner.facts.flytoml import parse_fly_toml
+from runner.facts.gemfile import GemCheck
+from runner.facts.live_data import IMPORTABLE
 from runner.resources import load_json
 from runner.spec import load_specs
+from runner.spec.regions import region_error
 from runner.spec.rules import VOLUME_NAME_MAX
 
 SPEC_NAME = "fly-sqlite.yml"
@@ -31,6 +38,7 @@ class Draft:
     app: str
     region: str
     volume: str
+    postgres: bool = False  # on PostgreSQL in production: the spec imports its data
 
 
 def volume_name(app: str) -> str:
@@ -39,8 +47,9 @@ def volume_name(app: str) -> str:
     return name[:VOLUME_NAME_MAX].rstrip("_") or "data"
 
 
-def draft(app_dir: Path) -> Draft:
-    """The spec's values from `app_dir/fly.toml`; RunnerError when it cannot give them."""
+def draft(app_dir: Path, region: str | None = None) -> Draft:
+    """The spec's values from `app_dir/fly.toml` (and `--region`, when given); RunnerError
+    when they cannot be had."""
     shown = os.path.normpath(app_dir / "fly.toml")
     text = read_text(app_dir / "fly.toml", shown=shown)
     if text is None:
@@ -55,12 +64,68 @@ def draft(app_dir: Path) -> Draft:
         raise RunnerError(f"{where}: {exc.message}") from None
     if not fly.app:
         raise RunnerError(f'{shown} has no `app = "…"`: add the Fly app\'s name there')
-    if not fly.primary_region:
+    chosen = _region(region, fly.primary_region, shown)
+    postgres = on_postgres(AppFacts(app_dir, fly.app, None, app_dir / ".flyrun-state.json"))
+    return Draft(fly.app, chosen, volume_name(fly.app), postgres)
+
+
+def _region(given: str | None, primary: str | None, shown: str) -> str:
+    """`--region` (a current Fly region, and fly.toml's primary_region when it has one, as
+    the spec requires), else primary_region."""
+    if given is None:
+        if not primary:
+            raise RunnerError(
+                f"{shown} has no `primary_region`: pass the region the app runs in, e.g. "
+                "`flyrun init APP_DIR --region iad` (flyctl creates machines there, and the "
+                "volume must be there too), or add primary_region to fly.toml"
+            )
+        return primary
+    error = region_error(given)
+    if error is not None:
+        raise RunnerError(f"--region: {error}")
+    if primary and given != primary:
         raise RunnerError(
-            f"{shown} has no `primary_region`: add the region the app runs in (flyctl "
-            "creates machines there, and the volume must be there too)"
+            f"--region {given!r} differs from primary_region {primary!r} in {shown}: flyctl "
+            "creates machines and first-deploy volumes in primary_region; leave out --region, "
+            "or change primary_region first"
         )
-    return Draft(fly.app, fly.primary_region, volume_name(fly.app))
+    return given
+
+
+def on_postgres(facts: AppFacts) -> bool:
+    """Is the app on PostgreSQL in production, as its files say? Read offline: init asks
+    no flyctl, so a `DATABASE_URL` secret (what `fly postgres attach` sets) is supposed."""
+    env = [(e.where, e.name, e.value) for e in facts.env()]
+    files_only, attached = (
+        locate_databases(
+            facts.read(DATABASE_YML),
+            env,
+            secrets,
+            gemfile_lock=facts.read(GEMFILE_LOCK),
+            rails_root=facts.rails_root(),
+        ).primary
+        for secrets in ((), ("DATABASE_URL",))
+    )
+    return postgres_in_production(facts.gem("pg"), files_only, attached)
+
+
+def postgres_in_production(
+    pg: GemCheck | None, files_only: Database | None, attached: Database | None
+) -> bool:
+    """The production bundle has `pg`, and the primary database is a PostgreSQL server:
+    its adapter (database.yml's production entry, or a postgres:// URL in [env] or the
+    Dockerfile) is PostgreSQL's, or it names no adapter and leaves the database to a
+    `DATABASE_URL` secret. `files_only` is located from the files alone, `attached` as if
+    the app had a `DATABASE_URL` secret. A SQLite file, another adapter, or `pg` only in a
+    development group (the import needs it at boot) is not PostgreSQL."""
+    if pg is None or not pg.ok or files_only is None or attached is None:
+        return False
+    if files_only.kind in ("sqlite_file", "litestack"):
+        return False
+    adapters = {d.adapter for d in (files_only, attached) if d.adapter is not None}
+    if adapters:
+        return adapters <= IMPORTABLE
+    return attached.secret == "DATABASE_URL"
 
 
 def schema_ref(spec_dir: Path) -> str:
@@ -79,6 +144,13 @@ def _scalar(value: str) -> str:
     return value if plain == {"x": value} else '"' + value.replace('"', '\\"') + '"'
 
 
+IMPORT_LINES = (
+    '# On PostgreSQL: copy its data into SQLite at the switch (README "Bringing a Postgres '
+    "app's data along\"); to opt out, delete this key\n"
+    "import_data: {from: postgres}\n"
+)
+
+
 def spec_text(found: Draft, schema: str) -> str:
     return (
         f"# yaml-language-server: $schema={schema}\n"
@@ -90,12 +162,12 @@ def spec_text(found: Draft, schema: str) -> str:
         f"  name: {found.volume}\n"
         "  size: 3\n"
         f"  region: {_scalar(found.region)}\n"
-    )
+    ) + (IMPORT_LINES if found.postgres else "")
 
 
-def write_spec(app_dir: Path) -> Path:
+def write_spec(app_dir: Path, region: str | None = None) -> Path:
     """Write `app_dir/fly-sqlite.yml`; RunnerError when a spec is there already."""
-    found = draft(app_dir)
+    found = draft(app_dir, region)
     for name in (SPEC_NAME, "fly-sqlite.yaml"):
         if (app_dir / name).exists():
             raise RunnerError(f"{app_dir / name} already exists; flyrun init never overwrites it")
@@ -108,8 +180,8 @@ def write_spec(app_dir: Path) -> Path:
     return target
 
 
-def init_command(app_dir: Path, out: TextIO) -> int:
-    target = write_spec(app_dir)  # a RunnerError is printed by the CLI (exit 1)
+def init_command(app_dir: Path, out: TextIO, region: str | None = None) -> int:
+    target = write_spec(app_dir, region)  # a RunnerError is printed by the CLI (exit 1)
     try:
         (spec,) = load_specs([target])
     except SpecError as exc:
@@ -118,6 +190,11 @@ def init_command(app_dir: Path, out: TextIO) -> int:
     out.write(
         f"wrote {target}: app {spec.app}, volume {spec.volume.name} ({spec.volume.size} GB) "
         f"in {spec.volume.region}, mounted at {spec.mount_path}\n"
-        f"next: `flyrun check {target}` shows what would change\n"
+        + (
+            "the app is on PostgreSQL: import_data copies its data into SQLite at the switch\n"
+            if spec.import_data is not None
+            else ""
+        )
+        + f"next: `flyrun check {target}` shows what would change\n"
     )
     return 0

@@ -188,6 +188,13 @@ def failed(message: str, *notes: str, location: Location | None = None) -> Outco
     return Outcome(Status.FAILED, message, notes=notes, location=location)
 
 
+def refused(exc: Exception) -> Outcome:
+    """A task stopped by an error it cannot decide past: failed, at the error's place when
+    it has one (a file error's, a syntax error's); the executor names that file as the user
+    opens it, in the location and in the message's FILE:LINE:COL alike."""
+    return failed(str(exc), location=getattr(exc, "location", None))
+
+
 def unknown(message: str, *notes: str) -> Outcome:
     return Outcome(Status.UNKNOWN, message, notes=notes)
 

@@ -9,7 +9,10 @@ three guards from here:
 2. under the app's lock, its inputs are compared again, through the very facts the apply then
    decides on (`refusal`), and the check pass must give the plan's effects (`mismatch`);
 3. each task, re-checked on fresh facts right before it acts, must still ask for the plan's
-   effects (`as_planned`), or it fails without acting.
+   effects (`as_planned`), or it fails without acting. The one exception is a handler whose
+   effects are decided by this run's deploy (`after_deploy`: the import's verification,
+   which finishes the cutover or restores Postgres): no check can see them, so the plan holds
+   what it will do in words, and it acts as in any apply, after the plan's deploy.
 
 Since tasks are pure functions of their inputs, equal inputs give the plan's effects; the
 guards make that a checked fact rather than an assumption. A secret's value is derived from
@@ -78,9 +81,15 @@ class PlanGuard:
         message = f"apply would not do what the plan says: {'; '.join(found)}. Then {REMAKE}"
         return TaskResult("plan", "saved plan", Status.FAILED, message)
 
-    def as_planned(self, spec: AppSpec, step_id: str, outcome: Outcome) -> Outcome:
+    def as_planned(
+        self, spec: AppSpec, step_id: str, outcome: Outcome, *, after_deploy: bool = False
+    ) -> Outcome:
         """`outcome` when its effects are the plan's for this step, else a failure that
-        performs nothing (someone changed what the step reads since the check pass)."""
+        performs nothing (someone changed what the step reads since the check pass).
+        `after_deploy`: the step's effects depend on the deploy that just ran (see above);
+        refusing them would leave the app half switched, so they are performed."""
+        if after_deploy:
+            return outcome
         entry = self._entry(spec.app)
         found = step_mismatch(entry, step_id, outcome, spec.path) if entry else "not in the plan"
         return failed(f"not performed, unlike the plan: {found}") if found else outcome

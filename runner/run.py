@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from runner.errors import PreflightRefused
+from runner.errors import FlyctlNotFound, PreflightRefused
 from runner.events import (
     AppFinished,
     AppResult,
@@ -44,6 +44,7 @@ from runner.tasks.base import Options
 
 Item = AppSpec | AppFailure
 EXIT_OK, EXIT_FAILED, EXIT_PENDING, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+NOT_STARTED_INTERRUPTED = "not started: the run was interrupted (Ctrl-C)"
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def exit_code(result: RunResult) -> int:
     statuses = {app.status for app in result.apps}
     if result.error is not None or Status.FAILED in statuses:
         return EXIT_FAILED
+    # validate only says whether specs and files are valid: pending changes are check's news
     if result.mode == "check" and any(_pending(t) for a in result.apps for t in a.tasks):
         return EXIT_PENDING
     return EXIT_OK
@@ -105,7 +107,7 @@ def run(
             executor.guard.verify(request.specs, flyctl)
         interrupted = _run_all(executor, request, bus, cancel, collector)
     result = RunResult(
-        "check" if request.mode == "validate" else request.mode,
+        request.mode,
         collector.apps(
             "interrupted: Ctrl-C stopped this app; run `flyrun check` to see what is left"
         ),
@@ -115,32 +117,41 @@ def run(
         duration=time.monotonic() - start,
     )
     code = exit_code(result)
-    if request.mode == "validate" and code == EXIT_PENDING:
-        code = EXIT_OK
     bus.emit(RunFinished(result, code))
     return code
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why flyctl cannot be used in this run (not found, too old, not logged in)."""
+
+    check: str
+    message: str
+
+
 def _session(
     request: RunRequest, env: Mapping[str, str], offline: bool
-) -> tuple[Flyctl | None, str, PreflightRefused | None]:
+) -> tuple[Flyctl | None, str, Refusal | None]:
     if offline:
         return None, "offline: flyctl is not used", None
-    flyctl = Flyctl(
-        find_flyctl(request.flyctl, env), timeouts=request.timeouts, max_processes=request.jobs
-    )
+    try:
+        binary = find_flyctl(request.flyctl, env)
+    except FlyctlNotFound as exc:  # refused like a session: every app fails, and says why
+        return None, "", Refusal("flyctl", str(exc))
+    flyctl = Flyctl(binary, timeouts=request.timeouts, max_processes=request.jobs)
     try:
         return flyctl, check_session(flyctl), None
     except PreflightRefused as exc:
-        return flyctl, "", exc
+        return flyctl, "", Refusal(exc.check, f"{exc.check} refused: {exc.found}. {exc.fix}")
 
 
-def _all_refused(bus: Bus, items: tuple[Item, ...], refused: PreflightRefused) -> None:
-    """flyctl is unusable: every app fails with the reason, so every output counts them."""
-    message = f"{refused.check} refused: {refused.found}. {refused.fix}"
+def _all_refused(bus: Bus, items: tuple[Item, ...], refused: Refusal) -> None:
+    """flyctl is unusable: every app fails with the reason, so every output counts them
+    and the counts agree with the exit code (1)."""
+    title = f"preflight: {refused.check}"
     for item in items:
         bus.emit(AppStarted(item.app, item.spec_file))
-        task = TaskResult("preflight.flyctl", f"preflight: {refused.check}", Status.FAILED, message)
+        task = TaskResult("preflight.flyctl", title, Status.FAILED, refused.message)
         bus.emit(TaskFinished(item.app, task))
         bus.emit(AppFinished(AppResult(item.app, item.spec_file, (task,))))
 
@@ -195,9 +206,16 @@ def _run_all(
         interrupted = True
     if interrupted:  # also when an app's thread caught it: its prefetch calls may still run
         stop()
-        return True
-    if dispatcher.stopped_early and not interrupted:
-        failed = request.max_fail_percent
-        reason = f"not started: more than {failed:g} % of the apps failed (--max-fail-percent)"
+    reason = _why_not_started(interrupted, dispatcher.stopped_early, request.max_fail_percent)
+    if reason is not None:  # every report covers every app of the run
         report_not_started(bus, items, set(started.started), reason)
     return interrupted
+
+
+def _why_not_started(interrupted: bool, too_many_failed: bool, percent: float | None) -> str | None:
+    """Why the apps not started yet never will be, if they won't."""
+    if interrupted:
+        return NOT_STARTED_INTERRUPTED
+    if too_many_failed:
+        return f"not started: more than {percent:g} % of the apps failed (--max-fail-percent)"
+    return None

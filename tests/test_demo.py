@@ -74,7 +74,7 @@ def test_messages_name_the_users_files_not_the_temporary_copy(
     assert "mine has no fly-sqlite.yml: the demo uses one made as `flyrun init mine`" in out
     assert f"— mine/fly.toml:{line}:1: shop: fly.toml mounts refused:" in out
     assert "APP [shop] (mine/fly-sqlite.yml)" in out
-    assert "run `flyrun check mine/fly-sqlite.yml` again" in out
+    assert "run `flyrun check mine/fly-sqlite.yml` again" in out  # no --flyctl of the demo's
     steps = out.split("built-in simulator", 1)[1].split("\n", 1)[1]
     assert "flyrun-demo-" not in steps  # only the opening lines name the copy
 

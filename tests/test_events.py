@@ -10,6 +10,7 @@ from runner.events import (
     Bus,
     Collector,
     Event,
+    RunStarted,
     TaskFinished,
     TaskResult,
 )
@@ -31,6 +32,15 @@ def test_the_collector_keeps_what_an_app_cut_short_did() -> None:
     assert [t.id for t in a.tasks] == ["volume", "interrupted"]
     assert a.status is Status.FAILED and a.tasks[-1].message == "interrupted by Ctrl-C"
     assert (a.layout, a.findings) == ("rake", ("database primary: /data/x",))
+
+
+def test_the_collector_lists_apps_in_input_order_whatever_order_they_started_in() -> None:
+    collector = Collector()
+    collector(RunStarted("check", ("a", "b", "c")))
+    for app in ("c", "x", "a", "b"):  # x: not announced, after the others
+        collector(AppStarted(app, SPEC))
+        collector(AppFinished(AppResult(app, SPEC, ())))
+    assert [r.app for r in collector.apps()] == ["a", "b", "c", "x"]
 
 
 def test_the_bus_delivers_each_event_to_every_subscriber_in_order() -> None:

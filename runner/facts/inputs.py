@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from runner.facts import AppFacts
-from runner.flyctl.commands import MACHINES, SECRETS, VOLUME_FILES, VOLUMES
+from runner.facts.remote import SSH
+from runner.flyctl.commands import MACHINES, SECRETS, VOLUMES
 
 _READERS = {VOLUMES: "volumes", SECRETS: "secrets", MACHINES: "machines"}
 
@@ -60,7 +61,9 @@ def text_digest(text: str | None) -> str | None:
 
 
 def fact_key(key: Any) -> str:
-    """`volumes`, or `volume_files:MACHINE:/mount/path` for a look inside a volume."""
+    """`volumes`; `volume_files:MACHINE:/mount/path` for a look inside a volume;
+    `FACT:MACHINE:ssh:SCRIPT` for what a read-only script printed on a machine (the import's
+    source URL, its record on the volume), cached as part of FACT."""
     return ":".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
@@ -101,10 +104,22 @@ def read_again(facts: AppFacts, recorded: Inputs) -> Inputs:
 
 def _remote(facts: AppFacts, key: str) -> Any:
     name, _, rest = key.partition(":")
-    if name == VOLUME_FILES:
-        machine, _, mount_path = rest.partition(":")
-        return facts.remote.volume_files(machine, mount_path)
-    return getattr(facts.remote, _READERS[name])()
+    if not rest:
+        return getattr(facts.remote, _READERS[name])()
+    machine, _, rest = rest.partition(":")
+    kind, _, script = rest.partition(":")  # a mount path starts with `/`, never with `ssh`
+    if kind == SSH:
+        return facts.remote.ssh_output(name, machine, script)
+    return facts.remote.volume_files(machine, rest)
+
+
+def _shown(key: str) -> str:
+    """A key as a difference names it (a script is long, and says nothing to a reader)."""
+    name, _, rest = key.partition(":")
+    machine, _, rest = rest.partition(":")
+    if rest.partition(":")[0] == SSH:
+        return f"flyctl ssh console on machine {machine} (part of {name})"
+    return f"flyctl {key.replace(':', ' ', 1)}"
 
 
 def differences(recorded: Inputs, now: Inputs, state_name: str) -> list[str]:
@@ -117,7 +132,7 @@ def differences(recorded: Inputs, now: Inputs, state_name: str) -> list[str]:
     for key, fact in recorded.remote.items():
         current = now.remote.get(key)
         if current is None or current.sha256 != fact.sha256:
-            found.append(f"flyctl {key.replace(':', ' ', 1)}: {_items_changed(fact, current)}")
+            found.append(f"{_shown(key)}: {_items_changed(fact, current)}")
     return found
 
 

@@ -108,7 +108,7 @@ def decide(
 ) -> Decision:
     """Adopt (the live data, if any, is exactly where flyrun points) or refuse, for every
     production database, the files on the volume, and the app's other process groups.
-    `volume_files` None means flyrun could not look (no machine running)."""
+    `volume_files` None means flyrun could not look (offline, or no started machine mounts it)."""
     mounts = tuple(mounts)
     planned = planned_urls(facts, spec)
     after = facts.with_secrets(planned)

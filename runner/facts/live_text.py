@@ -120,7 +120,7 @@ def adoption_fix(
     its size on the volume, None when flyrun could not look."""
     volume = f" on volume '{mount.source}'" if mount is not None else ""
     if held is None:
-        seen = "flyrun could not look inside the volume (no machine is running), so it takes "
+        seen = "flyrun could not look inside the volume (the report says why), so it takes "
         seen += "that file as live data"
     else:
         seen = f"the volume holds it ({_size(held)})"

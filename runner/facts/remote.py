@@ -19,6 +19,9 @@ from runner.flyctl.commands import MACHINES, SECRETS, VOLUME_FILES, VOLUMES
 from runner.flyctl.parse import Machine, Secret, Volume
 
 _DONE = "flyrun-listing-done"
+# The marker in the key of a script's output (FACT, MACHINE, SSH, SCRIPT), which tells it from
+# a volume listing's (VOLUME_FILES, MACHINE, MOUNT_PATH) when a saved plan reads it again.
+SSH = "ssh"
 _PREFETCH = threading.local()  # set in prefetch threads: a fetch there is not a use
 _BEGIN, _END, _ABSENT = "flyrun-file-begin", "flyrun-file-end", "flyrun-file-absent"
 # Lists regular files whose first 15 bytes are SQLite's magic, with their sizes. POSIX sh
@@ -127,13 +130,13 @@ class RemoteFacts:
         """What a read-only `script` prints on a started machine, cached as part of `fact`
         (VOLUME_FILES, MACHINES): an effect that invalidates that fact drops it."""
         result: str = self._get(
-            (fact, machine, script), lambda: self._client().ssh(self.app, machine, script)
+            (fact, machine, SSH, script), lambda: self._client().ssh(self.app, machine, script)
         )
         return result
 
     def volume_file(self, machine: str, path: str) -> str | None:
         """The text of the file `path` on a started machine (None: no such file), e.g. an
-        import record beside the database (DESIGN §7)."""
+        import record beside the database (docs/import.md, runner/facts/import_record.py)."""
         quoted = _quote(path)
         script = (
             f"if [ -f {quoted} ]; then echo {_BEGIN}; cat {quoted}; echo; echo {_END}; "

@@ -130,6 +130,7 @@ class Flyctl:
         return shlex.join((self.binary, *argv))
 
     def _run(self, argv: tuple[str, ...], *, stdin: str | None, long: bool = False) -> str:
+        # lazy: invoke costs start-up time, and `validate` never runs flyctl
         from invoke.exceptions import CommandTimedOut
 
         from runner.flyctl.process import interrupted

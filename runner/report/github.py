@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from runner.errors import Location
-from runner.events import Event, RunFinished, RunResult, TaskResult
+from runner.events import Event, RunFinished, RunResult, TaskResult, previews
 from runner.model import OFFLINE, Status
 from runner.report.paths import app_line, repo_relative
 
@@ -68,7 +68,7 @@ def _task_annotations(
         yield annotation("error", task.message, title=title, at=at, file=spec)
     elif task.status is Status.UNKNOWN and not task.message.startswith(OFFLINE):
         yield annotation("warning", task.message, title=title, at=at, file=spec)
-    elif task.status is Status.CHANGED and mode == "check":
+    elif task.status is Status.CHANGED and previews(mode):
         for edit in task.edits or (at,):  # each file it would edit, else where it is about
             yield annotation(
                 "notice", f"would change: {task.message}", title=title, at=edit, file=spec

@@ -9,15 +9,15 @@ from typing import Any, TextIO
 
 from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult
 from runner.report.inert import inert_json
-from runner.report.progress import COUNTED, counts
+from runner.report.progress import APP_STATUSES, COUNTED, counts
 
-FORMAT_VERSION = "1.1"
+FORMAT_VERSION = "1.2"  # 1.2: apps_skipped, app status skipped, mode validate
 
 
 def to_json(result: RunResult, exit_code: int) -> dict[str, Any]:
     apps = [_app(app) for app in result.apps]
     summary: dict[str, Any] = {"apps": len(apps)}
-    for status in ("ok", "changed", "unknown", "failed"):
+    for status in APP_STATUSES:
         summary[f"apps_{status}"] = sum(1 for a in result.apps if a.status.value == status)
     task_counts = Counter(t.status.value for a in result.apps for t in a.tasks)
     summary["tasks"] = {name: task_counts.get(name, 0) for name in COUNTED}

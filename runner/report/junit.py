@@ -5,7 +5,7 @@ playbook id (`volume`, `mount`, `preflight.machines`…) with the app as `classn
 test history follows a task from run to run. A change pending in check is a `<failure>`
 whose message carries the diff (Ansible's `JUNIT_FAIL_ON_CHANGE`, on by default for check);
 a failed task an `<error>`; skipped and unknown tasks `<skipped>` with the reason. A run that
-stopped before any app (an invalid spec, flyctl missing) is one `flyrun` suite with an error
+stopped before any app (an invalid spec, a stale plan) is one `flyrun` suite with an error
 per problem. Only the results' own texts are written, and they never hold a secret value."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from runner.errors import Location
-from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult
+from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult, previews
 from runner.model import Status
 from runner.report.files import write_report
 from runner.report.paths import repo_relative
@@ -57,8 +57,9 @@ def _outcome(case: ET.Element, task: TaskResult, mode: str) -> str:
         reason = f"{task.status.value}: {task.message}"
         ET.SubElement(case, "skipped", message=_clean(reason))
         return "skipped"
-    out = ET.SubElement(case, "system-out")
-    out.text = _clean(f"{task.status.value}: {details(task)}")
+    out = ET.SubElement(case, "system-out")  # validate's pending edits too: it exits 0
+    word = "would change" if task.status is Status.CHANGED and previews(mode) else None
+    out.text = _clean(f"{word or task.status.value}: {details(task)}")
     return "passed"
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from runner.errors import RunnerError
 from runner.model import OFFLINE
 from runner.report.json import FORMAT_VERSION
-from runner.report.progress import COUNTED
+from runner.report.progress import APP_STATUSES, COUNTED
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def _summary(merged: dict[str, Any], reports: list[dict[str, Any]]) -> dict[str,
     by = Counter(a["status"] for a in apps)
     tasks = Counter(t["status"] for a in apps for t in a["tasks"])
     summary: dict[str, Any] = {"apps": len(apps)}
-    summary.update({f"apps_{s}": by.get(s, 0) for s in ("ok", "changed", "unknown", "failed")})
+    summary.update({f"apps_{s}": by.get(s, 0) for s in APP_STATUSES})
     summary["tasks"] = {name: tasks.get(name, 0) for name in COUNTED}
     summary["interrupted"] = any(r["summary"].get("interrupted") for r in reports)
     summary["internal_errors"] = sum(r["summary"].get("internal_errors", 0) for r in reports)

@@ -25,6 +25,7 @@ class Outputs:
     summary: Path | None = None  # $GITHUB_STEP_SUMMARY
     playbook: Path | None = None  # the run's options the plan records
     replace_database_url: bool = False
+    carry: tuple[str, ...] = ()  # options the closing line's next command keeps (closing.py)
 
     def with_env(self, env: Mapping[str, str]) -> Outputs:
         """These outputs and, on GitHub Actions, the job summary."""
@@ -72,7 +73,7 @@ def subscribers(outputs: Outputs, stdout: TextIO, notes: TextIO) -> list[Subscri
     if outputs.summary is not None:
         from runner.report.summary import StepSummary
 
-        found.append(StepSummary(outputs.summary))
+        found.append(StepSummary(outputs.summary, outputs.carry))
     if outputs.plan is not None:
         from runner.report.plan import PlanWriter
 

@@ -13,6 +13,8 @@ from runner.events import AppResult, RunResult, TaskResult
 from runner.model import Status
 
 COUNTED = ("ok", "changed", "failed", "skipped", "unknown")
+# App statuses as the summaries count them: `skipped` is an app never started, not converged.
+APP_STATUSES = ("ok", "changed", "unknown", "failed", "skipped")
 CLEAR = "\r\033[2K"
 
 
@@ -69,7 +71,7 @@ def recap_table(result: RunResult, paint: Callable[[Status, str], str]) -> list[
 
 def totals_line(result: RunResult) -> str:
     by = Counter(app.status.value for app in result.apps)
-    apps = ", ".join(f"{by[s]} {s}" for s in ("ok", "changed", "unknown", "failed") if by[s])
+    apps = ", ".join(f"{by[s]} {s}" for s in APP_STATUSES if by[s])
     tasks = Counter(t.status.value for a in result.apps for t in a.tasks)
     shown = " ".join(f"{k}={tasks.get(k, 0)}" for k in COUNTED)
     count = len(result.apps)

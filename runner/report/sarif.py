@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from runner import __version__
 from runner.errors import Location
-from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult
+from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult, previews
 from runner.model import OFFLINE, Status
 from runner.report.files import write_report
 from runner.report.paths import app_line, repo_relative
@@ -54,7 +54,7 @@ def _task_results(app: AppResult, task: TaskResult, mode: str) -> Iterator[dict[
         yield _result(task.id, "error", prefix + message, where)
     elif task.status is Status.UNKNOWN and not task.message.startswith(OFFLINE):
         yield _result(task.id, "warning", prefix + message, where)
-    elif task.status is Status.CHANGED and mode == "check":
+    elif task.status is Status.CHANGED and previews(mode):
         text = f"{prefix}would change: {task.message}"
         if not task.edits:
             yield _result(task.id, "note", "\n".join((text, *task.commands)), where)

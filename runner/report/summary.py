@@ -14,11 +14,11 @@ import re
 import sys
 from pathlib import Path
 
-from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult
+from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult, previews
 from runner.model import Status
+from runner.report.closing import closing_line, offline
 from runner.report.paths import repo_relative
 from runner.report.progress import COUNTED, counts
-from runner.report.text import closing_line, offline
 
 LIMIT = 1000 * 1024  # below GitHub's 1 MiB per step, with room for other steps' lines
 # Inline text never starts a line here, so only what acts mid-line needs escaping.
@@ -48,7 +48,7 @@ def fenced(text: str, language: str = "") -> list[str]:
 
 def _word(task: TaskResult, mode: str) -> str:
     if task.status is Status.CHANGED:
-        return "would change" if mode == "check" else "changed"
+        return "would change" if previews(mode) else "changed"
     return task.status.value
 
 
@@ -103,10 +103,12 @@ def _problems(result: RunResult) -> list[str]:
     return [*lines, ""] if lines else []
 
 
-def to_markdown(result: RunResult, exit_code: int) -> str:
+def to_markdown(result: RunResult, exit_code: int, carry: tuple[str, ...] = ()) -> str:
     headline = _HEADLINE.get(exit_code, f"exit {exit_code}")
+    if result.mode == "validate" and exit_code == 0:
+        headline = "valid"
     head = [f"### flyrun {result.mode}: {headline} (exit {exit_code})", ""]
-    head += [with_code(closing_line(result, exit_code, "flyrun")), ""]
+    head += [with_code(closing_line(result, exit_code, "flyrun", carry)), ""]
     head += _problems(result) + _table(result)
     details = [line for app in result.apps for line in _app_details(app, result.mode)]
     text = "\n".join(head + details) + "\n"
@@ -119,12 +121,13 @@ def to_markdown(result: RunResult, exit_code: int) -> str:
 class StepSummary:
     """Appends the summary to `path` (`$GITHUB_STEP_SUMMARY`) when the run finishes."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, carry: tuple[str, ...] = ()) -> None:
         self.path = path
+        self.carry = carry  # options the suggested next command keeps (runner/report/closing.py)
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunFinished):
-            text = to_markdown(event.result, event.exit_code)
+            text = to_markdown(event.result, event.exit_code, self.carry)
             try:
                 with self.path.open("a", encoding="utf-8") as handle:
                     handle.write(text + "\n")

@@ -2,19 +2,17 @@
 
 With one app in flight at a time it is live: each task is printed as it finishes (Ansible's
 way), and a slow effect (a deploy) is announced when it starts. With apps in parallel, each
-app's block is printed when it finishes, with a progress line; at the end a recap line per
+app's block is printed when it finishes, with a progress line (on a terminal a status line,
+redrawn about once a second: runner/report/ticker.py); at the end a recap line per
 app and a closing line that says what happened and what to run next. Colour on a terminal
 unless NO_COLOR (FORCE_COLOR forces it)."""
 
 from __future__ import annotations
 
 import os
-import shlex
-from collections import Counter
-from pathlib import Path
+import threading
 from typing import TextIO
 
-from runner.disk import user_path
 from runner.events import (
     AppFacts,
     AppFinished,
@@ -27,9 +25,12 @@ from runner.events import (
     RunStarted,
     TaskFinished,
     TaskResult,
+    previews,
 )
-from runner.model import OFFLINE, Status
+from runner.model import Status
+from runner.report.closing import closing_line, offline
 from runner.report.progress import CLEAR, Progress, counts, recap_table
+from runner.report.ticker import Ticker
 
 _COLOURS = {
     Status.OK: "32",
@@ -59,7 +60,9 @@ class TextReporter:
         quiet: bool = False,
         verbose: bool = False,
         command: str = "flyrun",
+        carry: tuple[str, ...] = (),  # options the suggested next command keeps (closing.py)
         status_line: bool = False,
+        tick_every: float = 1.0,  # seconds between redraws of the status line
     ) -> None:
         self.stream = stream
         self.live = live
@@ -67,10 +70,14 @@ class TextReporter:
         self.quiet = quiet
         self.verbose = verbose
         self.command = command
+        self.carry = carry
         self.mode = "check"
         self.progress = Progress()
         self.status_line = status_line  # a live status line (a terminal, several apps)
         self._blocks: dict[str, list[str]] = {}
+        # The ticker's thread writes too: one write at a time, the status line always last.
+        self._lock = threading.Lock()
+        self.ticker = Ticker(self.tick, tick_every)
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
@@ -79,6 +86,8 @@ class TextReporter:
             if event.flyctl and not self.quiet:
                 self._write([event.flyctl])
         elif isinstance(event, AppStarted):
+            if self.status_line:  # apps run now: workers, if any, were forked before
+                self.ticker.start()
             self.progress.in_flight += 1
             self._blocks[event.app] = ["", f"APP [{event.app}] ({event.spec})"]
             self._flush(event.app)
@@ -95,7 +104,19 @@ class TextReporter:
         elif isinstance(event, AppFinished):
             self._app_finished(event.result)
         elif isinstance(event, RunFinished):
+            self.close()
             self._recap(event.result, event.exit_code)
+
+    def tick(self) -> None:
+        """Draw the status line again (elapsed time and ETA move on between events)."""
+        with self._lock:
+            if self.status_line:
+                self.stream.write(CLEAR + self.progress.line(self._verb()))
+                self.stream.flush()
+
+    def close(self) -> None:
+        """Stop redrawing the status line (at the run's end, or when it ended in a crash)."""
+        self.ticker.stop()
 
     # --- blocks -----------------------------------------------------------------------------
 
@@ -125,8 +146,7 @@ class TextReporter:
     def _task(self, task: TaskResult) -> list[str]:
         if self.quiet and (task.status in (Status.OK, Status.SKIPPED) or offline(task)):
             return []
-        pending = "would change" if self.mode == "check" else "changed"
-        word = pending if task.status is Status.CHANGED else task.status.value
+        word = self._verb() if task.status is Status.CHANGED else task.status.value
         lines = [f"{self._paint(task.status, word + ':')} {task.title} — {task.message}"]
         lines += [f"    note: {note}" for note in task.notes]
         if task.before is not None or task.after is not None:
@@ -141,9 +161,10 @@ class TextReporter:
     # --- recap ------------------------------------------------------------------------------
 
     def _recap(self, result: RunResult, code: int) -> None:
-        if self.status_line:
-            self.stream.write(CLEAR)
-            self.status_line = False
+        with self._lock:
+            if self.status_line:
+                self.stream.write(CLEAR)
+                self.status_line = False
         lines = [""]
         if len(result.apps) > 1:
             lines += recap_table(result, self._paint)
@@ -151,20 +172,22 @@ class TextReporter:
             recap = " ".join(f"{k}={v}" for k, v in counts(app.tasks).items())
             lines.append(f"{self._paint(app.status, app.app.ljust(24))} : {recap}")
         lines.append("")
-        validate = self.mode == "validate"
-        lines.append(closing_line(result, code, self.command, validate=validate))
+        lines.append(closing_line(result, code, self.command, self.carry))
         self._write(lines)
 
     def _write(self, lines: list[str]) -> None:
         """Print lines; with a status line, above it, and draw it again below them."""
-        if not lines and not self.status_line:
-            return
-        text = "".join(line + "\n" for line in lines)
-        if self.status_line:
-            verb = "would change" if self.mode == "check" else "changed"
-            text = CLEAR + text + self.progress.line(verb)
-        self.stream.write(text)
-        self.stream.flush()
+        with self._lock:
+            if not lines and not self.status_line:
+                return
+            text = "".join(line + "\n" for line in lines)
+            if self.status_line:
+                text = CLEAR + text + self.progress.line(self._verb())
+            self.stream.write(text)
+            self.stream.flush()
+
+    def _verb(self) -> str:
+        return "would change" if previews(self.mode) else "changed"
 
     def _paint(self, status: Status, text: str) -> str:
         return f"\033[{_COLOURS[status]}m{text}\033[0m" if self.colour else text
@@ -177,50 +200,3 @@ class TextReporter:
         if row.startswith("-"):
             return self._paint(Status.FAILED, row)
         return row
-
-
-def closing_line(result: RunResult, code: int, command: str, *, validate: bool = False) -> str:
-    """What happened, in one line, and what to run next."""
-    apps = result.apps
-    by = Counter(app.status for app in apps)
-    changes = sum(1 for app in apps for t in app.tasks if _pending(t))
-    parts = [f"{by[Status.OK]} converged"] if by[Status.OK] else []
-    if by[Status.CHANGED] and result.mode == "check":
-        parts.append(f"{by[Status.CHANGED]} with {changes} pending change{'s' * (changes != 1)}")
-    elif by[Status.CHANGED]:
-        parts.append(f"{by[Status.CHANGED]} changed")
-    parts += [f"{by[s]} {s.value}" for s in (Status.UNKNOWN, Status.FAILED) if by[s]]
-    head = f"{len(apps)} app{'s' * (len(apps) != 1)}: " + (", ".join(parts) or "none")
-    shown = dict.fromkeys(shlex.quote(_relative(app.spec)) for app in apps)
-    specs = " ".join(shown) or "SPEC"
-    if result.interrupted:
-        return f"{head} — interrupted: run `{command} check {specs}` to see what is left"
-    if validate and code in (0, 1):  # validate never asked Fly: check says what would change
-        if code == 1:
-            return f"{head} — fix what failed above, then run `{command} validate {specs}` again"
-        return f"{head} — valid: run `{command} check {specs}` to see what would change on Fly"
-    if code == 3:
-        return f"{head} — flyrun hit a bug: please report it with the traceback above"
-    if code == 1:
-        return f"{head} — fix what failed above, then run `{command} check {specs}` again"
-    if code == 2:
-        return f"{head} — run `{command} apply {specs}`"
-    if result.mode == "apply":
-        return f"{head} — applied and verified: nothing left to do"
-    return f"{head} — nothing to do"
-
-
-def offline(task: TaskResult) -> bool:
-    """`unknown` only because --offline did not ask flyctl (expected, not news)."""
-    return task.status is Status.UNKNOWN and task.message.startswith(OFFLINE)
-
-
-def _pending(task: TaskResult) -> bool:
-    if task.status is Status.UNKNOWN:
-        return not task.message.startswith(OFFLINE)
-    return task.status is Status.CHANGED
-
-
-def _relative(path: Path) -> str:
-    """As the user would type it: relative below the current folder, else absolute."""
-    return user_path(path)

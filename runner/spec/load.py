@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from runner.disk import read_text
+from runner.disk import read_bytes, read_text
 from runner.errors import FileError, Location, SpecError, SpecProblem
 from runner.facts.flytoml import parse_fly_toml
 from runner.spec.model import (
@@ -132,11 +132,14 @@ def _load_file(path: Path, own_playbook: bool) -> tuple[list[SpecProblem], list[
 def _read_document(path: Path) -> tuple[YamlDocument | None, SpecProblem | None]:
     """The parsed file, or the one problem that stops it from being read at all."""
     file = str(path)
-    try:
-        raw = path.read_bytes()
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, SpecProblem(Location(file, 1, 1), f"cannot read: {reason}")
+    try:  # bounded, regular files only: a spec named /dev/zero or a FIFO is refused, not read
+        raw = read_bytes(path, shown=file)
+    except FileError as exc:
+        return None, SpecProblem(Location(file, 1, 1), exc.message)
+    except ValueError as exc:  # a NUL byte in the name
+        return None, SpecProblem(Location(file, 1, 1), f"cannot read: {exc}")
+    if raw is None:
+        return None, SpecProblem(Location(file, 1, 1), "cannot read: No such file or directory")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -91,6 +91,9 @@ class TaskType(Protocol):
 
 # A handler type may set `after_failure: ClassVar[bool] = True`: in apply it still runs
 # when an earlier handler failed (runner/tasks/import_data.py undoes a failed cutover).
+# It may set `after_deploy: ClassVar[bool] = True` when its effects are decided by what this
+# run's deploy did, which no check (and so no saved plan) can see: `apply PLAN` lets it act as
+# any apply would (runner/plan_guard.py), rather than leave a deployed cutover half done.
 
 
 class CheckType(Protocol):

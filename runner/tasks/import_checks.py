@@ -73,7 +73,7 @@ class ImportReadyCheck:
 
 def _schema_findings(ctx: TaskContext, text: str) -> tuple[str, ...]:
     """Every line of schema.rb SQLite cannot hold, refused at its line; else the notes."""
-    from runner.facts.schema_rb import analyze_schema
+    from runner.facts.schema_rb import analyze_schema  # lazy: import specs only (start-up)
 
     analysis = analyze_schema(text)
     if not analysis.ok:

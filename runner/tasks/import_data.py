@@ -195,6 +195,7 @@ class ImportVerifyTask:
     remote: ClassVar[bool] = True
     fresh: ClassVar[frozenset[str]] = frozenset({"machines", "secrets", "volume_files"})
     after_failure: ClassVar[bool] = True  # it undoes what a failed deploy left half done
+    after_deploy: ClassVar[bool] = True  # its effects depend on the deploy: no plan holds them
 
     def check(self, ctx: TaskContext) -> Outcome:
         """Check mode (nothing performed yet): the plan. Apply: after this run's deploy,

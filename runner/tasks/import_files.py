@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from runner.errors import RunnerError
 from runner.facts import ENTRYPOINT, FLY_RAKE
 from runner.facts.layout import detect_layout
 from runner.handlers.import_step import add_import_line, add_import_prerequisite
 from runner.importer import RAKE_PATH, TASK, rake_text
-from runner.model import Outcome, failed
+from runner.model import Outcome, failed, refused
 from runner.tasks.base import TaskContext, no_args, object_schema
 
 
@@ -26,7 +27,10 @@ class ImportRakeTask:
     fresh: ClassVar[frozenset[str]] = frozenset()
 
     def check(self, ctx: TaskContext) -> Outcome:
-        old = ctx.read(RAKE_PATH)  # a file error fails the task at its place (the executor)
+        try:
+            old = ctx.read(RAKE_PATH)
+        except RunnerError as exc:
+            return refused(exc)
         wanted = rake_text()
         if old == wanted:
             return ctx.edit(RAKE_PATH, old, wanted, f"{RAKE_PATH} is flyrun's import task")
@@ -50,19 +54,22 @@ class ImportStepTask:
     def check(self, ctx: TaskContext) -> Outcome:
         """Runs on the text the `migrations` task leaves (check mode's overlay), so the
         import lands before the migration that task put on the server."""
-        files = ctx.facts.app_files()
-        layout = detect_layout(files, str(ctx.args["process_group"]))
-        if layout.problem is not None:
-            return failed(f"layout {layout.kind}: {layout.problem}", *layout.evidence)
-        if layout.kind == "rake":
-            relative, old = FLY_RAKE, files.fly_rake or ""
-            new = add_import_prerequisite(old)
-            done = f"fly:server runs {TASK} before its db:* prerequisites"
-            todo = f"add {TASK} to fly:server's prerequisites, before db:*"
-        else:
-            relative, old = ENTRYPOINT, files.entrypoint or ""
-            new = add_import_line(old)
-            done = f"{ENTRYPOINT} runs {TASK} before migrating"
-            todo = f"{ENTRYPOINT} runs {TASK} before migrating (and stops if it fails)"
+        try:
+            files = ctx.facts.app_files()
+            layout = detect_layout(files, str(ctx.args["process_group"]))
+            if layout.problem is not None:
+                return failed(f"layout {layout.kind}: {layout.problem}", *layout.evidence)
+            if layout.kind == "rake":
+                relative, old = FLY_RAKE, files.fly_rake or ""
+                new = add_import_prerequisite(old)
+                done = f"fly:server runs {TASK} before its db:* prerequisites"
+                todo = f"add {TASK} to fly:server's prerequisites, before db:*"
+            else:
+                relative, old = ENTRYPOINT, files.entrypoint or ""
+                new = add_import_line(old)
+                done = f"{ENTRYPOINT} runs {TASK} before migrating"
+                todo = f"{ENTRYPOINT} runs {TASK} before migrating (and stops if it fails)"
+        except RunnerError as exc:
+            return refused(exc)
         message = done if new == old else todo
         return ctx.edit(relative, old, new, f"{layout.kind} layout: {message}")

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from runner.errors import EditRefused
+from runner.errors import EditRefused, RunnerError
 from runner.facts import ENTRYPOINT, FLY_RAKE
 from runner.facts.flytoml import FILE as FLY_TOML
 from runner.facts.layout import (
@@ -23,7 +23,7 @@ from runner.facts.rake import release_and_server
 from runner.handlers.entrypoint import add_prepare
 from runner.handlers.flytoml import comment_out_release_command
 from runner.handlers.rake import convert_fly_rake
-from runner.model import Effect, Outcome, Status, WriteFile, failed, ok
+from runner.model import Effect, Outcome, Status, WriteFile, failed, ok, refused
 from runner.tasks.base import TaskContext, object_schema
 
 RELEASE_NOTE = "flyrun: release machines have no volume; migrations run on the server (see {where})"
@@ -136,16 +136,19 @@ class MigrationsTask:
 
     def check(self, ctx: TaskContext) -> Outcome:
         group = str(ctx.args["process_group"])
-        files = ctx.facts.app_files()
-        layout = detect_layout(files, group)
-        if layout.problem is not None:
-            return failed(f"layout {layout.kind}: {layout.problem}", *layout.evidence)
-        if layout.kind == "rake":
-            edits = _release_command(ctx, files, _rake(ctx, files), rake=True)
-        else:
-            edits = _entrypoint(
-                ctx, files, layout, _release_command(ctx, files, Edits(), rake=False), group
-            )
+        try:
+            files = ctx.facts.app_files()
+            layout = detect_layout(files, group)
+            if layout.problem is not None:
+                return failed(f"layout {layout.kind}: {layout.problem}", *layout.evidence)
+            if layout.kind == "rake":
+                edits = _release_command(ctx, files, _rake(ctx, files), rake=True)
+            else:
+                edits = _entrypoint(
+                    ctx, files, layout, _release_command(ctx, files, Edits(), rake=False), group
+                )
+        except RunnerError as exc:
+            return refused(exc)
         if not edits.effects:
             where = "fly:server" if layout.kind == "rake" else ENTRYPOINT
             return ok(

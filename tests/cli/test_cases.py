@@ -40,9 +40,35 @@ def test_flyctl_not_found_exit_1(
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.delenv("FLYRUN_FLYCTL", raising=False)
     code = main(["check", str(fly_app.spec)])
-    err = capsys.readouterr().err
+    out = capsys.readouterr().out
     assert code == 1
-    assert "flyctl not found: looked for --flyctl, $FLYRUN_FLYCTL" in err
+    assert (
+        "failed: preflight: flyctl — flyctl not found: looked for --flyctl, $FLYRUN_FLYCTL" in out
+    )
+    assert "1 app: 1 failed — fix what failed above" in out
+
+
+@pytest.mark.parametrize("how", ["--flyctl", "PATH"])
+def test_flyctl_not_found_fails_every_app_so_the_counts_agree_with_the_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    from tests.cli.harness import make_fleet
+
+    inventory, _ = make_fleet(tmp_path, 2)
+    monkeypatch.delenv("FLYRUN_FLYCTL", raising=False)
+    argv = ["check", str(inventory), "--format", "json"]
+    if how == "PATH":
+        monkeypatch.setenv("PATH", "")
+    else:
+        argv += ["--flyctl", "/nonexistent"]
+    assert main(argv) == 1
+    report = json.loads(capsys.readouterr().out)
+    summary = report["summary"]
+    assert (summary["apps"], summary["apps_failed"], summary["exit_code"]) == (2, 2, 1)
+    assert summary["tasks"]["failed"] == 2
+    for app in report["apps"]:
+        (task,) = app["tasks"]
+        assert task["id"] == "preflight.flyctl" and task["message"].startswith("flyctl not found")
 
 
 def test_not_logged_in_is_a_preflight_refusal(
@@ -532,7 +558,7 @@ def test_one_broken_fly_toml_fails_alone_in_an_inventory(
     assert "invalid TOML" in capsys.readouterr().err
 
 
-def test_github_format_annotates_an_early_failure(
+def test_github_format_annotates_flyctl_not_found_at_each_app(
     fly_app: FlyApp,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -541,4 +567,7 @@ def test_github_format_annotates_an_early_failure(
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.delenv("FLYRUN_FLYCTL", raising=False)
     assert main(["check", str(fly_app.spec), "--format", "github"]) == 1
-    assert capsys.readouterr().out.startswith("::error title=flyrun::flyctl not found")
+    out = capsys.readouterr().out
+    assert (
+        "::error file=" in out and "title=flyrun shop%3A preflight.flyctl::flyctl not found" in out
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,6 +143,7 @@ def test_max_fail_percent_stops_starting_new_apps(
     assert isinstance(apps, list)
     skipped = [a for a in apps if a["tasks"][0]["id"] == "not_started"]
     assert [a["app"] for a in skipped] == [f"shop{n}" for n in range(3, 10)]
+    assert {a["status"] for a in skipped} == {"skipped"}
     assert "more than 20 % of the apps failed" in skipped[0]["tasks"][0]["message"]
     assert main([*argv, "--max-fail-percent", "50"]) == 1
     assert _statuses(_report(capsys))["shop9"] == "changed"
@@ -185,3 +187,67 @@ def test_shard_reports_merge_into_one(
     assert list(validator.iter_errors(merged)) == []
     assert main(["report", "merge", str(paths[0]), str(paths[0])]) == 1
     assert "is also in" in capsys.readouterr().err
+
+
+def test_apps_never_started_are_skipped_not_converged_in_every_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jsonschema import Draft202012Validator
+
+    from runner.resources import load_json
+
+    inventory, _ = make_fleet(tmp_path, 2)
+    (tmp_path / "shop0" / "Gemfile").write_text('source "https://rubygems.org"\n')  # refused
+    junit, sarif, summary = tmp_path / "j.xml", tmp_path / "s.json", tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    argv = ["check", str(inventory), "--offline", "-j", "1", "--max-fail-percent", "0"]
+    argv += ["--format", "json", "--junit", str(junit), "--sarif", str(sarif)]
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert _statuses(report) == {"shop0": "failed", "shop1": "skipped"}
+    counts = {k: v for k, v in report["summary"].items() if k.startswith("apps")}
+    assert counts == {
+        "apps": 2, "apps_ok": 0, "apps_changed": 0, "apps_unknown": 0, "apps_failed": 1,
+        "apps_skipped": 1,
+    }  # fmt: skip
+    validator = Draft202012Validator(load_json("schemas", "report.schema.json"))
+    assert list(validator.iter_errors(report)) == []
+    assert "totals: 2 apps (1 failed, 1 skipped);" in err
+    closing = err.rstrip().splitlines()[-1]
+    assert closing.startswith("2 apps: 1 failed, 1 not started — fix what failed above")
+    assert "converged" not in err
+    assert '<property name="status" value="skipped" />' in junit.read_text()
+    assert json.loads(sarif.read_text())["runs"][0]["invocations"][0]["exitCode"] == 1
+    assert "| shop1 | skipped |" in summary.read_text()
+
+
+def test_after_ctrl_c_the_apps_never_started_are_reported_not_started(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import runner.run
+    from runner.events import AppStarted
+
+    real = runner.run._one
+
+    def ctrl_c_in_shop1(executor: Any, mode: str, item: Any) -> Any:
+        if item.app != "shop1":
+            return real(executor, mode, item)
+        executor.bus.emit(AppStarted(item.app, item.spec_file))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner.run, "_one", ctrl_c_in_shop1)
+    inventory, _ = make_fleet(tmp_path, 3)
+    argv = ["check", str(inventory), "--offline", "-j", "1", "--format", "json"]
+    assert main(argv) == 130
+    report = _report(capsys)
+    assert _statuses(report) == {"shop0": "changed", "shop1": "failed", "shop2": "skipped"}
+    apps = report["apps"]
+    assert isinstance(apps, list)
+    assert [t["id"] for t in apps[1]["tasks"]] == ["interrupted"]
+    (task,) = apps[2]["tasks"]
+    assert task["id"] == "not_started" and task["status"] == "skipped"
+    assert task["message"] == "not started: the run was interrupted (Ctrl-C)"
+    summary = report["summary"]
+    assert isinstance(summary, dict)
+    assert summary["apps_skipped"] == 1 and summary["interrupted"] is True

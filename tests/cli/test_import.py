@@ -203,3 +203,43 @@ def test_an_app_that_fails_after_the_import_is_restored_and_its_stale_copy_refus
     refusal = task(report, "preflight.import_source")
     assert code == 1 and refusal["status"] == "failed"
     assert "is a stale copy a boot would use instead of importing" in refusal["message"]
+
+
+def test_a_saved_plan_converts_a_postgres_app(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check --out` then `apply PLAN`: the plan's effects, then the verification the plan
+    describes in words (its effects depend on the deploy), as a plain apply does."""
+    from runner.cli import main
+
+    app = make_pg_app(tmp_path)
+    monkeypatch.chdir(app.root)
+    assert app.run(capsys, "check", "--out", "plan.json")[0] == 2
+    assert PASSWORD not in (app.root / "plan.json").read_text()
+    code = main(["apply", "plan.json", "--flyctl", str(app.shim), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0, json.dumps(report, indent=1)
+    assert "counts match" in task(report, "import_verify")["message"]
+    assert mutations(app) == ["volumes create", "secrets import", "deploy", "secrets unset"]
+    assert set(secrets(app)) == {"DATABASE_URL"} and secrets(app)["DATABASE_URL"]["value"] == SQLITE
+    assert app.run(capsys, "check")[0] == 0
+
+
+def test_a_saved_plan_restores_postgres_when_the_import_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never a half state under a saved plan either: the restore is not in the plan (no check
+    can know the import fails), and it runs."""
+    from runner.cli import main
+
+    app = make_pg_app(tmp_path, fail="the copy broke")
+    monkeypatch.chdir(app.root)
+    assert app.run(capsys, "check", "--out", "plan.json")[0] == 2
+    code = main(["apply", "plan.json", "--flyctl", str(app.shim), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    verify = task(report, "import_verify")
+    assert verify["status"] == "failed" and "PostgreSQL was only read" in verify["message"]
+    assert "unlike the plan" not in verify["message"]
+    assert set(secrets(app)) == {"DATABASE_URL"} and secrets(app)["DATABASE_URL"]["value"] == URL
+    assert machine(app)["state"] == "started"

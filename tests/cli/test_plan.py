@@ -1,6 +1,7 @@
 """Saved plans through the CLI, against the simulator: `check --out PLAN`, then `apply PLAN`
-performs exactly its effects, or refuses a stale plan (the spec, a file, a remote fact, the
-state file changed), changing nothing and naming what changed."""
+performs exactly its effects, or refuses a stale plan (the spec, a custom playbook, an app
+file changed, created or deleted, a remote fact: volumes, secrets, machines, the files on the
+volume, the state file), changing nothing and naming what changed."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from runner.cli import main
-from runner.resources import load_json
+from runner.resources import bundled, load_json
 from runner.simulator.shim import install_shim
-from runner.simulator.state import add_secret, add_volume
+from runner.simulator.state import add_machine, add_secret, add_volume, seed_volume_file
 from tests.cli.harness import FlyApp, make_app, tree_digest
 from tests.cli.test_converge import _mutations
 
@@ -111,6 +112,24 @@ def _machine(app: FlyApp) -> None:
     app.edit_state(state)
 
 
+def _secret(app: FlyApp) -> None:
+    """Someone points the app at a database between check and apply."""
+    state = app.state
+    add_secret(state, "shop", "DATABASE_URL", "postgres://u:p@db.internal/shop")
+    app.edit_state(state)
+
+
+def _created(app: FlyApp) -> None:
+    """A file the check found absent, and which decides where the database is."""
+    (app.app_dir / "config/database.yml").write_text(
+        "production:\n  adapter: sqlite3\n  database: /mnt/shop_data/other.sqlite3\n"
+    )
+
+
+def _deleted(app: FlyApp) -> None:
+    (app.app_dir / "config/environments/production.rb").unlink()
+
+
 def _state_file(app: FlyApp) -> None:
     record = {"sha256": "0" * 64, "digest": "1" * 16}
     (app.app_dir / ".flyrun-state.json").write_text(
@@ -123,6 +142,9 @@ STALE: list[tuple[Callable[[FlyApp], None], str]] = [
     (_file, "lib/tasks/fly.rake: changed since the plan was made"),
     (_remote, "flyctl volumes: vol_"),
     (_machine, "flyctl machines: 8d56e751320ee9 changed"),
+    (_secret, "flyctl secrets: DATABASE_URL added"),
+    (_created, "config/database.yml: created since the plan was made"),
+    (_deleted, "config/environments/production.rb: deleted since the plan was made"),
 ]
 
 
@@ -159,6 +181,66 @@ def test_a_changed_state_record_makes_the_plan_stale(
     assert code == 1 and ".flyrun-state.json: this app's records changed" in json.dumps(report)
 
 
+def _unchanged_by(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str], plan: Path, named: str
+) -> None:
+    """`apply PLAN` refuses, naming `named`, with no file, account or flyctl mutation changed."""
+    files, sim = tree_digest(fly_app.app_dir), fly_app.state_path.read_bytes()
+    calls = len(fly_app.calls())
+    code = main(["apply", str(plan), "--flyctl", str(fly_app.shim), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 1 and json.loads(out)["summary"]["exit_code"] == 1
+    assert named in out + err and "make a new plan" in out + err
+    assert tree_digest(fly_app.app_dir) == files and fly_app.state_path.read_bytes() == sim
+    assert _mutations(fly_app.calls()[calls:]) == []
+
+
+@pytest.mark.parametrize("how", ["--playbook", "spec"])
+def test_a_changed_custom_playbook_makes_the_plan_stale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """Given with `--playbook` to check, or named by the spec's `playbook:`."""
+    fly_app = make_app(tmp_path)
+    monkeypatch.chdir(fly_app.root)
+    mine = fly_app.app_dir / "volume-first.yml"
+    shutil.copy(Path(str(bundled("playbooks"))) / "examples" / "volume-first.yml", mine)
+    extra = ["--playbook", str(mine)] if how == "--playbook" else []
+    if how == "spec":
+        fly_app.spec.write_text(fly_app.spec.read_text() + "playbook: volume-first.yml\n")
+    assert fly_app.run(capsys, "check", "--out", "plan.json", *extra)[0] == 2
+    mine.write_text(mine.read_text().replace("    notify: deploy\n", ""))
+    _unchanged_by(
+        fly_app, capsys, fly_app.root / "plan.json", "playbook shop/volume-first.yml changed"
+    )
+
+
+def test_new_files_on_the_volume_make_the_plan_stale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The volume exists and a started machine mounts it, so the check looked inside (the
+    live-data listing is an input); a SQLite file appearing there afterwards is live data
+    the plan was not decided on."""
+    fly_app = make_app(tmp_path, machines=0)
+    state = fly_app.state
+    volume = add_volume(state, "shop", "shop_data", "iad", 3)
+    machine = add_machine(
+        state, "shop", "iad", mounts=[{"volume": volume["id"], "path": "/mnt/shop_data"}]
+    )
+    fly_app.edit_state(state)
+    monkeypatch.chdir(fly_app.root)
+    assert fly_app.run(capsys, "check", "--out", "plan.json")[0] == 2
+    plan = json.loads((fly_app.root / "plan.json").read_text())
+    listing = f"volume_files:{machine['id']}:/mnt/shop_data"
+    assert plan["apps"][0]["inputs"]["remote"][listing]["items"] == {}  # looked: no file
+    seed_volume_file(
+        fly_app.state_path, "shop", volume["id"], "other.sqlite3", b"SQLite format 3\x00"
+    )
+    named = (
+        f"flyctl volume_files {machine['id']}:/mnt/shop_data: /mnt/shop_data/other.sqlite3 added"
+    )
+    _unchanged_by(fly_app, capsys, fly_app.root / "plan.json", named)
+
+
 def test_one_stale_app_stops_every_app_of_the_plan(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -182,6 +264,25 @@ def test_one_stale_app_stops_every_app_of_the_plan(
     apps = {a["app"]: a["tasks"][0]["message"] for a in json.loads(capsys.readouterr().out)["apps"]}
     assert "the plan is stale for shop1" in apps["shop0"]
     assert tree_digest(tmp_path / "shop0") == before
+
+
+def test_a_plan_of_selected_apps_applies_to_those_apps_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check INVENTORY --limit … --out PLAN` plans some apps; `apply PLAN` converts exactly
+    those (the others of the inventory were never planned, so they are not touched)."""
+    from tests.cli.harness import make_fleet as batch
+
+    inventory, shim = batch(tmp_path, 2)
+    monkeypatch.chdir(tmp_path)
+    flyctl = ["--flyctl", str(shim)]
+    assert main(["check", str(inventory), *flyctl, "--limit", "shop0", "--out", "plan.json"]) == 2
+    untouched = tree_digest(tmp_path / "shop1")
+    capsys.readouterr()
+    assert main(["apply", "plan.json", *flyctl, "--format", "json"]) == 0
+    assert [a["app"] for a in json.loads(capsys.readouterr().out)["apps"]] == ["shop0"]
+    assert tree_digest(tmp_path / "shop1") == untouched
+    assert main(["check", str(inventory), *flyctl, "--limit", "shop0"]) == 0
 
 
 def test_a_failed_check_saves_no_plan_and_removes_an_older_one(

@@ -10,7 +10,7 @@ import pytest
 from runner.cli import main
 from runner.events import AppResult, RunResult, TaskResult
 from runner.model import Status
-from runner.report.text import closing_line
+from runner.report.closing import closing_line
 from tests.cli.harness import FlyApp
 
 ESC = "\033["
@@ -70,19 +70,69 @@ def _result(mode: str, *statuses: Status, interrupted: bool = False) -> RunResul
 
 
 @pytest.mark.parametrize(
-    ("result", "code", "validate", "says"),
+    ("result", "code", "says"),
     [
-        (_result("check", Status.OK), 0, False, "1 app: 1 converged — nothing to do"),
-        (_result("check", Status.CHANGED), 2, False, "1 pending change — run `flyrun apply "),
-        (_result("check", Status.FAILED), 1, False, "1 failed — fix what failed above, then "),
-        (_result("apply", Status.CHANGED), 0, False, "1 changed — applied and verified"),
-        (_result("check", Status.CHANGED), 0, True, "— valid: run `flyrun check shop.yml`"),
-        (_result("check", Status.FAILED), 1, True, "then run `flyrun validate shop.yml` again"),
-        (_result("apply", Status.OK, interrupted=True), 130, False, "interrupted: run `flyrun"),
-        (_result("check", Status.FAILED), 3, False, "flyrun hit a bug"),
+        (_result("check", Status.OK), 0, "1 app: 1 converged — nothing to do"),
+        (_result("check", Status.CHANGED), 2, "1 pending change — run `flyrun apply "),
+        (_result("check", Status.FAILED), 1, "1 failed — fix what failed above, then "),
+        (_result("apply", Status.CHANGED), 0, "1 changed — applied and verified"),
+        (_result("validate", Status.CHANGED), 0, "1 pending change — valid: run `flyrun check"),
+        (_result("validate", Status.FAILED), 1, "then run `flyrun validate shop.yml` again"),
+        (_result("apply", Status.OK, interrupted=True), 130, "interrupted: run `flyrun"),
+        (_result("check", Status.FAILED), 3, "flyrun hit a bug"),
     ],
 )
 def test_the_closing_line_says_what_happened_and_what_to_run_next(
-    result: RunResult, code: int, validate: bool, says: str
+    result: RunResult, code: int, says: str
 ) -> None:
-    assert says in closing_line(result, code, "flyrun", validate=validate)
+    assert says in closing_line(result, code, "flyrun")
+
+
+def test_the_suggested_command_keeps_the_options_that_chose_what_was_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runner.resources import bundled
+    from tests.cli.harness import make_fleet
+
+    make_fleet(tmp_path, 3)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my playbook.yml").write_text(
+        (bundled("playbooks") / "sqlite-volume.yml").read_text()
+    )
+    chosen = ["--limit", "shop1*", "--shard", "1/1", "--playbook", "my playbook.yml"]
+    kept = "inventory.yml --limit 'shop1*' --shard 1/1 --playbook 'my playbook.yml'"
+    assert main(["check", "inventory.yml", "--offline", "-j", "2", *chosen]) == 2
+    assert capsys.readouterr().out.rstrip().endswith(f"— run `flyrun apply {kept}`")
+    assert main(["validate", "inventory.yml", "--format", "json", *chosen]) == 0
+    assert (
+        capsys.readouterr()
+        .err.rstrip()
+        .endswith(f"run `flyrun check {kept}` to see what would change on Fly")
+    )
+
+
+def test_the_suggested_apply_keeps_flyctl_and_replace_database_url_not_how_it_ran(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.cli.harness import make_fleet
+
+    inventory, shim = make_fleet(tmp_path, 2)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    argv = ["check", str(inventory), "--limit", "shop1", "--flyctl", str(shim)]
+    argv += ["--replace-database-url", "--jobs", "2", "--flyctl-timeout", "30", "-q"]
+    assert main(argv) == 2
+    kept = f"{inventory} --limit shop1 --flyctl {shim} --replace-database-url"
+    assert capsys.readouterr().out.rstrip().endswith(f"— run `flyrun apply {kept}`")
+    assert f"run `flyrun apply {kept}`" in summary.read_text()
+
+
+def test_after_apply_plan_the_suggestion_keeps_the_plans_own_options() -> None:
+    from argparse import Namespace
+
+    from runner.cli_args import next_options
+
+    args = Namespace(limit=[], shard=None, playbook=None, flyctl=None, replace_database_url=False)
+    assert next_options(args) == ()
+    kept = next_options(args, playbook="pb.yml", replace=True)
+    assert kept == ("--playbook", "pb.yml", "--replace-database-url")

@@ -1,8 +1,8 @@
 """The five hazards of issue 7, end to end through the facts: each corpus case 83–87 is read
-the way preflight will read it (spec, fly.toml, Dockerfile ENV, database.yml, Gemfile.lock,
-the simulated account's secrets and volume files), and the refusal the facts produce must be
-the one tests/facts/HAZARDS.md shows and contain what the case's case.yml expects. The cases
-themselves stay xfail until the product uses these functions."""
+the way preflight reads it (spec, fly.toml, Dockerfile ENV, database.yml, Gemfile.lock, the
+simulated account's secrets and volume files), and the refusal the facts produce must be the
+one tests/facts/HAZARDS.md shows and contain what the case's case.yml expects. The cases
+themselves run through the CLI in tests/corpus/test_corpus.py, refused by preflight."""
 
 from __future__ import annotations
 

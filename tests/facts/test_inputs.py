@@ -18,6 +18,8 @@ class Canned:
         )
         self.secret_list: tuple[Secret, ...] = (Secret("DATABASE_URL", "d1", "Deployed"),)
         self.asked: list[str] = []
+        self.listing: tuple[tuple[str, int], ...] = (("/data/production.sqlite3", 4096),)
+        self.printed = "DATABASE_URL=postgres://u:p@db/shop\n"  # what a script prints
 
     def volumes(self, app: str) -> tuple[Volume, ...]:
         self.asked.append("volumes")
@@ -32,7 +34,12 @@ class Canned:
         return ()
 
     def ssh(self, app: str, machine: str, script: str) -> str:
-        raise AssertionError("not asked here")
+        self.asked.append(f"ssh {machine}")
+        if "flyrun-listing-done" in script:
+            return "".join(f"{size}\t{path}\n" for path, size in self.listing) + (
+                "flyrun-listing-done\n"
+            )
+        return self.printed
 
 
 def _facts(root: Path, flyctl: Canned) -> AppFacts:
@@ -93,3 +100,23 @@ def test_read_again_and_differences_name_each_change(tmp_path: Path) -> None:
 def test_a_fact_not_read_again_is_a_difference() -> None:
     recorded = Inputs(remote={"machines": Fact("a" * 64)})
     assert differences(recorded, Inputs(), "s") == ["flyctl machines: not read"]
+
+
+def test_what_ssh_showed_is_read_again_as_it_was_read(tmp_path: Path) -> None:
+    """A volume's listing and a script's output on a machine (the import's source URL, its
+    record) are each read again the way the check read them: unchanged, no difference; a
+    change is named without the script."""
+    flyctl = Canned()
+    facts = _facts(tmp_path, flyctl)
+    facts.remote.volume_files("m1", "/data")
+    facts.remote.ssh_output("machines", "m1", "printf '%s\\n' \"$DATABASE_URL\"")
+    recorded = read_by(facts)
+    keys = list(recorded.remote)
+    assert keys[1] == "volume_files:m1:/data" and keys[0].startswith("machines:m1:ssh:printf")
+    assert differences(recorded, read_again(_facts(tmp_path, flyctl), recorded), "s") == []
+    flyctl.printed = "DATABASE_URL=postgres://u:p@other-db/shop\n"
+    flyctl.listing += (("/data/other.sqlite3", 1),)
+    assert differences(recorded, read_again(_facts(tmp_path, flyctl), recorded), "s") == [
+        "flyctl ssh console on machine m1 (part of machines): changed",
+        "flyctl volume_files m1:/data: /data/other.sqlite3 added",
+    ]

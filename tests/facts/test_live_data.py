@@ -27,7 +27,7 @@ def test_hazard_1_without_a_listing_takes_the_configured_file_as_live() -> None:
     assert refusal.message == (
         "live data: the app's database is /data/production.sqlite3 on volume 'data' "
         "(config/database.yml:3 production.database: /data/production.sqlite3); flyrun could "
-        "not look inside the volume (no machine is running), so it takes that file as live "
+        "not look inside the volume (the report says why), so it takes that file as live "
         "data. flyrun would set DATABASE_URL=sqlite3:///data/production.sqlite and the app "
         "would come up on a new, empty database there. To adopt it, set "
         "`database: production.sqlite3` in fly-sqlite.yml"

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from runner.cli import main
 from tests.cli.harness import FlyApp, tree_digest
 from tests.reliability.helpers import report_of
 
@@ -88,6 +89,26 @@ def test_alias_bomb_in_the_spec_is_refused(
     quick_app.spec.write_text(_bomb(False).replace("production:", "x:") + "version: 1\n")
     code, _, err = quick_app.run(capsys, "check")
     assert code == 1 and "aliases expand this document to more than" in err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
+def test_a_spec_that_is_no_regular_file_is_refused_not_read(
+    quick_app: FlyApp, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """The spec itself goes through the same bounded reader as the app's files: a FIFO
+    would hang, /dev/zero would exhaust memory, a huge file is refused before parsing."""
+    spec = quick_app.root / "spec.yml"
+    if kind == "fifo":
+        os.mkfifo(spec)
+    elif kind == "device":
+        spec.symlink_to("/dev/zero")
+    else:
+        spec.write_text("version: 1\n" + "#" * (5 * 1024 * 1024))
+    code = main(["check", str(spec), "--flyctl", str(quick_app.shim)])
+    err = capsys.readouterr().err
+    why = "bytes; flyrun reads files up to" if kind == "huge" else "is not a regular file"
+    assert code == 1 and f"{spec}:1:1: " in err and why in err, err
+    assert "Traceback" not in err and quick_app.calls() == []
 
 
 def test_an_unreadable_file_is_a_clean_failure(

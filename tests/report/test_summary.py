@@ -23,6 +23,16 @@ def test_headline_closing_line_table_and_details(tmp_path: Path) -> None:
     assert "`deploy`" not in text  # nor an unknown that only --offline caused
 
 
+def test_a_valid_validate_run_says_valid_and_what_would_change(tmp_path: Path) -> None:
+    app = run_result(tmp_path).apps[0]
+    fine = AppResult(
+        app.app, app.spec, tuple(t for t in app.tasks if t.status is not Status.FAILED)
+    )
+    text = to_markdown(RunResult("validate", (fine,)), 0)
+    assert text.startswith("### flyrun validate: valid (exit 0)\n")
+    assert "- **would change** `migrations`" in text
+
+
 def test_input_text_is_inert_markdown(tmp_path: Path) -> None:
     assert inline("<script>x</script> | *a* `b` [c](d)\nnext") == (
         "&lt;script&gt;x&lt;/script&gt; \\| \\*a\\* \\`b\\` \\[c\\](d) next"

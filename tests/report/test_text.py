@@ -19,8 +19,9 @@ from runner.events import (
     TaskResult,
 )
 from runner.model import Status
-from runner.report.progress import CLEAR
-from runner.report.text import TextReporter, closing_line, use_colour
+from runner.report.closing import closing_line
+from runner.report.progress import CLEAR, totals_line
+from runner.report.text import TextReporter, use_colour
 
 SPEC = Path("/x/fly-sqlite.yml")
 
@@ -122,3 +123,15 @@ def test_colour_follows_no_color_and_force_color() -> None:
     assert not use_colour(io.StringIO(), {})
     assert use_colour(io.StringIO(), {"FORCE_COLOR": "1"})
     assert not use_colour(Terminal(), {"TERM": "dumb"})
+
+
+def test_apps_never_started_are_counted_skipped_never_converged() -> None:
+    reason = TaskResult("not_started", "not started", Status.SKIPPED, "not started: …")
+    apps = (
+        AppResult("a", SPEC, (_task("v", Status.FAILED),)),
+        AppResult("b", SPEC, (reason,), started=False),
+    )
+    result = RunResult("check", apps)
+    assert apps[1].status is Status.SKIPPED
+    assert closing_line(result, 1, "flyrun").startswith("2 apps: 1 failed, 1 not started — fix")
+    assert "totals: 2 apps (1 failed, 1 skipped);" in totals_line(result)

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from runner.errors import EditRefused
 from runner.model import Status, WriteFile
 from runner.tasks.migrations import MigrationsTask
 from runner.tasks.mount import MountTask
@@ -71,9 +68,17 @@ def test_migrations_move_from_release_to_server(tmp_path: Path) -> None:
 
 def test_migrations_refuse_a_fly_rake_that_never_migrates(tmp_path: Path) -> None:
     files = {**RAKE_APP, "lib/tasks/fly.rake": RAKE.replace(" => 'db:migrate'", "")}
-    ctx = context(tmp_path, files=files, args={"process_group": "app"})
-    with pytest.raises(EditRefused, match="does not migrate"):  # the executor fails the task
-        MigrationsTask().check(ctx)
+    outcome = MigrationsTask().check(context(tmp_path, files=files, args={"process_group": "app"}))
+    assert outcome.status is Status.FAILED and "does not migrate" in outcome.message
+
+
+def test_migrations_refuse_a_fly_rake_that_does_not_parse_at_its_line(tmp_path: Path) -> None:
+    files = {**RAKE_APP, "lib/tasks/fly.rake": RAKE.replace("'db:migrate'", "'db:migrate")}
+    outcome = MigrationsTask().check(context(tmp_path, files=files, args={"process_group": "app"}))
+    line = next(n for n, row in enumerate(RAKE.splitlines(), 1) if "'db:migrate'" in row)
+    assert outcome.status is Status.FAILED and outcome.location is not None
+    assert (outcome.location.file, outcome.location.line) == ("lib/tasks/fly.rake", line)
+    assert outcome.message.startswith("lib/tasks/fly.rake does not parse as Ruby (line 2: ")
 
 
 def test_warning_added_on_rails_70_skipped_on_61(tmp_path: Path) -> None:
