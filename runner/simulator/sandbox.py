@@ -94,18 +94,20 @@ def _pump(source: IO[bytes], plan: RemoteRun, sink: IO[bytes] | None, kept: list
 
 
 def _thread(target: Callable[..., None], *args: Any) -> threading.Thread:
+    import signal
     import threading
 
-    def quiet() -> None:
-        # SIGTERM/SIGINT must reach the main thread: delivered to this one, Python would only
-        # note it, and the main thread, blocked in waitpid, would never close the session.
-        import signal
-
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-        target(*args)
-
-    thread = threading.Thread(target=quiet, daemon=True)
-    thread.start()
+    # SIGTERM/SIGINT must reach the main thread: delivered to this one, Python would only
+    # note it, and the main thread, blocked in waitpid, would never close the session. The
+    # thread is born with them blocked (it inherits the mask at creation): blocking them
+    # from inside it would leave a window in which a signal could land there.
+    closing = {signal.SIGTERM, signal.SIGINT}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, closing)
+    try:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        thread.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     return thread
 
 
