@@ -105,11 +105,13 @@ def _outputs(args: argparse.Namespace) -> Outputs:
 
     return Outputs(
         format=getattr(args, "format", "text"),
+        json=getattr(args, "json", None),
         junit=getattr(args, "junit", None),
         sarif=getattr(args, "sarif", None),
         plan=getattr(args, "out", None),
         playbook=getattr(args, "playbook", None),
         replace_database_url=getattr(args, "replace_database_url", False),
+        shard=getattr(args, "shard", None),
         carry=args.carry,
     ).with_env(os.environ)
 

@@ -174,6 +174,9 @@ def _spec_options(command: argparse.ArgumentParser) -> None:
         help="json: one JSON report on stdout (text on stderr); github: GitHub Actions "
         "annotations on stdout after the text report",
     )
+    command.add_argument(
+        "--json", type=Path, metavar="FILE", help="also write the JSON report to FILE"
+    )
     command.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report")
     command.add_argument(
         "--sarif", type=Path, metavar="FILE", help="also write a SARIF 2.1.0 report"

@@ -100,3 +100,52 @@ def test_the_example_workflow_checks_prs_and_applies_the_reviewed_plan(workflow:
     download = next(s["run"] for s in apply["steps"] if "gh run download" in s.get("run", ""))
     assert "flyrun-plan" in uploaded and "--name flyrun-plan" in download
     assert "git push" in apply["steps"][-1]["run"]  # the converted files and state go back
+
+
+def _readme_fleet_workflow() -> Any:
+    """The sharded fleet workflow README "Many apps" shows."""
+    blocks = re.findall(r"```yaml\n(.*?)```", (REPO / "README.md").read_text(), re.S)
+    (block,) = [b for b in blocks if "flyrun report merge" in b]
+    return yaml.safe_load(block)
+
+
+def _matrix(value: str, shard: int) -> str:
+    return value.replace("${{ matrix.shard }}", str(shard))
+
+
+def test_the_readme_fleet_workflow_runs_flyrun_lines_flyrun_accepts(tmp_path: Path) -> None:
+    check = _readme_fleet_workflow()["jobs"]["check"]
+    assert check["strategy"]["fail-fast"] is False and "runs-on" in check
+    assert check["env"]["FLY_API_TOKEN"] == "${{ secrets.FLY_API_TOKEN }}"
+    (action,) = [s for s in check["steps"] if s.get("uses", "").startswith("OWNER/flyrun")]
+    assert set(action["with"]) <= set(_yaml("action.yml")["inputs"])
+    shards = check["strategy"]["matrix"]["shard"]
+    inputs = {key: _matrix(value, shards[1]) for key, value in action["with"].items()}
+    code, argv, _ = _run_action(tmp_path, **inputs)
+    _accepted(argv)
+    assert argv[argv.index("--shard") + 1] == f"2/{len(shards)}" and code == 0  # pending
+    assert argv[argv.index("--json") + 1] == "shard-2.json"
+    (upload,) = [s for s in check["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert upload["if"] == "always()" and _matrix(upload["with"]["path"], 2) == "shard-2.json"
+
+
+@pytest.mark.parametrize(("merge_exit", "fails"), [(0, False), (2, False), (1, True), (3, True)])
+def test_the_readme_fleet_report_fails_only_on_failure(
+    tmp_path: Path, merge_exit: int, fails: bool
+) -> None:
+    report = _readme_fleet_workflow()["jobs"]["report"]
+    assert report["needs"] == "check" and report["if"] == "always()"
+    (merge,) = [s["run"] for s in report["steps"] if "report merge" in s.get("run", "")]
+    fake = tmp_path / "bin" / "flyrun"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > argv\nexit {merge_exit}\n')
+    fake.chmod(0o755)
+    for shard in (1, 2):
+        (tmp_path / f"shard-{shard}.json").write_text("{}")
+    env = {"PATH": f"{fake.parent}:{os.environ['PATH']}"}
+    shell = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", merge]
+    code = subprocess.run(shell, env=env, cwd=tmp_path, check=False).returncode
+    assert (code != 0) == fails  # exit 2 (changes pending) is a report, not a failure
+    argv = (tmp_path / "argv").read_text().split()
+    _accepted(argv)
+    assert argv == ["report", "merge", "shard-1.json", "shard-2.json"]

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any, TextIO
 
 from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult
+from runner.report.files import write_report
 from runner.report.inert import inert_json
 from runner.report.progress import APP_STATUSES, COUNTED, counts
 
-FORMAT_VERSION = "1.2"  # 1.2: apps_skipped, app status skipped, mode validate
+FORMAT_VERSION = "1.3"  # 1.2: apps_skipped, app status skipped, mode validate; 1.3: shard
 
 
-def to_json(result: RunResult, exit_code: int) -> dict[str, Any]:
+Shard = tuple[int, int]  # `--shard I/N`: (I, N)
+
+
+def to_json(result: RunResult, exit_code: int, shard: Shard | None = None) -> dict[str, Any]:
     apps = [_app(app) for app in result.apps]
     summary: dict[str, Any] = {"apps": len(apps)}
     for status in APP_STATUSES:
@@ -33,6 +38,8 @@ def to_json(result: RunResult, exit_code: int) -> dict[str, Any]:
         "apps": apps,
         "summary": summary,
     }
+    if shard is not None:  # `report merge` tells a missing shard from a converged fleet
+        report["shard"] = {"index": shard[0], "count": shard[1]}
     if result.error is not None:
         report["error"] = {
             "message": result.error,
@@ -81,12 +88,32 @@ def _task(task: TaskResult) -> dict[str, Any]:
     }
 
 
+def json_text(finished: RunFinished, shard: Shard | None) -> str:
+    report = to_json(finished.result, finished.exit_code, shard)
+    return inert_json(json.dumps(report, indent=2)) + "\n"
+
+
 class JsonReporter:
-    def __init__(self, stream: TextIO) -> None:
+    """`--format json`: the report on stdout."""
+
+    def __init__(self, stream: TextIO, shard: Shard | None = None) -> None:
         self.stream = stream
+        self.shard = shard
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunFinished):
-            text = json.dumps(to_json(event.result, event.exit_code), indent=2)
-            self.stream.write(inert_json(text) + "\n")
+            self.stream.write(json_text(event, self.shard))
             self.stream.flush()
+
+
+class JsonWriter:
+    """`--json FILE`: the same report in a file, whatever stdout shows (a CI shard keeps
+    its annotations on stdout and its report for `flyrun report merge`)."""
+
+    def __init__(self, path: Path, shard: Shard | None = None) -> None:
+        self.path = path
+        self.shard = shard
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunFinished):
+            write_report(self.path, json_text(event, self.shard), "JSON report")

@@ -1,6 +1,9 @@
 """`flyrun report merge REPORT...`: the JSON reports of a fleet's shards (`--shard I/N` in a
 CI matrix) as one report, its summary and exit code recomputed from every app (README
-"Many apps"). An app reported by two shards is an error: shards are disjoint."""
+"Many apps"). An app reported by two shards is an error: shards are disjoint. Reports that
+say which shard they are (`shard`, format 1.3) must cover every shard of one split: a
+missing one makes the merged report fail, so a shard that never reported cannot pass for
+a converged fleet."""
 
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ def merge(paths: list[Path]) -> dict[str, Any]:
     modes = {r["mode"] for r in reports}
     if len(modes) > 1:
         raise RunnerError(f"the reports mix modes ({', '.join(sorted(modes))}); merge one kind")
+    missing = _missing_shards(paths, reports)  # before the apps: says why they overlap
     apps: list[dict[str, Any]] = []
     seen: dict[str, Path] = {}
     for path, report in zip(paths, reports, strict=True):
@@ -47,6 +51,8 @@ def merge(paths: list[Path]) -> dict[str, Any]:
         "apps": apps,
     }
     errors = [r["error"] for r in reports if r.get("error")]
+    if missing:
+        errors.append({"message": missing, "problems": []})
     if errors:
         merged["error"] = {
             "message": "; ".join(e["message"] for e in errors),
@@ -54,6 +60,33 @@ def merge(paths: list[Path]) -> dict[str, Any]:
         }
     merged["summary"] = _summary(merged, reports)
     return merged
+
+
+def _missing_shards(paths: list[Path], reports: list[dict[str, Any]]) -> str | None:
+    """Why the shards given are not one whole split (None when they are, or when no report
+    names its shard); RunnerError when they cannot be parts of one split."""
+    shards = [report.get("shard") for report in reports]
+    if all(shard is None for shard in shards):
+        return None
+    unnamed = [str(path) for path, shard in zip(paths, shards, strict=True) if shard is None]
+    if unnamed:
+        raise RunnerError(
+            f"{', '.join(unnamed)}: not a shard's report (no --shard), unlike the others"
+        )
+    counts = sorted({shard["count"] for shard in shards if shard is not None})
+    if len(counts) > 1:
+        splits = ", ".join(f"I/{count}" for count in counts)
+        raise RunnerError(f"the reports come from different splits (--shard {splits})")
+    count = counts[0]
+    given = Counter(shard["index"] for shard in shards if shard is not None)
+    twice = [f"{index}/{count}" for index, times in sorted(given.items()) if times > 1]
+    if twice:
+        raise RunnerError(f"shard {', '.join(twice)} is given twice")
+    absent = [f"{index}/{count}" for index in range(1, count + 1) if index not in given]
+    if not absent:
+        return None
+    missing = ", ".join(absent)
+    return f"no report from shard {missing}: its apps were not checked (merge every shard's)"
 
 
 def _summary(merged: dict[str, Any], reports: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The machine outputs a run was asked for, as event subscribers (README "Reports"): one
-stdout format (`--format json|github`), and any of the report files (`--junit`, `--sarif`,
-`--out PLAN`) and the GitHub job summary (`$GITHUB_STEP_SUMMARY`), together. The text report
-for people is added by the CLI (stderr when a format takes stdout)."""
+stdout format (`--format json|github`), and any of the report files (`--json`, `--junit`,
+`--sarif`, `--out PLAN`) and the GitHub job summary (`$GITHUB_STEP_SUMMARY`), together.
+The text report for people is added by the CLI (stderr when a format takes stdout)."""
 
 from __future__ import annotations
 
@@ -19,12 +19,14 @@ Subscriber = Callable[[Event], None]
 @dataclass(frozen=True)
 class Outputs:
     format: str = "text"
+    json: Path | None = None
     junit: Path | None = None
     sarif: Path | None = None
     plan: Path | None = None  # check --out PLAN
     summary: Path | None = None  # $GITHUB_STEP_SUMMARY
     playbook: Path | None = None  # the run's options the plan records
     replace_database_url: bool = False
+    shard: tuple[int, int] | None = None  # `--shard I/N`, recorded in the JSON report
     carry: tuple[str, ...] = ()  # options the closing line's next command keeps (closing.py)
 
     def with_env(self, env: Mapping[str, str]) -> Outputs:
@@ -34,7 +36,12 @@ class Outputs:
 
     def check(self) -> None:
         """RunnerError now, before any app, when a report file could not be written."""
-        named = (("--junit", self.junit), ("--sarif", self.sarif), ("--out", self.plan))
+        named = (
+            ("--json", self.json),
+            ("--junit", self.junit),
+            ("--sarif", self.sarif),
+            ("--out", self.plan),
+        )
         check_writable((option, path) for option, path in named if path is not None)
 
     def writable(self) -> Outputs:
@@ -45,7 +52,11 @@ class Outputs:
             return None if path is None or unwritable(path) is not None else path
 
         return replace(
-            self, junit=usable(self.junit), sarif=usable(self.sarif), plan=usable(self.plan)
+            self,
+            json=usable(self.json),
+            junit=usable(self.junit),
+            sarif=usable(self.sarif),
+            plan=usable(self.plan),
         )
 
 
@@ -57,11 +68,15 @@ def subscribers(outputs: Outputs, stdout: TextIO, notes: TextIO) -> list[Subscri
     if outputs.format == "json":
         from runner.report.json import JsonReporter
 
-        found.append(JsonReporter(stdout))
+        found.append(JsonReporter(stdout, outputs.shard))
     elif outputs.format == "github":
         from runner.report.github import GithubReporter
 
         found.append(GithubReporter(stdout))
+    if outputs.json is not None:
+        from runner.report.json import JsonWriter
+
+        found.append(JsonWriter(outputs.json, outputs.shard))
     if outputs.junit is not None:
         from runner.report.junit import JunitWriter
 

@@ -27,7 +27,8 @@ def converged(tmp_path_factory: pytest.TempPathFactory) -> FlyApp:
 
 
 def _reports(tmp_path: Path) -> list[str]:
-    return ["--junit", str(tmp_path / "j.xml"), "--sarif", str(tmp_path / "r.sarif")]
+    files = ("--json", "r.json"), ("--junit", "j.xml"), ("--sarif", "r.sarif")
+    return [arg for option, name in files for arg in (option, str(tmp_path / name))]
 
 
 def _junit(tmp_path: Path) -> dict[str, int]:
@@ -69,6 +70,7 @@ def test_exit_codes_agree_with_every_output(
     assert main(argv) == code
     out = capsys.readouterr().out
     junit, levels = _junit(tmp_path), _levels(tmp_path)
+    assert json.loads((tmp_path / "r.json").read_text())["summary"]["exit_code"] == code
     assert (junit["errors"] > 0, "error" in levels) == (code == 1, code == 1)
     assert (junit["failures"] > 0, "note" in levels) == (code == 2, code == 2)
     if fmt == "json":
@@ -169,13 +171,29 @@ def test_no_secret_value_in_any_output_byte(
         argv = [command, *target, "--format", fmt, *_reports(tmp_path), *extra]
         codes.append(main([*argv, "--flyctl", str(fly_app.shim)]))
         written += [*capsys.readouterr(), (tmp_path / "j.xml").read_text()]
-        written.append((tmp_path / "r.sarif").read_text())
+        written += [(tmp_path / name).read_text() for name in ("r.sarif", "r.json")]
         if command == "check" and extra:
             written.append((fly_app.root / "plan.json").read_text())
     written.append(summary.read_text())
     assert codes == [2, 2, 0, 0]  # the secret was set, and verified by the last check
     assert [text for text in written if URL in text] == []
     assert any("DATABASE_URL" in text for text in written)
+
+
+def test_the_json_file_is_the_json_format_beside_annotations(
+    tmp_path: Path, converged: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CI shard keeps its annotations on stdout and its report for `report merge`."""
+    argv = ["check", str(converged.spec), "--offline"]
+    assert main([*argv, "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--format", "github", "--json", str(tmp_path / "shard" / "1.json")]) == 0
+    written = json.loads((tmp_path / "shard" / "1.json").read_text())
+    assert not capsys.readouterr().out.lstrip().startswith("{")
+    for report in (printed, written):
+        for app in report["apps"]:
+            app.pop("duration")  # the one field two runs need not share
+    assert written == printed
 
 
 def test_validate_and_offline_never_run_flyctl(

@@ -175,18 +175,48 @@ def test_shard_reports_merge_into_one(
     (tmp_path / "shop3" / "Gemfile").write_text('source "https://rubygems.org"\n')
     paths = []
     for index in (1, 2, 3):
-        argv = ["check", str(inventory), "--offline", "--shard", f"{index}/3", "--format", "json"]
-        main(argv)
         paths.append(tmp_path / f"shard{index}.json")
-        paths[-1].write_text(capsys.readouterr().out)
+        argv = ["check", str(inventory), "--offline", "--shard", f"{index}/3"]
+        main([*argv, "--format", "github", "--json", str(paths[-1])])
+    capsys.readouterr()
+    assert json.loads(paths[1].read_text())["shard"] == {"index": 2, "count": 3}
     assert main(["report", "merge", *map(str, paths)]) == 1  # shop3 failed in its shard
     merged = json.loads(capsys.readouterr().out)
     assert sorted(a["app"] for a in merged["apps"]) == [f"shop{n}" for n in range(7)]
     assert merged["summary"]["apps_failed"] == 1 and merged["summary"]["exit_code"] == 1
+    assert "error" not in merged and "shard" not in merged  # the whole fleet, every shard
     validator = Draft202012Validator(load_json("schemas", "report.schema.json"))
     assert list(validator.iter_errors(merged)) == []
     assert main(["report", "merge", str(paths[0]), str(paths[0])]) == 1
-    assert "is also in" in capsys.readouterr().err
+    assert capsys.readouterr().err == "flyrun: error: shard 1/3 is given twice\n"
+
+
+def test_a_merge_without_one_shard_fails_and_says_which(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A shard whose job died before uploading its report must not let the rest of the fleet
+    pass for all of it."""
+    inventory, _ = make_fleet(tmp_path, 4)
+    paths = []
+    for index in (1, 2, 3, 4):
+        paths.append(tmp_path / f"shard{index}.json")
+        argv = ["check", str(inventory), "--offline", "--shard", f"{index}/4"]
+        assert main([*argv, "--json", str(paths[-1])]) == 2
+    assert main(["report", "merge", *map(str, paths)]) == 2
+    capsys.readouterr()
+    assert main(["report", "merge", str(paths[0]), str(paths[3])]) == 1
+    merged = json.loads(capsys.readouterr().out)
+    assert merged["summary"]["exit_code"] == 1 and merged["summary"]["apps_changed"] == 2
+    assert merged["error"]["message"] == (
+        "no report from shard 2/4, 3/4: its apps were not checked (merge every shard's)"
+    )
+    whole = tmp_path / "whole.json"
+    main(["check", str(inventory), "--offline", "--json", str(whole)])
+    assert main(["report", "merge", str(paths[0]), str(whole)]) == 1
+    err = capsys.readouterr().err
+    assert "whole.json: not a shard's report (no --shard), unlike the others" in err
+    assert main(["report", "merge", str(whole), str(whole)]) == 1  # reports of whole runs
+    assert "whole.json: app 'shop0' is also in " in capsys.readouterr().err
 
 
 def test_apps_never_started_are_skipped_not_converged_in_every_output(
