@@ -4,10 +4,15 @@
 
 Times `flyrun --version` and `flyrun validate <example spec>` against a bare `python -c pass`
 (median of --runs runs each, after warm-up runs, commands interleaved so drift hits all
-alike) and prints the ratios. `flyrun` is a console script written exactly as pip writes
-one (`from runner.cli import main`), run with this checkout first on PYTHONPATH, since the
-project is not installed here; `python -m runner` is timed too. --importtime adds the
-slowest top-level imports of each command (`python -X importtime`).
+alike) and prints the ratios. Every command runs in a fresh virtual environment, as a user's
+`pip install` would have it: its own empty site-packages plus a `.pth` naming this checkout
+and the running interpreter's site-packages (for flyrun's dependencies). The interpreter's
+own site-packages is not a site directory there, so no `.pth` file of the machine runs at
+start-up (on the machine these numbers come from, one imports certifi: +18 ms on every
+`python -c pass`, which made every ratio look smaller). `flyrun` is a console script
+written exactly as pip writes one from pyproject.toml's `[project.scripts]`; `python -m
+runner` is timed too. --importtime adds the slowest top-level imports of each command
+(`python -X importtime`).
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
+import venv
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,12 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench
 from bench.harness import REPO, BenchError, compile_checkout, tail
 
 SPEC = REPO / "playbooks" / "examples" / "shop" / "fly-sqlite.yml"
-# What pip writes for `[project.scripts] flyrun = "runner.cli:main"`.
+# What pip writes for pyproject.toml's `[project.scripts] flyrun = "runner.entry:main"`.
 CONSOLE_SCRIPT = """#!{python}
 # -*- coding: utf-8 -*-
 import re
 import sys
-from runner.cli import main
+from runner.entry import main
 if __name__ == '__main__':
     sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
     sys.exit(main())
@@ -42,9 +49,27 @@ if __name__ == '__main__':
 
 def environment() -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    env.pop("PYTHONPATH", None)  # the venv's .pth says where flyrun and its dependencies are
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode caches as after `pip install`
     return env
+
+
+def user_venv(folder: Path) -> Path:
+    """A virtual environment whose site-packages finds this checkout first, then the running
+    interpreter's packages (no `pip install`: no network, and the same dependency versions);
+    returns its python."""
+    venv.create(folder, with_pip=False, symlinks=True)
+    python = folder / "bin" / "python"
+    done = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    paths = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+    lines = [str(REPO), *sorted(paths)]
+    (Path(done.stdout.strip()) / "flyrun-bench.pth").write_text("\n".join(lines) + "\n")
+    return python
 
 
 def once(argv: Sequence[str], env: dict[str, str], expect: int) -> float:
@@ -58,8 +83,8 @@ def once(argv: Sequence[str], env: dict[str, str], expect: int) -> float:
     return seconds
 
 
-def commands(script: Path) -> dict[str, tuple[list[str], int]]:
-    py = sys.executable
+def commands(script: Path, python: Path) -> dict[str, tuple[list[str], int]]:
+    py = str(python)
     return {
         "python -c pass": ([py, "-c", "pass"], 0),
         "flyrun --version": ([str(script), "--version"], 0),
@@ -69,12 +94,13 @@ def commands(script: Path) -> dict[str, tuple[list[str], int]]:
     }
 
 
-def importtime(argv: Sequence[str], env: dict[str, str], limit: int) -> list[tuple[str, int]]:
+def importtime(
+    argv: Sequence[str], python: Path, env: dict[str, str], limit: int
+) -> list[tuple[str, int]]:
     """Top-level imports by cumulative microseconds (`-X importtime`, one run)."""
+    py = str(python)
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", *argv[1:]]
-        if argv[0] == sys.executable
-        else [sys.executable, "-X", "importtime", *argv],
+        [py, "-X", "importtime", *argv[1:]] if argv[0] == py else [py, "-X", "importtime", *argv],
         env=env,
         capture_output=True,
         text=True,
@@ -101,10 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     compile_checkout()
     folder = Path(tempfile.mkdtemp(prefix="flyrun-startup-"))
     try:
+        python = user_venv(folder / "venv")
         script = folder / "flyrun"
-        script.write_text(CONSOLE_SCRIPT.format(python=sys.executable), encoding="utf-8")
+        script.write_text(CONSOLE_SCRIPT.format(python=python), encoding="utf-8")
         script.chmod(0o755)
-        table = commands(script)
+        table = commands(script, python)
         samples: dict[str, list[float]] = {name: [] for name in table}
         for round_number in range(args.warmup + args.runs):
             for name, (command, expect) in table.items():
@@ -112,7 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if round_number >= args.warmup:
                     samples[name].append(seconds)
         base = statistics.median(samples["python -c pass"])
-        print(f"Python {sys.version.split()[0]}, {len(os.sched_getaffinity(0))} cores; ")
+        cores = len(os.sched_getaffinity(0))
+        print(f"Python {sys.version.split()[0]} in a fresh venv, {cores} cores")
         print(f"median of {args.runs} runs after {args.warmup} warm-up runs\n")
         print("| command | median ms | min ms | own ms (− python's) | ratio to python -c pass |")
         print("|---|--:|--:|--:|--:|")
@@ -126,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name in ("python -c pass", "flyrun --version", "flyrun validate example"):
                 print(f"\nSlowest top-level imports of `{name}` (-X importtime, cumulative):\n")
                 print("| module | ms |\n|---|--:|")
-                for module, micros in importtime(table[name][0], env, 12):
+                for module, micros in importtime(table[name][0], python, env, 12):
                     print(f"| {module} | {micros / 1000:.1f} |")
     except (BenchError, subprocess.TimeoutExpired) as exc:
         print(f"startup: error: {exc}", file=sys.stderr)

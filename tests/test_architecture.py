@@ -28,7 +28,7 @@ LAYERS = (
     ("runner.select", "runner.fleet"),
     ("runner.run", "runner.init"),
     ("runner.demo",),
-    ("runner.cli", "runner.cli_args", "runner.__main__"),
+    ("runner.cli", "runner.cli_args", "runner.__main__", "runner.entry"),
 )
 SIMULATOR = "runner.simulator"
 

@@ -42,7 +42,7 @@ def test_wheel_ships_schemas_playbooks_example_and_data(wheel: Path) -> None:
         .read(next(n for n in names if n.endswith("entry_points.txt")))
         .decode()
     )
-    assert "flyrun = runner.cli:main" in entry_points
+    assert "flyrun = runner.entry:main" in entry_points
     assert not any("simulator" in line and "flyctl" in line for line in entry_points.splitlines())
 
 
@@ -69,3 +69,29 @@ def test_installed_package_validates_from_another_folder(wheel: Path, tmp_path: 
         check=True,
     )
     assert probe.stdout.strip().startswith(str(site))
+
+
+def test_version_is_answered_before_anything_is_imported(
+    wheel: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The console script's `--version` prints what argparse's version action prints, and
+    imports nothing of flyrun's command line (README "Benchmarks": start-up)."""
+    from runner.cli import main
+
+    assert main(["--version"]) == 0
+    argparse_says = capsys.readouterr().out
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    script = "import sys; from runner.entry import main; sys.exit(main())"
+    result = subprocess.run(
+        [sys.executable, "-S", "-X", "importtime", "-c", script, "--version"],  # no .pth runs
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout == argparse_says == "flyrun 0.1.0\n"
+    imported = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()}
+    assert {"runner", "runner.entry"} <= imported
+    assert not imported & {"runner.cli", "argparse", "typing", "pathlib"}
