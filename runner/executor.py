@@ -355,7 +355,7 @@ class Executor:
         outcomes: Mapping[str, Outcome],
         retried: bool = False,
     ) -> tuple[Outcome, tuple[str, ...]]:
-        for effect in outcome.effects:
+        for index, effect in enumerate(outcome.effects):
             if self.cancel.is_set():
                 raise KeyboardInterrupt
             shown = effect.describe()
@@ -376,12 +376,12 @@ class Executor:
                         )
                         again, notes = self._perform(run, step, landed, outcomes, retried=True)
                         return again, (note, *notes)
-                return replace(outcome, status=Status.FAILED), (f"failed: {exc}",)
+                return _failed(outcome, index, exc), ()
             except (RunnerError, OSError) as exc:
                 self.bus.emit(
                     EffectFinished(run.spec.app, step.id, shown, False, time.monotonic() - start)
                 )
-                return replace(outcome, status=Status.FAILED), (f"failed: {exc}",)
+                return _failed(outcome, index, exc), ()
             self.bus.emit(
                 EffectFinished(run.spec.app, step.id, shown, True, time.monotonic() - start)
             )
@@ -462,6 +462,19 @@ def _layout(run: AppRun) -> tuple[str | None, tuple[str, ...]]:
 def _tail(exc: FlyctlError) -> str:
     lines = [line for line in exc.stderr.strip().splitlines() if line.strip()]
     return f"exit {exc.exit_code}: {lines[-1][:160]}" if lines else f"exit {exc.exit_code}"
+
+
+def _failed(outcome: Outcome, index: int, exc: Exception) -> Outcome:
+    """The task's outcome when its effect number `index` failed: the failure is its message
+    (every output shows why, not only what was tried: annotations, SARIF, JUnit), and its
+    effects are those it performed and the one it tried; the records and edits after it
+    were never made, so no report lists them."""
+    tried = outcome.effects[: index + 1]
+    if not isinstance(tried[-1], FlyctlCommand):  # a failed write or record did not happen
+        tried = tried[:-1]
+    return replace(
+        outcome, status=Status.FAILED, message=f"{outcome.message}: {exc}", effects=tried
+    )
 
 
 def _result(

@@ -244,3 +244,28 @@ def test_a_report_file_that_is_a_folder_is_one_clear_error(
     log = json.loads(sarif.read_text())  # the other report files are written
     assert log["runs"][0]["invocations"][0]["exitCode"] == 1
     assert list((tmp_path / "bakery").iterdir()) == []
+
+
+def test_a_failed_flyctl_call_says_why_in_every_output(
+    fly_app: FlyApp, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not only what was tried ("deploy the app") but flyctl's own error, and no record of
+    a deploy that did not happen."""
+    from runner.simulator.state import add_fault, load, save
+
+    state = load(fly_app.state_path)
+    add_fault(state, "deploy", "fail", stderr="could not reach builder")
+    save(fly_app.state_path, state)
+    argv = ["apply", str(fly_app.spec), "--flyctl", str(fly_app.shim), "--yes", "--allow-dirty"]
+    assert main([*argv, "--format", "github", *_reports(tmp_path)]) == 1
+    why = "failed (exit 1): Error: could not reach builder"
+    (error,) = [a for a in _annotations(capsys.readouterr().out) if a["level"] == "error"]
+    assert error["message"].startswith("deploy the app: `fly deploy ") and why in error["message"]
+    tasks = json.loads((tmp_path / "r.json").read_text())["apps"][0]["tasks"]
+    (deploy,) = [t for t in tasks if t["id"] == "deploy"]
+    assert deploy["status"] == "failed" and deploy["records"] == [] and why in deploy["message"]
+    assert [c.split()[:2] for c in deploy["commands"]] == [["fly", "deploy"]]
+    log = valid_sarif(json.loads((tmp_path / "r.sarif").read_text()))
+    assert any(why in r["message"]["text"] for r in log["runs"][0]["results"])
+    errors = ET.parse(tmp_path / "j.xml").getroot().iter("error")
+    assert any(why in error.get("message", "") for error in errors)
