@@ -263,7 +263,7 @@ def _run(args: argparse.Namespace, request: RunRequest) -> int:
     if args.command == "validate" and args.format == "text":
         from runner.report.validate import ValidateReporter
 
-        validate: Callable[[Event], None] = ValidateReporter(sys.stdout, sys.stderr)
+        validate: Callable[[Event], None] = ValidateReporter(sys.stdout, sys.stderr, args.carry)
         return run(request, [validate, *_machine_outputs(args)], dict(os.environ))
     text = _text_stream(args)
     colour = not args.no_color and use_colour(text)

@@ -29,7 +29,7 @@ def closing_line(result: RunResult, code: int, command: str, carry: tuple[str, .
     if result.mode == "validate" and code in (0, 1):  # Fly not asked: check says what changes
         if code == 1:
             return f"{head} — fix what failed above, then run {run('validate')} again"
-        return f"{head} — valid: run {run('check')} to see what would change on Fly"
+        return f"{head} — run {run('check')} to see what would change on Fly"
     if code == 3:
         return f"{head} — flyrun hit a bug: please report it with the traceback above"
     if code == 1:
@@ -46,6 +46,8 @@ def _head(result: RunResult) -> str:
     apps = result.apps
     by = Counter(app.status for app in apps)
     changes = sum(1 for app in apps for t in app.tasks if pending(t))
+    if result.mode == "validate":
+        return _validated(result, changes)
     parts = [f"{by[Status.OK]} converged"] if by[Status.OK] else []
     if by[Status.CHANGED] and previews(result.mode):
         parts.append(f"{by[Status.CHANGED]} with {changes} pending change{'s' * (changes != 1)}")
@@ -54,6 +56,20 @@ def _head(result: RunResult) -> str:
     parts += [f"{by[s]} {s.value}" for s in (Status.UNKNOWN, Status.FAILED) if by[s]]
     if by[Status.SKIPPED]:  # never started: neither converged nor failed
         parts.append(f"{by[Status.SKIPPED]} not started")
+    return f"{len(apps)} app{'s' * (len(apps) != 1)}: " + (", ".join(parts) or "none")
+
+
+def _validated(result: RunResult, changes: int) -> str:
+    """`3 apps: 2 valid (4 pending changes), 1 failed`: validate says whether each app is
+    valid, not what Fly would say (it never asks: its remote tasks are `unknown`)."""
+    apps = result.apps
+    failed = sum(1 for app in apps if app.status is Status.FAILED)
+    skipped = sum(1 for app in apps if app.status is Status.SKIPPED)
+    valid = len(apps) - failed - skipped
+    more = f" ({changes} pending change{'s' * (changes != 1)})" if changes else ""
+    parts = [f"{valid} valid{more}"] if valid else []
+    parts += [f"{failed} failed"] if failed else []
+    parts += [f"{skipped} not started"] if skipped else []
     return f"{len(apps)} app{'s' * (len(apps) != 1)}: " + (", ".join(parts) or "none")
 
 

@@ -1,5 +1,7 @@
 """`flyrun validate` in text: one line per problem on stderr (`SPEC: app APP: TASK: …`), one
-`ok` line per app without a problem on stdout. Nothing runs flyctl (README "Commands").
+`ok` line per app without a problem on stdout, then the closing line every text report ends
+with (runner/report/closing.py: on stdout when valid, else on stderr). Nothing runs flyctl
+(README "Commands").
 
 Printed when the run finishes, from its results, so the apps come in the order of the input
 whatever order they ran in (like every other output)."""
@@ -11,17 +13,22 @@ from typing import TextIO
 
 from runner.events import AppResult, Event, RunFinished
 from runner.model import Status
+from runner.report.closing import closing_line
 
 
 class ValidateReporter:
-    def __init__(self, out: TextIO, err: TextIO) -> None:
+    def __init__(self, out: TextIO, err: TextIO, carry: tuple[str, ...] = ()) -> None:
         self.out = out
         self.err = err
+        self.carry = carry  # options the suggested next command keeps
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunFinished):
             for result in event.result.apps:
                 self._app(result)
+            if event.result.apps:  # a run refused before any app has said why already
+                line = closing_line(event.result, event.exit_code, "flyrun", self.carry)
+                (self.out if event.exit_code == 0 else self.err).write(line + "\n")
             self.err.flush()
             self.out.flush()
 

@@ -436,12 +436,15 @@ def test_validate_refuses_offline_what_check_would(
     toml = fly_app.app_dir / "fly.toml"
     toml.write_text(toml.read_text() + '\n[mounts]\n  source = "data"\n  destination = "/data"\n')
     assert main(["validate", str(fly_app.spec)]) == 1
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert "app shop: fly.toml mounts shop_data" in err and "already mounts" in err
-    assert fly_app.calls() == []
+    assert "\n1 app: 1 failed — fix what failed above, then run `flyrun validate " in err
+    assert fly_app.calls() == [] and out == ""
     toml.write_text(toml.read_text().split("\n[mounts]")[0])
     assert main(["validate", str(fly_app.spec)]) == 0
-    assert "ok: app shop; 3 file edit(s) pending" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "ok: app shop; 3 file edit(s) pending" in out
+    assert "\n1 app: 1 valid (3 pending changes) — run `flyrun check " in out
     (fly_app.app_dir / "Gemfile").write_text('source "https://rubygems.org"\ngem "pg"\n')
     assert main(["validate", str(fly_app.spec)]) == 1
     assert "sqlite3 gem refused" in capsys.readouterr().err

@@ -68,4 +68,6 @@ def test_validate_prints_apps_in_input_order(
     assert main(["validate", str(inventory)]) == 0
     out = capsys.readouterr().out
     assert started[-1] == "shop0"
-    assert [line.split("app ")[1].split(";")[0] for line in out.splitlines()] == NAMES
+    lines = out.splitlines()
+    assert [line.split("app ")[1].split(";")[0] for line in lines[:-1]] == NAMES
+    assert lines[-1].startswith("3 apps: 3 valid (")  # the closing line, as every text report
