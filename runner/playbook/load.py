@@ -6,6 +6,7 @@ FILE:LINE:COL (`PlaybookError`)."""
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -69,7 +70,7 @@ def parse_playbook(text: str, file: str, *, builtin: bool = False) -> Playbook:
     problems = _rule_problems(doc, tasks, handlers)
     problems += _guard_problems((*tasks, *handlers), tuple(data.get("preflight", [])))
     if problems:
-        raise PlaybookError(problems)
+        raise PlaybookError(sorted(problems, key=_position))
     return Playbook(
         file,
         str(data["name"]),
@@ -119,7 +120,14 @@ def _describe(doc: YamlDocument, error: Any) -> Iterator[SpecProblem]:
         for key in (k for k in error.validator_value if k not in error.instance):
             yield SpecProblem(doc.mark(path).value, f"{prefix}missing required key {key!r}")
         return
-    if error.validator in ("anyOf", "if", "allOf"):
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        # No branch fits (an argument's value, or a `${…}` for it): say what the closest
+        # branch wanted, at the value; jsonschema keeps the branches' errors in `context`.
+        from jsonschema.exceptions import best_match
+
+        yield from _describe(doc, best_match(error.context))
+        return
+    if error.validator in ("if", "allOf"):
         return  # the branch's own errors say more (jsonschema reports them too)
     if error.validator == "enum":
         choices = [str(c) for c in error.validator_value]
@@ -132,6 +140,14 @@ def _describe(doc: YamlDocument, error: Any) -> Iterator[SpecProblem]:
 
 
 def _message(error: Any) -> str:
+    path = tuple(error.absolute_path)
+    if error.validator == "pattern" and path and path[-1] == "when":
+        keys = re.search(r"\(([^()]*)\)\$$", str(error.validator_value))
+        names = keys.group(1).replace("|", ", ") if keys else "a boolean spec key"
+        return (
+            f"{describe(error.instance)} is not a boolean spec key: write `when: KEY` or "
+            f"`when: not KEY`, KEY one of {names}"
+        )
     if error.validator == "pattern":
         return f"{describe(error.instance)} does not match {error.validator_value!r}"
     if error.validator == "type":

@@ -62,6 +62,31 @@ def test_unknown_keys_types_and_args_are_located() -> None:
     ]
 
 
+def test_a_value_no_branch_accepts_is_said_at_the_value_with_the_rule() -> None:
+    """An argument takes a value or a `${…}` (anyOf): a value neither is, and a `when:` that
+    names no boolean key, are refused at their value in the first round, in line order."""
+    problems = _problems(
+        HEAD
+        + "  - {id: m, name: m, type: fly_toml_mount, when: sometimes,\n"
+        + "     args: {source: x, destination: 5, process_group: app}}\n"
+    )
+    assert problems == [
+        "p.yml:3:50: tasks[0].when: 'sometimes' is not a boolean spec key: write `when: KEY` "
+        "or `when: not KEY`, KEY one of deploy, replace_database_url, import_data",
+        "p.yml:4:37: tasks[0].args.destination: expected string, got 5",
+    ]
+
+
+def test_reference_problems_come_in_line_order() -> None:
+    problems = _problems(
+        HEAD
+        + "  - {id: a, name: a, type: migrations, args: {process_group: app}, notify: nope}\n"
+        + "  - {id: b, name: '${volume.nam}', type: migrations, args: {process_group: app}}\n"
+    )
+    lines = [int(p.split(":")[1]) for p in problems]
+    assert lines == sorted(lines) and len(problems) == 2
+
+
 def test_a_missing_requirement_is_an_error_at_the_task() -> None:
     problems = _problems(
         HEAD + "  - id: machines\n    name: m\n    type: machines_use_volume\n"
