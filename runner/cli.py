@@ -292,7 +292,8 @@ def _confirmed(args: argparse.Namespace, request: RunRequest) -> bool:
 
     text = _text_stream(args)
     colour = not args.no_color and use_colour(text)
-    reporter = TextReporter(text, live=True, colour=colour, carry=args.carry)
+    # No closing line: it would say "run `flyrun apply …`" right above this apply's prompt.
+    reporter = TextReporter(text, live=True, colour=colour, carry=args.carry, closing=False)
     code = run(replace(request, mode="check"), [reporter], dict(os.environ))
     if code == EXIT_FAILED:
         sys.stderr.write("\nnothing changed: fix the failures above first\n")

@@ -63,6 +63,7 @@ class TextReporter:
         carry: tuple[str, ...] = (),  # options the suggested next command keeps (closing.py)
         status_line: bool = False,
         tick_every: float = 1.0,  # seconds between redraws of the status line
+        closing: bool = True,  # False: apply's confirmation pass, which asks instead
     ) -> None:
         self.stream = stream
         self.live = live
@@ -71,6 +72,7 @@ class TextReporter:
         self.verbose = verbose
         self.command = command
         self.carry = carry
+        self.closing = closing
         self.mode = "check"
         self.progress = Progress()
         self.status_line = status_line  # a live status line (a terminal, several apps)
@@ -171,8 +173,8 @@ class TextReporter:
         for app in result.apps if len(result.apps) == 1 else ():
             recap = " ".join(f"{k}={v}" for k, v in counts(app.tasks).items())
             lines.append(f"{self._paint(app.status, app.app.ljust(24))} : {recap}")
-        lines.append("")
-        lines.append(closing_line(result, code, self.command, self.carry))
+        if self.closing:
+            lines += ["", closing_line(result, code, self.command, self.carry)]
         self._write(lines)
 
     def _write(self, lines: list[str]) -> None:

@@ -191,6 +191,8 @@ def _enum_message(error: Any) -> str:
 def _const_message(error: Any) -> str:
     expected = error.validator_value
     message = f"{describe(error.instance)} is not supported; expected {describe(expected)}"
+    if isinstance(expected, int) and error.instance == str(expected):  # `version: '1'`
+        return message + f" (a number: write {expected} without quotes)"
     return message + (number_hint(error.instance) if isinstance(expected, int) else "")
 
 

@@ -251,9 +251,10 @@ def test_apply_on_a_terminal_asks_first(
 ) -> None:
     before = tree_digest(fly_app.app_dir)
     monkeypatch.setattr("sys.stdin", _Terminal(answer))
-    result, _, err = fly_app.run(capsys, "apply")
+    result, out, err = fly_app.run(capsys, "apply")
     assert result == code
     assert "Apply these changes? [y/N]" in err
+    assert "run `flyrun apply" not in out  # not above the prompt of that very apply
     assert (tree_digest(fly_app.app_dir) != before) is changed
 
 

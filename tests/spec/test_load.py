@@ -696,3 +696,10 @@ def test_every_schema_pattern_is_told_as_the_rule_it_checks() -> None:
 
     walk(SCHEMA)
     assert found and found <= set(_PATTERN_HINTS)
+
+
+def test_a_quoted_version_says_it_is_a_string(in_tmp: Path) -> None:
+    _write(in_tmp, {"q.yaml": "version: '1'\napp: a\nvolume: {name: v, region: iad}\n"})
+    assert _errors([Path("q.yaml")]) == [
+        "q.yaml:1:10: version: '1' is not supported; expected 1 (a number: write 1 without quotes)"
+    ]
