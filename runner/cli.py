@@ -180,8 +180,7 @@ def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
         return None
     if len(args.specs) > 1:
         raise RunnerError(f"apply takes one saved PLAN, alone: {plans[0]} is a plan")
-    if args.playbook is not None or args.replace_database_url:
-        raise RunnerError("--playbook and --replace-database-url come from the plan")
+    _refuse_plan_options(args, plans[0])
     saved = load_plan(plans[0])
     stale = stale_files(saved)
     if stale:
@@ -189,6 +188,25 @@ def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
             f"stale plan {plans[0]}, nothing was changed: {'; '.join(stale)}. Then {REMAKE}"
         )
     return saved
+
+
+def _refuse_plan_options(args: argparse.Namespace, plan: Path) -> None:
+    """`apply PLAN` is the plan's apps, the plan's way: an option that would choose other
+    apps or another playbook is an error, never silently ignored. How the run goes
+    (--jobs, timeouts, --max-fail-percent, --flyctl, the reports) stays the user's."""
+    from runner.errors import RunnerError
+
+    if args.playbook is not None or args.replace_database_url:
+        raise RunnerError("--playbook and --replace-database-url come from the plan")
+    given = [
+        option for option, value in (("--limit", args.limit), ("--shard", args.shard)) if value
+    ]
+    if given:
+        raise RunnerError(
+            f"{' and '.join(given)} cannot select apps of a saved plan: {plan} already names "
+            "its apps (those its check chose); to apply other apps, make a new plan with "
+            "`flyrun check SPEC… --limit PATTERN --out PLAN`"
+        )
 
 
 def _load_playbooks(specs: tuple[Any, ...]) -> None:

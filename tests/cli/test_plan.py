@@ -285,6 +285,59 @@ def test_a_plan_of_selected_apps_applies_to_those_apps_only(
     assert main(["check", str(inventory), *flyctl, "--limit", "shop0"]) == 0
 
 
+def _fleet_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str], *selection: str) -> FlyApp:
+    """A fleet of shop0 and shop1 (tests/cli/harness.py `make_fleet`) and its plan
+    `plan.json`, made from the fleet's folder with `check inventory.yml SELECTION --out`;
+    `spec` is the inventory, `app_dir` shop1, `calls()` every app's."""
+    from tests.cli.harness import make_fleet
+
+    inventory, shim = make_fleet(tmp_path, 2)
+    fleet = FlyApp(tmp_path, tmp_path / "shop1", inventory, tmp_path / "state.json", shim)
+    flyctl = ["--flyctl", str(shim)]
+    assert main(["check", "inventory.yml", *flyctl, *selection, "--out", "plan.json"]) == 2
+    capsys.readouterr()
+    return fleet
+
+
+@pytest.mark.parametrize(
+    ("extra", "given"),
+    [
+        (["--limit", "nomatch", "--shard", "2/2"], "--limit and --shard"),
+        (["--limit", "shop1"], "--limit"),
+        (["--shard", "1/1"], "--shard"),
+    ],
+)
+def test_apply_plan_refuses_limit_and_shard_applying_nothing(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    extra: list[str],
+    given: str,
+) -> None:
+    """The plan names its apps: a selection given to `apply PLAN` was once ignored (the
+    whole plan applied, exit 0); it is an error before anything runs."""
+    monkeypatch.chdir(tmp_path)
+    fleet = _fleet_plan(tmp_path, capsys, "--limit", "shop1")
+    files, calls = tree_digest(fleet.app_dir), len(fleet.calls())
+    assert main(["apply", "plan.json", *extra, "--flyctl", str(fleet.shim)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {given} cannot select apps of a saved plan: plan.json already names" in err
+    assert "make a new plan with `flyrun check SPEC… --limit PATTERN --out PLAN`" in err
+    assert tree_digest(fleet.app_dir) == files
+    assert fleet.calls()[calls:] == []  # not even a query: refused before anything ran
+
+
+def test_apply_plan_takes_max_fail_percent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run control, not a selection (docs/ci.md "Saved plans"): it may stop starting the
+    plan's apps, never choose others."""
+    monkeypatch.chdir(tmp_path)
+    fleet = _fleet_plan(tmp_path, capsys)
+    code = main(["apply", "plan.json", "--max-fail-percent", "0", "--flyctl", str(fleet.shim)])
+    assert code == 0 and len(_mutations(fleet.calls())) == 6  # both apps: volume, secret, deploy
+
+
 def test_a_failed_check_saves_no_plan_and_removes_an_older_one(
     fly_app: FlyApp, capsys: pytest.CaptureFixture[str], planned: Path
 ) -> None:
