@@ -110,6 +110,7 @@ def _outputs(args: argparse.Namespace) -> Outputs:
         sarif=getattr(args, "sarif", None),
         plan=getattr(args, "out", None),
         playbook=getattr(args, "playbook", None),
+        limit=tuple(getattr(args, "limit", None) or ()),
         replace_database_url=getattr(args, "replace_database_url", False),
         shard=getattr(args, "shard", None),
         carry=args.carry,
@@ -150,14 +151,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _load_specs(args: argparse.Namespace, saved: SavedPlan | None) -> tuple[Any, ...]:
     """The run's apps: the SPECs' after --limit/--shard, or (apply PLAN) the plan's specs,
-    checked unchanged, with its options (then also those of the suggested next command)."""
+    checked unchanged, with its options."""
     from runner.select import expand_globs, select
     from runner.spec import load_for_run
 
     if saved is None:
         loaded = load_for_run(expand_globs(args.specs), playbook=args.playbook)
         return tuple(select(loaded, args.limit, args.shard))
-    args.carry = next_options(args, playbook=saved.playbook, replace=saved.replace_database_url)
     override = Path(saved.playbook) if saved.playbook else None
     loaded = load_for_run([Path(p) for p in saved.specs], playbook=override)
     # the apps the plan was made for: `check --limit/--shard --out` planned only those
@@ -182,6 +182,9 @@ def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
         raise RunnerError(f"apply takes one saved PLAN, alone: {plans[0]} is a plan")
     _refuse_plan_options(args, plans[0])
     saved = load_plan(plans[0])
+    # the plan's options are this run's from here: a refusal's reports say them too
+    args.carry = next_options(args, saved.words())  # the closing line's next command
+    args.shard = saved.shard  # the JSON report names the plan's slice (`report merge`)
     stale = stale_files(saved)
     if stale:
         raise RunnerError(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import shutil
 from collections.abc import Callable
@@ -66,6 +67,9 @@ def test_the_plan_is_valid_and_holds_no_secret_value(planned: Path) -> None:
     validator = Draft202012Validator(load_json("schemas", "plan.schema.json"))
     assert list(validator.iter_errors(plan)) == []
     assert URL not in text
+    assert plan["options"] == {
+        "playbook": None, "replace_database_url": False, "limit": [], "shard": None
+    }  # fmt: skip
     (app,) = plan["apps"]
     assert app["spec"] == "shop/fly-sqlite.yml" and plan["specs"].keys() == {app["spec"]}
     assert set(app["inputs"]["remote"]) == {"volumes", "secrets", "machines"}
@@ -336,6 +340,60 @@ def test_apply_plan_takes_max_fail_percent(
     fleet = _fleet_plan(tmp_path, capsys)
     code = main(["apply", "plan.json", "--max-fail-percent", "0", "--flyctl", str(fleet.shim)])
     assert code == 0 and len(_mutations(fleet.calls())) == 6  # both apps: volume, secret, deploy
+
+
+def _late_gemfile_edit(root: Path) -> None:
+    """Every app's Gemfile changes after the plan (a dependency bump, say): the plan is stale."""
+    for gemfile in root.glob("shop*/Gemfile"):
+        gemfile.write_text(gemfile.read_text() + "# late edit\n")
+
+
+@pytest.mark.parametrize(
+    ("selection", "kept", "shard"),
+    [
+        (["--limit", "shop0"], "--limit shop0", None),
+        (["--shard", "1/2"], "--shard 1/2", {"index": 1, "count": 2}),
+        (
+            ["--limit", "shop*", "--shard", "2/2"],
+            "--limit 'shop*' --shard 2/2",
+            {"index": 2, "count": 2},
+        ),
+    ],
+)
+def test_after_apply_plan_the_next_command_keeps_the_plans_selection(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    selection: list[str],
+    kept: str,
+    shard: dict[str, int] | None,
+) -> None:
+    """The plan records the options that chose its apps (`options.limit`, `options.shard`),
+    and `apply PLAN`, which takes neither, runs with them: the closing line's next command
+    keeps them (it used to drop them, suggesting a check of the whole fleet), and the JSON
+    report names the plan's shard (for `report merge`)."""
+    monkeypatch.chdir(tmp_path)
+    fleet = _fleet_plan(tmp_path, capsys, *selection)
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    schema = Draft202012Validator(load_json("schemas", "plan.schema.json"))
+    assert list(schema.iter_errors(plan)) == []
+    limit = [pattern for option, pattern in itertools.pairwise(selection) if option == "--limit"]
+    assert (plan["options"]["limit"], plan["options"]["shard"]) == (limit, shard)
+    _late_gemfile_edit(tmp_path)
+    assert main(["apply", "plan.json", "--flyctl", str(fleet.shim), "--json", "report.json"]) == 1
+    out = capsys.readouterr().out
+    assert f"then run `flyrun check inventory.yml {kept} --flyctl {fleet.shim}` again" in out
+    assert json.loads((tmp_path / "report.json").read_text()).get("shard") == shard
+
+
+def test_a_plan_made_before_the_selection_was_recorded_still_applies(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str], planned: Path
+) -> None:
+    plan = json.loads(planned.read_text())
+    del plan["options"]["limit"], plan["options"]["shard"]
+    planned.write_text(json.dumps(plan))
+    code, report = _apply(fly_app, capsys, planned)
+    assert code == 0 and report["summary"]["apps_changed"] == 1 and "shard" not in report
 
 
 def test_a_failed_check_saves_no_plan_and_removes_an_older_one(
