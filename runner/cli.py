@@ -173,7 +173,7 @@ def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
         raise RunnerError("--out needs flyctl: an offline check cannot know the remote effects")
     if args.command != "apply":
         return None
-    from runner.plan_file import REMAKE, is_plan, load_plan, stale_files  # lazy: apply only
+    from runner.plan_file import is_plan, load_plan, stale_files  # lazy: apply only
 
     plans = [path for path in args.specs if is_plan(path)]
     if not plans:
@@ -188,7 +188,7 @@ def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
     stale = stale_files(saved)
     if stale:
         raise RunnerError(
-            f"stale plan {plans[0]}, nothing was changed: {'; '.join(stale)}. Then {REMAKE}"
+            f"stale plan {plans[0]}, nothing was changed: {'; '.join(stale)}. {saved.remake()}"
         )
     return saved
 

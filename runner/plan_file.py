@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from runner import __version__
-from runner.disk import read_bytes
+from runner.disk import read_bytes, user_path
 from runner.errors import RunnerError
 from runner.facts import AppFacts
 from runner.facts.inputs import Inputs, differences, from_json, read_again, read_by, to_json
@@ -77,6 +77,17 @@ class SavedPlan:
         if self.playbook is not None:
             words += ["--playbook", shlex.quote(self.playbook)]
         return (*words, "--replace-database-url") if self.replace_database_url else tuple(words)
+
+    def remake(self) -> str:
+        """The sentence a refusal ends with: the command that plans the same apps the same
+        way again, into the same file (from the folder check ran in, as apply runs)."""
+        words = [
+            *map(shlex.quote, self.specs),
+            *self.words(),
+            "--out",
+            shlex.quote(user_path(self.path)),
+        ]
+        return f"Make a new plan with `flyrun check {' '.join(words)}`"
 
 
 # --- effects, portable and secret-free ------------------------------------------------------

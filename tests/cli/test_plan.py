@@ -143,12 +143,12 @@ def _state_file(app: FlyApp) -> None:
 
 STALE: list[tuple[Callable[[FlyApp], None], str]] = [
     (_spec, "spec shop/fly-sqlite.yml changed"),
-    (_file, "lib/tasks/fly.rake: changed since the plan was made"),
+    (_file, "lib/tasks/fly.rake changed since the plan was made"),
     (_remote, "flyctl volumes: vol_"),
     (_machine, "flyctl machines: 8d56e751320ee9 changed"),
     (_secret, "flyctl secrets: DATABASE_URL added"),
-    (_created, "config/database.yml: created since the plan was made"),
-    (_deleted, "config/environments/production.rb: deleted since the plan was made"),
+    (_created, "config/database.yml created since the plan was made"),
+    (_deleted, "config/environments/production.rb deleted since the plan was made"),
 ]
 
 
@@ -165,7 +165,8 @@ def test_a_stale_plan_is_refused_changing_nothing(
     calls = len(fly_app.calls())
     code, report = _apply(fly_app, capsys, planned)
     assert code == 1 and report["summary"]["exit_code"] == 1
-    assert named in json.dumps(report) and "make a new plan" in json.dumps(report)
+    remake = "Make a new plan with `flyrun check shop/fly-sqlite.yml --out plan.json`"
+    assert named in json.dumps(report) and remake in json.dumps(report)
     assert tree_digest(fly_app.app_dir) == files and fly_app.state_path.read_bytes() == sim
     assert _mutations(fly_app.calls()[calls:]) == []
 
@@ -194,7 +195,7 @@ def _unchanged_by(
     code = main(["apply", str(plan), "--flyctl", str(fly_app.shim), "--format", "json"])
     out, err = capsys.readouterr()
     assert code == 1 and json.loads(out)["summary"]["exit_code"] == 1
-    assert named in out + err and "make a new plan" in out + err
+    assert named in out + err and "Make a new plan with `flyrun check" in out + err
     assert tree_digest(fly_app.app_dir) == files and fly_app.state_path.read_bytes() == sim
     assert _mutations(fly_app.calls()[calls:]) == []
 
@@ -259,7 +260,7 @@ def test_one_stale_app_stops_every_app_of_the_plan(
     capsys.readouterr()
     assert main(["apply", "plan.json", "--flyctl", str(shim), "--format", "json"]) == 1
     apps = {a["app"]: a["tasks"][0]["message"] for a in json.loads(capsys.readouterr().out)["apps"]}
-    assert "lib/tasks/fly.rake: changed" in apps["shop1"]
+    assert "lib/tasks/fly.rake changed" in apps["shop1"]
     assert "the plan is stale for shop1" in apps["shop0"]
     assert tree_digest(tmp_path / "shop0") == before
     toml = tmp_path / "shop1/fly.toml"  # now so broken that shop1 cannot even be loaded
@@ -383,6 +384,10 @@ def test_after_apply_plan_the_next_command_keeps_the_plans_selection(
     assert main(["apply", "plan.json", "--flyctl", str(fleet.shim), "--json", "report.json"]) == 1
     out = capsys.readouterr().out
     assert f"then run `flyrun check inventory.yml {kept} --flyctl {fleet.shim}` again" in out
+    assert (  # one sentence for what changed, one for what to do: the plan's own command
+        "stale plan, nothing was changed: Gemfile changed since the plan was made. "
+        f"Make a new plan with `flyrun check inventory.yml {kept} --out plan.json`\n" in out
+    )
     assert json.loads((tmp_path / "report.json").read_text()).get("shard") == shard
 
 
