@@ -167,12 +167,9 @@ def _load_specs(args: argparse.Namespace, saved: SavedPlan | None) -> tuple[Any,
 def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
     """`apply PLAN` (a file that is a plan by its content, docs/ci.md): the plan, refused
     when a spec or playbook it was made from changed; None for `apply SPEC…`."""
-    from runner.errors import RunnerError
-
-    if getattr(args, "out", None) is not None and args.offline:
-        raise RunnerError("--out needs flyctl: an offline check cannot know the remote effects")
     if args.command != "apply":
         return None
+    from runner.errors import RunnerError
     from runner.plan_file import is_plan, load_plan, stale_files  # lazy: apply only
 
     plans = [path for path in args.specs if is_plan(path)]

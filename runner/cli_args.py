@@ -32,10 +32,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     command takes it when another does."""
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
+    command: argparse.ArgumentParser = getattr(args, "command_parser", parser)
     if extra:
-        command: argparse.ArgumentParser = getattr(args, "command_parser", parser)
         message = f"unrecognized arguments: {' '.join(extra)}"
         command.error(message + _elsewhere(parser, extra))
+    if getattr(args, "out", None) is not None and getattr(args, "offline", False):
+        # refused here, not by the run: a run's failure would also say "no plan saved"
+        command.error("--out needs flyctl: an offline check cannot know the remote effects")
     return args
 
 

@@ -438,5 +438,12 @@ def test_a_plan_from_another_flyrun_or_format_is_refused(
 
 
 def test_out_needs_flyctl(fly_app: FlyApp, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = fly_app.run(capsys, "check", "--offline", "--out", "plan.json")
-    assert code == 1 and "--out needs flyctl" in err
+    """A usage error, before anything runs: one error, not also the failed run's "no plan
+    saved" note (which it printed first, on stdout)."""
+    code, out, err = fly_app.run(capsys, "check", "--offline", "--out", "new.json")
+    assert code == 1 and out == "" and err.startswith("usage: flyrun check ")
+    assert err.endswith(
+        "flyrun check: error: --out needs flyctl: an offline check cannot know the remote effects\n"
+    )
+    assert err.count("error") == 1 and not (fly_app.root / "new.json").exists()
+    assert fly_app.calls() == []
