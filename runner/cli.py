@@ -110,6 +110,7 @@ def _outputs(args: argparse.Namespace) -> Outputs:
         sarif=getattr(args, "sarif", None),
         plan=getattr(args, "out", None),
         playbook=getattr(args, "playbook", None),
+        limit=tuple(getattr(args, "limit", None) or ()),
         replace_database_url=getattr(args, "replace_database_url", False),
         shard=getattr(args, "shard", None),
         carry=args.carry,
@@ -150,14 +151,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _load_specs(args: argparse.Namespace, saved: SavedPlan | None) -> tuple[Any, ...]:
     """The run's apps: the SPECs' after --limit/--shard, or (apply PLAN) the plan's specs,
-    checked unchanged, with its options (then also those of the suggested next command)."""
+    checked unchanged, with its options."""
     from runner.select import expand_globs, select
     from runner.spec import load_for_run
 
     if saved is None:
         loaded = load_for_run(expand_globs(args.specs), playbook=args.playbook)
         return tuple(select(loaded, args.limit, args.shard))
-    args.carry = next_options(args, playbook=saved.playbook, replace=saved.replace_database_url)
     override = Path(saved.playbook) if saved.playbook else None
     loaded = load_for_run([Path(p) for p in saved.specs], playbook=override)
     # the apps the plan was made for: `check --limit/--shard --out` planned only those
@@ -167,28 +167,46 @@ def _load_specs(args: argparse.Namespace, saved: SavedPlan | None) -> tuple[Any,
 def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
     """`apply PLAN` (a file that is a plan by its content, docs/ci.md): the plan, refused
     when a spec or playbook it was made from changed; None for `apply SPEC…`."""
-    from runner.errors import RunnerError
-
-    if getattr(args, "out", None) is not None and args.offline:
-        raise RunnerError("--out needs flyctl: an offline check cannot know the remote effects")
     if args.command != "apply":
         return None
-    from runner.plan_file import REMAKE, is_plan, load_plan, stale_files  # lazy: apply only
+    from runner.errors import RunnerError
+    from runner.plan_file import is_plan, load_plan, stale_files  # lazy: apply only
 
     plans = [path for path in args.specs if is_plan(path)]
     if not plans:
         return None
     if len(args.specs) > 1:
         raise RunnerError(f"apply takes one saved PLAN, alone: {plans[0]} is a plan")
-    if args.playbook is not None or args.replace_database_url:
-        raise RunnerError("--playbook and --replace-database-url come from the plan")
+    _refuse_plan_options(args, plans[0])
     saved = load_plan(plans[0])
+    # the plan's options are this run's from here: a refusal's reports say them too
+    args.carry = next_options(args, saved.words())  # the closing line's next command
+    args.shard = saved.shard  # the JSON report names the plan's slice (`report merge`)
     stale = stale_files(saved)
     if stale:
         raise RunnerError(
-            f"stale plan {plans[0]}, nothing was changed: {'; '.join(stale)}. Then {REMAKE}"
+            f"stale plan {plans[0]}, nothing was changed: {'; '.join(stale)}. {saved.remake()}"
         )
     return saved
+
+
+def _refuse_plan_options(args: argparse.Namespace, plan: Path) -> None:
+    """`apply PLAN` is the plan's apps, the plan's way: an option that would choose other
+    apps or another playbook is an error, never silently ignored. How the run goes
+    (--jobs, timeouts, --max-fail-percent, --flyctl, the reports) stays the user's."""
+    from runner.errors import RunnerError
+
+    if args.playbook is not None or args.replace_database_url:
+        raise RunnerError("--playbook and --replace-database-url come from the plan")
+    given = [
+        option for option, value in (("--limit", args.limit), ("--shard", args.shard)) if value
+    ]
+    if given:
+        raise RunnerError(
+            f"{' and '.join(given)} cannot select apps of a saved plan: {plan} already names "
+            "its apps (those its check chose); to apply other apps, make a new plan with "
+            "`flyrun check SPEC… --limit PATTERN --out PLAN`"
+        )
 
 
 def _load_playbooks(specs: tuple[Any, ...]) -> None:

@@ -32,10 +32,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     command takes it when another does."""
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
+    command: argparse.ArgumentParser = getattr(args, "command_parser", parser)
     if extra:
-        command: argparse.ArgumentParser = getattr(args, "command_parser", parser)
         message = f"unrecognized arguments: {' '.join(extra)}"
         command.error(message + _elsewhere(parser, extra))
+    if getattr(args, "out", None) is not None and getattr(args, "offline", False):
+        # refused here, not by the run: a run's failure would also say "no plan saved"
+        command.error("--out needs flyctl: an offline check cannot know the remote effects")
     return args
 
 
@@ -86,25 +89,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def next_options(
-    args: argparse.Namespace, *, playbook: str | None = None, replace: bool = False
-) -> tuple[str, ...]:
+def next_options(args: argparse.Namespace, plan: Sequence[str] | None = None) -> tuple[str, ...]:
     """The options of this run that decide WHAT a next validate/check/apply does (which
     apps, which playbook, which flyctl and so which Fly account, whether a DATABASE_URL may
     be replaced), as quoted shell words for the command the closing line suggests
-    (runner/report/closing.py). `playbook`/`replace`: a saved plan's own (`apply PLAN`).
+    (runner/report/closing.py). `plan`: a saved plan's own options (`apply PLAN`, which takes
+    none of these but --flyctl: runner/plan_file.py `SavedPlan.words`).
     How a run goes (--jobs, timeouts, formats) is not carried; no option holds a secret."""
+    flyctl = getattr(args, "flyctl", None)
+    account = ["--flyctl", shlex.quote(str(flyctl))] if flyctl is not None else []
+    if plan is not None:
+        return (*plan, *account)
     words: list[str] = []
     for pattern in getattr(args, "limit", None) or ():
         words += ["--limit", shlex.quote(pattern)]
     shard = getattr(args, "shard", None)
     if shard is not None:
         words += ["--shard", f"{shard[0]}/{shard[1]}"]
-    chosen = getattr(args, "playbook", None) or playbook
-    for option, value in (("--playbook", chosen), ("--flyctl", getattr(args, "flyctl", None))):
-        if value is not None:
-            words += [option, shlex.quote(str(value))]
-    if getattr(args, "replace_database_url", False) or replace:
+    playbook = getattr(args, "playbook", None)
+    if playbook is not None:
+        words += ["--playbook", shlex.quote(str(playbook))]
+    words += account
+    if getattr(args, "replace_database_url", False):
         words.append("--replace-database-url")
     return tuple(words)
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from runner import __version__
-from runner.disk import read_bytes
+from runner.disk import read_bytes, user_path
 from runner.errors import RunnerError
 from runner.facts import AppFacts
 from runner.facts.inputs import Inputs, differences, from_json, read_again, read_by, to_json
@@ -60,6 +61,33 @@ class SavedPlan:
     playbook: str | None  # `--playbook` given to check
     replace_database_url: bool
     apps: Mapping[str, SavedApp]
+    # `--limit`/`--shard` given to check: `apps` are already those they chose; kept for the
+    # commands a message suggests (none in a plan made before flyrun recorded them)
+    limit: tuple[str, ...] = ()
+    shard: tuple[int, int] | None = None
+
+    def words(self) -> tuple[str, ...]:
+        """The plan's options as quoted shell words, for a next command that acts on the
+        same apps in the same way (runner/cli_args.py `next_options`)."""
+        words: list[str] = []
+        for pattern in self.limit:
+            words += ["--limit", shlex.quote(pattern)]
+        if self.shard is not None:
+            words += ["--shard", f"{self.shard[0]}/{self.shard[1]}"]
+        if self.playbook is not None:
+            words += ["--playbook", shlex.quote(self.playbook)]
+        return (*words, "--replace-database-url") if self.replace_database_url else tuple(words)
+
+    def remake(self) -> str:
+        """The sentence a refusal ends with: the command that plans the same apps the same
+        way again, into the same file (from the folder check ran in, as apply runs)."""
+        words = [
+            *map(shlex.quote, self.specs),
+            *self.words(),
+            "--out",
+            shlex.quote(user_path(self.path)),
+        ]
+        return f"Make a new plan with `flyrun check {' '.join(words)}`"
 
 
 # --- effects, portable and secret-free ------------------------------------------------------
@@ -142,7 +170,12 @@ def file_sha256(path: Path | str) -> str | None:
 
 
 def document(
-    entries: Sequence[Mapping[str, Any]], playbook: Path | None, replace_database_url: bool
+    entries: Sequence[Mapping[str, Any]],
+    playbook: Path | None,
+    replace_database_url: bool,
+    *,
+    limit: Sequence[str] = (),
+    shard: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     specs = sorted({str(e["spec"]) for e in entries})
     playbooks = sorted({portable_path(p) for p in _playbooks(entries, playbook)})
@@ -152,6 +185,8 @@ def document(
         "options": {
             "playbook": portable_path(playbook) if playbook else None,
             "replace_database_url": replace_database_url,
+            "limit": list(limit),
+            "shard": {"index": shard[0], "count": shard[1]} if shard else None,
         },
         "specs": {path: file_sha256(path) for path in specs},
         "playbooks": {path: file_sha256(path) for path in playbooks},
@@ -198,9 +233,11 @@ def load_plan(path: Path) -> SavedPlan:
         )
     options = data["options"]
     apps = {entry["app"]: _saved_app(entry) for entry in data["apps"]}
+    shard = options.get("shard")  # limit and shard: absent in older plans
     return SavedPlan(
         path, data["specs"], data["playbooks"], options["playbook"],
-        options["replace_database_url"], apps,
+        options["replace_database_url"], apps, tuple(options.get("limit", ())),
+        (shard["index"], shard["count"]) if shard else None,
     )  # fmt: skip
 
 

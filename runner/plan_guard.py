@@ -28,7 +28,7 @@ from runner.events import TaskResult
 from runner.facts import AppFacts
 from runner.facts.remote import Queries
 from runner.model import Outcome, Status, failed
-from runner.plan_file import REMAKE, SavedApp, SavedPlan, mismatch, stale_inputs, step_mismatch
+from runner.plan_file import SavedApp, SavedPlan, mismatch, stale_inputs, step_mismatch
 from runner.spec import AppFailure, AppSpec
 
 
@@ -69,7 +69,7 @@ class PlanGuard:
         if not found and not others:
             return None
         what = "; ".join(found) if found else f"the plan is stale for {', '.join(others)}"
-        message = f"stale plan, nothing was changed: {what}. Then {REMAKE}"
+        message = f"stale plan, nothing was changed: {what}. {self.saved.remake()}"
         return TaskResult("plan", "saved plan", Status.FAILED, message)
 
     def mismatch(self, spec: AppSpec, done: Sequence[tuple[str, Outcome]]) -> TaskResult | None:
@@ -78,7 +78,9 @@ class PlanGuard:
         found = mismatch(entry, done, spec.path) if entry is not None else ["not in the plan"]
         if not found:
             return None
-        message = f"apply would not do what the plan says: {'; '.join(found)}. Then {REMAKE}"
+        message = (
+            f"apply would not do what the plan says: {'; '.join(found)}. {self.saved.remake()}"
+        )
         return TaskResult("plan", "saved plan", Status.FAILED, message)
 
     def as_planned(

@@ -45,7 +45,7 @@ def test_a_step_acts_only_as_planned(tmp_path: Path) -> None:
 
 def test_one_stale_app_refuses_the_others(tmp_path: Path) -> None:
     guard = _guard(tmp_path, changed("x", ()))
-    guard.stale["blog"] = ("fly.toml: changed since the plan was made",)
+    guard.stale["blog"] = ("fly.toml changed since the plan was made",)
     facts = AppFacts(tmp_path, "shop", None, tmp_path / ".flyrun-state.json")
     refused = guard.refusal(_spec(tmp_path), facts)  # shop's own inputs (none) are current
     assert refused is not None and "the plan is stale for blog" in refused.message

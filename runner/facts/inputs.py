@@ -140,10 +140,10 @@ def _file_change(name: str, was: str | None, now: str | None) -> list[str]:
     if was == now:
         return []
     if was is None:
-        return [f"{name}: created since the plan was made"]
+        return [f"{name} created since the plan was made"]
     if now is None:
-        return [f"{name}: deleted since the plan was made"]
-    return [f"{name}: changed since the plan was made"]
+        return [f"{name} deleted since the plan was made"]
+    return [f"{name} changed since the plan was made"]
 
 
 def _items_changed(was: Fact, now: Fact | None) -> str:

@@ -26,7 +26,8 @@ class Outputs:
     summary: Path | None = None  # $GITHUB_STEP_SUMMARY
     playbook: Path | None = None  # the run's options the plan records
     replace_database_url: bool = False
-    shard: tuple[int, int] | None = None  # `--shard I/N`, recorded in the JSON report
+    limit: tuple[str, ...] = ()  # `--limit`, recorded in the plan
+    shard: tuple[int, int] | None = None  # `--shard I/N`, recorded in the JSON report and plan
     carry: tuple[str, ...] = ()  # options the closing line's next command keeps (closing.py)
 
     def with_env(self, env: Mapping[str, str]) -> Outputs:
@@ -98,6 +99,8 @@ def subscribers(outputs: Outputs, stdout: TextIO, notes: TextIO) -> list[Subscri
                 notes,
                 playbook=outputs.playbook,
                 replace_database_url=outputs.replace_database_url,
+                limit=outputs.limit,
+                shard=outputs.shard,
             )
         )
     return found

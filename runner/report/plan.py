@@ -17,12 +17,21 @@ from runner.report.files import write_report
 
 class PlanWriter:
     def __init__(
-        self, path: Path, notes: TextIO, *, playbook: Path | None, replace_database_url: bool
+        self,
+        path: Path,
+        notes: TextIO,
+        *,
+        playbook: Path | None,
+        replace_database_url: bool,
+        limit: tuple[str, ...] = (),
+        shard: tuple[int, int] | None = None,
     ) -> None:
         self.path = path
         self.notes = notes
         self.playbook = playbook
         self.replace_database_url = replace_database_url
+        self.limit = limit  # the options that chose the apps: `apply PLAN` suggests them
+        self.shard = shard
         self.order: tuple[str, ...] = ()
         self.entries: dict[str, Mapping[str, Any]] = {}
 
@@ -40,7 +49,13 @@ class PlanWriter:
             self._no_plan(event.exit_code)
             return
         entries = [self.entries[app] for app in sorted(apps, key=self._position)]
-        plan = document(entries, self.playbook, self.replace_database_url)
+        plan = document(
+            entries,
+            self.playbook,
+            self.replace_database_url,
+            limit=self.limit,
+            shard=self.shard,
+        )
         if write_report(self.path, json.dumps(plan, indent=2) + "\n", "plan"):
             effects = sum(len(s["effects"]) for e in entries for s in e["steps"])
             self.notes.write(

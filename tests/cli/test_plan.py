@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import shutil
 from collections.abc import Callable
@@ -66,6 +67,9 @@ def test_the_plan_is_valid_and_holds_no_secret_value(planned: Path) -> None:
     validator = Draft202012Validator(load_json("schemas", "plan.schema.json"))
     assert list(validator.iter_errors(plan)) == []
     assert URL not in text
+    assert plan["options"] == {
+        "playbook": None, "replace_database_url": False, "limit": [], "shard": None
+    }  # fmt: skip
     (app,) = plan["apps"]
     assert app["spec"] == "shop/fly-sqlite.yml" and plan["specs"].keys() == {app["spec"]}
     assert set(app["inputs"]["remote"]) == {"volumes", "secrets", "machines"}
@@ -139,12 +143,12 @@ def _state_file(app: FlyApp) -> None:
 
 STALE: list[tuple[Callable[[FlyApp], None], str]] = [
     (_spec, "spec shop/fly-sqlite.yml changed"),
-    (_file, "lib/tasks/fly.rake: changed since the plan was made"),
+    (_file, "lib/tasks/fly.rake changed since the plan was made"),
     (_remote, "flyctl volumes: vol_"),
     (_machine, "flyctl machines: 8d56e751320ee9 changed"),
     (_secret, "flyctl secrets: DATABASE_URL added"),
-    (_created, "config/database.yml: created since the plan was made"),
-    (_deleted, "config/environments/production.rb: deleted since the plan was made"),
+    (_created, "config/database.yml created since the plan was made"),
+    (_deleted, "config/environments/production.rb deleted since the plan was made"),
 ]
 
 
@@ -161,7 +165,8 @@ def test_a_stale_plan_is_refused_changing_nothing(
     calls = len(fly_app.calls())
     code, report = _apply(fly_app, capsys, planned)
     assert code == 1 and report["summary"]["exit_code"] == 1
-    assert named in json.dumps(report) and "make a new plan" in json.dumps(report)
+    remake = "Make a new plan with `flyrun check shop/fly-sqlite.yml --out plan.json`"
+    assert named in json.dumps(report) and remake in json.dumps(report)
     assert tree_digest(fly_app.app_dir) == files and fly_app.state_path.read_bytes() == sim
     assert _mutations(fly_app.calls()[calls:]) == []
 
@@ -190,7 +195,7 @@ def _unchanged_by(
     code = main(["apply", str(plan), "--flyctl", str(fly_app.shim), "--format", "json"])
     out, err = capsys.readouterr()
     assert code == 1 and json.loads(out)["summary"]["exit_code"] == 1
-    assert named in out + err and "make a new plan" in out + err
+    assert named in out + err and "Make a new plan with `flyrun check" in out + err
     assert tree_digest(fly_app.app_dir) == files and fly_app.state_path.read_bytes() == sim
     assert _mutations(fly_app.calls()[calls:]) == []
 
@@ -255,7 +260,7 @@ def test_one_stale_app_stops_every_app_of_the_plan(
     capsys.readouterr()
     assert main(["apply", "plan.json", "--flyctl", str(shim), "--format", "json"]) == 1
     apps = {a["app"]: a["tasks"][0]["message"] for a in json.loads(capsys.readouterr().out)["apps"]}
-    assert "lib/tasks/fly.rake: changed" in apps["shop1"]
+    assert "lib/tasks/fly.rake changed" in apps["shop1"]
     assert "the plan is stale for shop1" in apps["shop0"]
     assert tree_digest(tmp_path / "shop0") == before
     toml = tmp_path / "shop1/fly.toml"  # now so broken that shop1 cannot even be loaded
@@ -283,6 +288,117 @@ def test_a_plan_of_selected_apps_applies_to_those_apps_only(
     assert [a["app"] for a in json.loads(capsys.readouterr().out)["apps"]] == ["shop0"]
     assert tree_digest(tmp_path / "shop1") == untouched
     assert main(["check", str(inventory), *flyctl, "--limit", "shop0"]) == 0
+
+
+def _fleet_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str], *selection: str) -> FlyApp:
+    """A fleet of shop0 and shop1 (tests/cli/harness.py `make_fleet`) and its plan
+    `plan.json`, made from the fleet's folder with `check inventory.yml SELECTION --out`;
+    `spec` is the inventory, `app_dir` shop1, `calls()` every app's."""
+    from tests.cli.harness import make_fleet
+
+    inventory, shim = make_fleet(tmp_path, 2)
+    fleet = FlyApp(tmp_path, tmp_path / "shop1", inventory, tmp_path / "state.json", shim)
+    flyctl = ["--flyctl", str(shim)]
+    assert main(["check", "inventory.yml", *flyctl, *selection, "--out", "plan.json"]) == 2
+    capsys.readouterr()
+    return fleet
+
+
+@pytest.mark.parametrize(
+    ("extra", "given"),
+    [
+        (["--limit", "nomatch", "--shard", "2/2"], "--limit and --shard"),
+        (["--limit", "shop1"], "--limit"),
+        (["--shard", "1/1"], "--shard"),
+    ],
+)
+def test_apply_plan_refuses_limit_and_shard_applying_nothing(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    extra: list[str],
+    given: str,
+) -> None:
+    """The plan names its apps: a selection given to `apply PLAN` was once ignored (the
+    whole plan applied, exit 0); it is an error before anything runs."""
+    monkeypatch.chdir(tmp_path)
+    fleet = _fleet_plan(tmp_path, capsys, "--limit", "shop1")
+    files, calls = tree_digest(fleet.app_dir), len(fleet.calls())
+    assert main(["apply", "plan.json", *extra, "--flyctl", str(fleet.shim)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {given} cannot select apps of a saved plan: plan.json already names" in err
+    assert "make a new plan with `flyrun check SPEC… --limit PATTERN --out PLAN`" in err
+    assert tree_digest(fleet.app_dir) == files
+    assert fleet.calls()[calls:] == []  # not even a query: refused before anything ran
+
+
+def test_apply_plan_takes_max_fail_percent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run control, not a selection (docs/ci.md "Saved plans"): it may stop starting the
+    plan's apps, never choose others."""
+    monkeypatch.chdir(tmp_path)
+    fleet = _fleet_plan(tmp_path, capsys)
+    code = main(["apply", "plan.json", "--max-fail-percent", "0", "--flyctl", str(fleet.shim)])
+    assert code == 0 and len(_mutations(fleet.calls())) == 6  # both apps: volume, secret, deploy
+
+
+def _late_gemfile_edit(root: Path) -> None:
+    """Every app's Gemfile changes after the plan (a dependency bump, say): the plan is stale."""
+    for gemfile in root.glob("shop*/Gemfile"):
+        gemfile.write_text(gemfile.read_text() + "# late edit\n")
+
+
+@pytest.mark.parametrize(
+    ("selection", "kept", "shard"),
+    [
+        (["--limit", "shop0"], "--limit shop0", None),
+        (["--shard", "1/2"], "--shard 1/2", {"index": 1, "count": 2}),
+        (
+            ["--limit", "shop*", "--shard", "2/2"],
+            "--limit 'shop*' --shard 2/2",
+            {"index": 2, "count": 2},
+        ),
+    ],
+)
+def test_after_apply_plan_the_next_command_keeps_the_plans_selection(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    selection: list[str],
+    kept: str,
+    shard: dict[str, int] | None,
+) -> None:
+    """The plan records the options that chose its apps (`options.limit`, `options.shard`),
+    and `apply PLAN`, which takes neither, runs with them: the closing line's next command
+    keeps them (it used to drop them, suggesting a check of the whole fleet), and the JSON
+    report names the plan's shard (for `report merge`)."""
+    monkeypatch.chdir(tmp_path)
+    fleet = _fleet_plan(tmp_path, capsys, *selection)
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    schema = Draft202012Validator(load_json("schemas", "plan.schema.json"))
+    assert list(schema.iter_errors(plan)) == []
+    limit = [pattern for option, pattern in itertools.pairwise(selection) if option == "--limit"]
+    assert (plan["options"]["limit"], plan["options"]["shard"]) == (limit, shard)
+    _late_gemfile_edit(tmp_path)
+    assert main(["apply", "plan.json", "--flyctl", str(fleet.shim), "--json", "report.json"]) == 1
+    out = capsys.readouterr().out
+    assert f"then run `flyrun check inventory.yml {kept} --flyctl {fleet.shim}` again" in out
+    assert (  # one sentence for what changed, one for what to do: the plan's own command
+        "stale plan, nothing was changed: Gemfile changed since the plan was made. "
+        f"Make a new plan with `flyrun check inventory.yml {kept} --out plan.json`\n" in out
+    )
+    assert json.loads((tmp_path / "report.json").read_text()).get("shard") == shard
+
+
+def test_a_plan_made_before_the_selection_was_recorded_still_applies(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str], planned: Path
+) -> None:
+    plan = json.loads(planned.read_text())
+    del plan["options"]["limit"], plan["options"]["shard"]
+    planned.write_text(json.dumps(plan))
+    code, report = _apply(fly_app, capsys, planned)
+    assert code == 0 and report["summary"]["apps_changed"] == 1 and "shard" not in report
 
 
 def test_a_failed_check_saves_no_plan_and_removes_an_older_one(
@@ -322,5 +438,12 @@ def test_a_plan_from_another_flyrun_or_format_is_refused(
 
 
 def test_out_needs_flyctl(fly_app: FlyApp, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = fly_app.run(capsys, "check", "--offline", "--out", "plan.json")
-    assert code == 1 and "--out needs flyctl" in err
+    """A usage error, before anything runs: one error, not also the failed run's "no plan
+    saved" note (which it printed first, on stdout)."""
+    code, out, err = fly_app.run(capsys, "check", "--offline", "--out", "new.json")
+    assert code == 1 and out == "" and err.startswith("usage: flyrun check ")
+    assert err.endswith(
+        "flyrun check: error: --out needs flyctl: an offline check cannot know the remote effects\n"
+    )
+    assert err.count("error") == 1 and not (fly_app.root / "new.json").exists()
+    assert fly_app.calls() == []

@@ -133,7 +133,7 @@ def test_after_apply_plan_the_suggestion_keeps_the_plans_own_options() -> None:
 
     from runner.cli_args import next_options
 
-    args = Namespace(limit=[], shard=None, playbook=None, flyctl=None, replace_database_url=False)
-    assert next_options(args) == ()
-    kept = next_options(args, playbook="pb.yml", replace=True)
-    assert kept == ("--playbook", "pb.yml", "--replace-database-url")
+    args = Namespace(limit=[], shard=None, playbook=None, flyctl="fly", replace_database_url=False)
+    assert next_options(args) == ("--flyctl", "fly")
+    kept = next_options(args, ("--limit", "'shop*'", "--replace-database-url"))
+    assert kept == ("--limit", "'shop*'", "--replace-database-url", "--flyctl", "fly")

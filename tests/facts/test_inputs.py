@@ -88,9 +88,9 @@ def test_read_again_and_differences_name_each_change(tmp_path: Path) -> None:
     )
     now = read_again(_facts(tmp_path, flyctl), recorded)
     assert differences(recorded, now, ".flyrun-state.json") == [
-        "Gemfile: deleted since the plan was made",
-        "Procfile: created since the plan was made",
-        "fly.toml: changed since the plan was made",
+        "Gemfile deleted since the plan was made",
+        "Procfile created since the plan was made",
+        "fly.toml changed since the plan was made",
         ".flyrun-state.json: this app's records changed",
         "flyctl secrets: DATABASE_URL removed",
         "flyctl volumes: vol_2 added, vol_1 changed",
