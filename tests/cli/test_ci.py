@@ -4,7 +4,11 @@ format, GitHub annotations at the right file and line, no secret value in any ou
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -244,3 +248,50 @@ def test_a_report_file_that_is_a_folder_is_one_clear_error(
     log = json.loads(sarif.read_text())  # the other report files are written
     assert log["runs"][0]["invocations"][0]["exitCode"] == 1
     assert list((tmp_path / "bakery").iterdir()) == []
+
+
+def test_a_report_file_that_is_a_fifo_is_refused_up_front_and_stays_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A report is renamed over its target: `--json /dev/full` had replaced the device."""
+    app = make_app(tmp_path / "app")
+    fifo, link, sarif = tmp_path / "fifo", tmp_path / "link.json", tmp_path / "ok.sarif"
+    os.mkfifo(fifo)
+    link.symlink_to(fifo)  # followed: what it points at is what would be replaced
+    for target in (fifo, link):
+        argv = ["check", str(app.spec), "--offline", "--json", str(target), "--sarif", str(sarif)]
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err == (
+            f"flyrun: error: cannot write --json {target}: is a FIFO; a report file must be "
+            "a regular file, or a new one\n"
+        )
+        assert stat.S_ISFIFO(fifo.stat().st_mode) and link.is_symlink()
+        assert json.loads(sarif.read_text())["runs"][0]["invocations"][0]["exitCode"] == 1
+
+
+def test_a_report_folder_that_takes_no_file_fails_up_front_with_the_os_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root, `os.access` says yes even to /proc: only creating a file there tells (the
+    read-only folder is simulated; a file where a folder should be is real)."""
+    app = make_app(tmp_path / "app")
+    readonly = tmp_path / "ro"
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        if Path(kwargs["dir"]) == readonly:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    (tmp_path / "file").write_text("")
+    argv = ["check", str(app.spec), "--offline", "--json", str(readonly / "r.json")]
+    assert main([*argv, "--junit", str(tmp_path / "file" / "ci" / "j.xml")]) == 1
+    assert capsys.readouterr().err == (
+        f"flyrun: error: cannot write --json {readonly / 'r.json'}: the folder {readonly} "
+        "takes no new file: Read-only file system; --junit "
+        f"{tmp_path / 'file' / 'ci' / 'j.xml'}: cannot create the folder "
+        f"{tmp_path / 'file' / 'ci'}: Not a directory\n"
+    )
+    assert readonly.is_dir() and list(readonly.iterdir()) == []  # missing folders are made
