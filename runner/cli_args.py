@@ -175,11 +175,13 @@ def _spec_options(command: argparse.ArgumentParser) -> None:
         "annotations on stdout after the text report",
     )
     command.add_argument(
-        "--json", type=Path, metavar="FILE", help="also write the JSON report to FILE"
+        "--json", type=_report_file, metavar="FILE", help="also write the JSON report to FILE"
     )
-    command.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report")
     command.add_argument(
-        "--sarif", type=Path, metavar="FILE", help="also write a SARIF 2.1.0 report"
+        "--junit", type=_report_file, metavar="FILE", help="also write a JUnit XML report"
+    )
+    command.add_argument(
+        "--sarif", type=_report_file, metavar="FILE", help="also write a SARIF 2.1.0 report"
     )
     command.add_argument("--playbook", type=Path, metavar="FILE", help="run this playbook")
     command.add_argument(
@@ -255,7 +257,7 @@ def _check_options(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument(
         "--out",
-        type=Path,
+        type=_report_file,
         metavar="PLAN",
         help="save the plan (every effect, and hashes of every input) for `flyrun apply PLAN`",
     )
@@ -270,6 +272,20 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return value
+
+
+def _report_file(text: str) -> Path:
+    """A report file's path (`--json`, `--junit`, `--sarif`, `--out`). Not empty: Path('')
+    is the current folder. Not `-`: stdout is --format's (docs/ci.md "Commands and
+    options"), and a report named `-` would be a surprise; `./-` is one."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a file path, got an empty one")
+    if text == "-":
+        raise argparse.ArgumentTypeError(
+            "expected a file path, got '-': report files are files, stdout is --format's "
+            "(--format json prints the JSON report there); a file named - is ./-"
+        )
+    return Path(text)
 
 
 def _shard(text: str) -> tuple[int, int]:

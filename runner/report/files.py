@@ -32,15 +32,21 @@ def check_writable(paths: Iterable[tuple[str, Path]]) -> None:
 
 
 def refusals(paths: Iterable[tuple[str, Path]]) -> dict[str, str]:
-    """option → `OPTION PATH: why` for each report file that could not be written.
-    Creates missing folders, as the run would."""
+    """option → `OPTION PATH: why` for each report file that could not be written, a file
+    an earlier option already writes included (compared resolved: `r.json`, `./r.json` and
+    a symlink to it are one file). Creates missing folders, as the run would."""
     found: dict[str, str] = {}
+    claimed: dict[Path, str] = {}
     for option, path in paths:
         try:
             real = path.resolve()  # a symlink is followed: what it points at is written
         except (OSError, RuntimeError) as exc:  # a symlink loop (RuntimeError before 3.13)
             found[option] = f"{option} {path}: {exc}"
             continue
+        if real in claimed:  # both would be written, the last one left: refused, not lost
+            found[option] = f"{option} {path}: {claimed[real]} writes that file too"
+            continue
+        claimed[real] = option
         why = unwritable(real)
         if why is not None:
             found[option] = f"{option} {path}: {why}"

@@ -295,3 +295,38 @@ def test_a_report_folder_that_takes_no_file_fails_up_front_with_the_os_reason(
         f"{tmp_path / 'file' / 'ci'}: Not a directory\n"
     )
     assert readonly.is_dir() and list(readonly.iterdir()) == []  # missing folders are made
+
+
+@pytest.mark.parametrize("option", ["--json", "--junit", "--sarif", "--out"])
+def test_an_empty_report_path_or_a_dash_is_a_usage_error(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`''` was the current folder ("is a folder"); `-` was a file named `-`, where a user
+    expects stdout, which belongs to --format (docs/ci.md "Commands and options")."""
+    check = ["check", str(tmp_path / "fly-sqlite.yml"), "--offline"]
+    assert main([*check, option, ""]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith(f"flyrun check: error: {option}: expected a file path, got an empty one\n")
+    assert main([*check, option, "-"]) == 1
+    err = capsys.readouterr().err
+    assert f"flyrun check: error: {option}: expected a file path, got '-': " in err
+    assert "stdout is --format's (--format json prints the JSON report there)" in err
+
+
+def test_one_file_for_two_report_options_is_refused_up_front(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(tmp_path / "app")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "link.xml").symlink_to(tmp_path / "r.sarif")
+    check = ["check", str(app.spec), "--offline", "--json", "same.json", "--sarif", "r.sarif"]
+    assert main([*check, "--junit", "./same.json", "--out", str(tmp_path / "link.xml")]) == 1
+    assert capsys.readouterr().err == (
+        "flyrun: error: cannot write --junit same.json: --json writes that file too; "
+        f"--out {tmp_path / 'link.xml'}: --sarif writes that file too\n"
+    )
+    report = json.loads((tmp_path / "same.json").read_text())  # the first option's, whole
+    assert report["summary"]["exit_code"] == 1
+    assert report["error"]["message"].startswith("cannot write --junit same.json")
+    assert main(["check", str(app.spec), "--offline", "--json", "./-"]) == 2  # a file named -
+    assert json.loads((tmp_path / "-").read_text())["summary"]["exit_code"] == 2
