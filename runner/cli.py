@@ -233,8 +233,10 @@ def _merge_reports(args: argparse.Namespace) -> int:
     from runner.report.merge import merge
 
     merged = merge(args.reports)
-    args.raw.write(inert_json(json.dumps(merged, indent=2)) + "\n")
-    return int(merged["summary"]["exit_code"])
+    args.raw.write(inert_json(json.dumps(merged.report, indent=2)) + "\n")
+    for error in merged.errors:  # stdout is often a file: a CI log shows stderr
+        print(f"flyrun: error: {error}", file=sys.stderr)
+    return int(merged.report["summary"]["exit_code"])
 
 
 def _env_seconds(name: str, default: float) -> float:
