@@ -130,7 +130,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return print_tasks(sys.stdout, args.format)
     if args.command == "schema":
-        return _schema("playbook" if args.playbook else "plan" if args.plan else "spec")
+        chosen = [name for name in ("playbook", "plan", "report") if getattr(args, name)]
+        return _schema(chosen[0] if chosen else "spec")
     if args.command == "report":
         return _merge_reports(args)
     _outputs(args).check()
@@ -310,6 +311,8 @@ def _confirmed(args: argparse.Namespace, request: RunRequest) -> bool:
 
 
 def _schema(which: str) -> int:
+    """The schema of `which`, as an installed flyrun has it (runner/resources.py: the
+    wheel's runner/_bundled/schemas, else the checkout's schemas/)."""
     import json
 
     if which == "playbook":

@@ -126,12 +126,17 @@ def _other_commands(sub: Any) -> None:
     )
     tasks = sub.add_parser("tasks", help="list the task types and preflight checks")
     tasks.add_argument("--format", choices=("text", "json"), default="text")
-    schema = sub.add_parser("schema", help="print the spec's JSON Schema")
+    schema = sub.add_parser(
+        "schema", help="print a JSON Schema: the spec's, or a playbook's, a plan's, a report's"
+    )
     which = schema.add_mutually_exclusive_group()
     which.add_argument(
         "--playbook", action="store_true", help="the playbook schema (generated from the tasks)"
     )
     which.add_argument("--plan", action="store_true", help="the saved plan's schema (check --out)")
+    which.add_argument(
+        "--report", action="store_true", help="the JSON report's schema (--format json, --json)"
+    )
     demo = sub.add_parser(
         "demo",
         help="check → apply → check an app (the bundled example, or yours with --app-dir) "
