@@ -131,7 +131,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return print_tasks(sys.stdout, args.format)
     if args.command == "schema":
-        return _schema("playbook" if args.playbook else "plan" if args.plan else "spec")
+        chosen = [name for name in ("playbook", "plan", "report") if getattr(args, name)]
+        return _schema(chosen[0] if chosen else "spec")
     if args.command == "report":
         return _merge_reports(args)
     _outputs(args).check()
@@ -251,8 +252,10 @@ def _merge_reports(args: argparse.Namespace) -> int:
     from runner.report.merge import merge
 
     merged = merge(args.reports)
-    args.raw.write(inert_json(json.dumps(merged, indent=2)) + "\n")
-    return int(merged["summary"]["exit_code"])
+    args.raw.write(inert_json(json.dumps(merged.report, indent=2)) + "\n")
+    for error in merged.errors:  # stdout is often a file: a CI log shows stderr
+        print(f"flyrun: error: {error}", file=sys.stderr)
+    return int(merged.report["summary"]["exit_code"])
 
 
 def _env_seconds(name: str, default: float) -> float:
@@ -327,6 +330,8 @@ def _confirmed(args: argparse.Namespace, request: RunRequest) -> bool:
 
 
 def _schema(which: str) -> int:
+    """The schema of `which`, as an installed flyrun has it (runner/resources.py: the
+    wheel's runner/_bundled/schemas, else the checkout's schemas/)."""
     import json
 
     if which == "playbook":

@@ -132,12 +132,17 @@ def _other_commands(sub: Any) -> None:
     )
     tasks = sub.add_parser("tasks", help="list the task types and preflight checks")
     tasks.add_argument("--format", choices=("text", "json"), default="text")
-    schema = sub.add_parser("schema", help="print the spec's JSON Schema")
+    schema = sub.add_parser(
+        "schema", help="print a JSON Schema: the spec's, or a playbook's, a plan's, a report's"
+    )
     which = schema.add_mutually_exclusive_group()
     which.add_argument(
         "--playbook", action="store_true", help="the playbook schema (generated from the tasks)"
     )
     which.add_argument("--plan", action="store_true", help="the saved plan's schema (check --out)")
+    which.add_argument(
+        "--report", action="store_true", help="the JSON report's schema (--format json, --json)"
+    )
     demo = sub.add_parser(
         "demo",
         help="check → apply → check an app (the bundled example, or yours with --app-dir) "
@@ -181,11 +186,13 @@ def _spec_options(command: argparse.ArgumentParser) -> None:
         "annotations on stdout after the text report",
     )
     command.add_argument(
-        "--json", type=Path, metavar="FILE", help="also write the JSON report to FILE"
+        "--json", type=_report_file, metavar="FILE", help="also write the JSON report to FILE"
     )
-    command.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report")
     command.add_argument(
-        "--sarif", type=Path, metavar="FILE", help="also write a SARIF 2.1.0 report"
+        "--junit", type=_report_file, metavar="FILE", help="also write a JUnit XML report"
+    )
+    command.add_argument(
+        "--sarif", type=_report_file, metavar="FILE", help="also write a SARIF 2.1.0 report"
     )
     command.add_argument("--playbook", type=Path, metavar="FILE", help="run this playbook")
     command.add_argument(
@@ -261,7 +268,7 @@ def _check_options(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument(
         "--out",
-        type=Path,
+        type=_report_file,
         metavar="PLAN",
         help="save the plan (every effect, and hashes of every input) for `flyrun apply PLAN`",
     )
@@ -276,6 +283,20 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return value
+
+
+def _report_file(text: str) -> Path:
+    """A report file's path (`--json`, `--junit`, `--sarif`, `--out`). Not empty: Path('')
+    is the current folder. Not `-`: stdout is --format's (docs/ci.md "Commands and
+    options"), and a report named `-` would be a surprise; `./-` is one."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a file path, got an empty one")
+    if text == "-":
+        raise argparse.ArgumentTypeError(
+            "expected a file path, got '-': report files are files, stdout is --format's "
+            "(--format json prints the JSON report there); a file named - is ./-"
+        )
+    return Path(text)
 
 
 def _shard(text: str) -> tuple[int, int]:

@@ -3,6 +3,7 @@ found inside the installed package, from any working folder."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -69,6 +70,27 @@ def test_installed_package_validates_from_another_folder(wheel: Path, tmp_path: 
         check=True,
     )
     assert probe.stdout.strip().startswith(str(site))
+
+
+@pytest.mark.parametrize("which", ["spec", "plan", "report"])
+def test_installed_package_prints_each_bundled_schema(
+    wheel: Path, tmp_path: Path, which: str
+) -> None:
+    """`flyrun schema [--plan | --report]` from the wheel's runner/_bundled/schemas, from
+    another folder: the checkout's schemas/ are not there."""
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    option = [] if which == "spec" else [f"--{which}"]
+    result = subprocess.run(
+        [sys.executable, "-m", "runner", "schema", *option],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    expected = json.loads((REPO / "schemas" / f"{which}.schema.json").read_text())
+    assert json.loads(result.stdout) == expected
 
 
 def test_version_is_answered_before_anything_is_imported(

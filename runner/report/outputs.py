@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from runner.events import Event
-from runner.report.files import check_writable, unwritable
+from runner.report.files import check_writable, refusals
 
 Subscriber = Callable[[Event], None]
 
@@ -35,29 +35,34 @@ class Outputs:
         summary = env.get("GITHUB_STEP_SUMMARY")
         return replace(self, summary=Path(summary)) if summary else self
 
-    def check(self) -> None:
-        """RunnerError now, before any app, when a report file could not be written."""
+    def files(self) -> list[tuple[str, Path]]:
+        """The report files asked for, by option."""
         named = (
             ("--json", self.json),
             ("--junit", self.junit),
             ("--sarif", self.sarif),
             ("--out", self.plan),
         )
-        check_writable((option, path) for option, path in named if path is not None)
+        return [(option, path) for option, path in named if path is not None]
+
+    def check(self) -> None:
+        """RunnerError now, before any app, when a report file could not be written."""
+        check_writable(self.files())
 
     def writable(self) -> Outputs:
         """These outputs without the report files that cannot be written: a run stopped
         by `check` still writes the others, and says the refusal once."""
+        refused = refusals(self.files())
 
-        def usable(path: Path | None) -> Path | None:
-            return None if path is None or unwritable(path) is not None else path
+        def usable(option: str, path: Path | None) -> Path | None:
+            return None if option in refused else path
 
         return replace(
             self,
-            json=usable(self.json),
-            junit=usable(self.junit),
-            sarif=usable(self.sarif),
-            plan=usable(self.plan),
+            json=usable("--json", self.json),
+            junit=usable("--junit", self.junit),
+            sarif=usable("--sarif", self.sarif),
+            plan=usable("--out", self.plan),
         )
 
 

@@ -4,7 +4,11 @@ format, GitHub annotations at the right file and line, no secret value in any ou
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -269,3 +273,86 @@ def test_a_failed_flyctl_call_says_why_in_every_output(
     assert any(why in r["message"]["text"] for r in log["runs"][0]["results"])
     errors = ET.parse(tmp_path / "j.xml").getroot().iter("error")
     assert any(why in error.get("message", "") for error in errors)
+
+
+def test_a_report_file_that_is_a_fifo_is_refused_up_front_and_stays_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A report is renamed over its target: `--json /dev/full` had replaced the device."""
+    app = make_app(tmp_path / "app")
+    fifo, link, sarif = tmp_path / "fifo", tmp_path / "link.json", tmp_path / "ok.sarif"
+    os.mkfifo(fifo)
+    link.symlink_to(fifo)  # followed: what it points at is what would be replaced
+    for target in (fifo, link):
+        argv = ["check", str(app.spec), "--offline", "--json", str(target), "--sarif", str(sarif)]
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err == (
+            f"flyrun: error: cannot write --json {target}: is a FIFO; a report file must be "
+            "a regular file, or a new one\n"
+        )
+        assert stat.S_ISFIFO(fifo.stat().st_mode) and link.is_symlink()
+        assert json.loads(sarif.read_text())["runs"][0]["invocations"][0]["exitCode"] == 1
+
+
+def test_a_report_folder_that_takes_no_file_fails_up_front_with_the_os_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root, `os.access` says yes even to /proc: only creating a file there tells (the
+    read-only folder is simulated; a file where a folder should be is real)."""
+    app = make_app(tmp_path / "app")
+    readonly = tmp_path / "ro"
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        if Path(kwargs["dir"]) == readonly:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    (tmp_path / "file").write_text("")
+    argv = ["check", str(app.spec), "--offline", "--json", str(readonly / "r.json")]
+    assert main([*argv, "--junit", str(tmp_path / "file" / "ci" / "j.xml")]) == 1
+    assert capsys.readouterr().err == (
+        f"flyrun: error: cannot write --json {readonly / 'r.json'}: the folder {readonly} "
+        "takes no new file: Read-only file system; --junit "
+        f"{tmp_path / 'file' / 'ci' / 'j.xml'}: cannot create the folder "
+        f"{tmp_path / 'file' / 'ci'}: Not a directory\n"
+    )
+    assert readonly.is_dir() and list(readonly.iterdir()) == []  # missing folders are made
+
+
+@pytest.mark.parametrize("option", ["--json", "--junit", "--sarif", "--out"])
+def test_an_empty_report_path_or_a_dash_is_a_usage_error(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`''` was the current folder ("is a folder"); `-` was a file named `-`, where a user
+    expects stdout, which belongs to --format (docs/ci.md "Commands and options")."""
+    check = ["check", str(tmp_path / "fly-sqlite.yml"), "--offline"]
+    assert main([*check, option, ""]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith(f"flyrun check: error: {option}: expected a file path, got an empty one\n")
+    assert main([*check, option, "-"]) == 1
+    err = capsys.readouterr().err
+    assert f"flyrun check: error: {option}: expected a file path, got '-': " in err
+    assert "stdout is --format's (--format json prints the JSON report there)" in err
+
+
+def test_one_file_for_two_report_options_is_refused_up_front(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(tmp_path / "app")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "link.xml").symlink_to(tmp_path / "r.sarif")
+    check = ["check", str(app.spec), "--flyctl", str(app.shim), "--json", "same.json"]
+    check += ["--sarif", "r.sarif", "--junit", "./same.json"]
+    assert main([*check, "--out", str(tmp_path / "link.xml")]) == 1
+    assert capsys.readouterr().err == (
+        "flyrun: error: cannot write --junit same.json: --json writes that file too; "
+        f"--out {tmp_path / 'link.xml'}: --sarif writes that file too\n"
+    )
+    report = json.loads((tmp_path / "same.json").read_text())  # the first option's, whole
+    assert report["summary"]["exit_code"] == 1
+    assert report["error"]["message"].startswith("cannot write --junit same.json")
+    assert main(["check", str(app.spec), "--offline", "--json", "./-"]) == 2  # a file named -
+    assert json.loads((tmp_path / "-").read_text())["summary"]["exit_code"] == 2

@@ -5,6 +5,7 @@ apps. Not timed: speed is measured by bench/batch.py."""
 from __future__ import annotations
 
 import json
+import os
 import stat
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,8 @@ def test_shard_reports_merge_into_one(
     assert main(["report", "merge", *map(str, paths)]) == 1  # shop3 failed in its shard
     merged = json.loads(capsys.readouterr().out)
     assert sorted(a["app"] for a in merged["apps"]) == [f"shop{n}" for n in range(7)]
+    shards = [a["app"] for path in paths for a in json.loads(path.read_text())["apps"]]
+    assert [a["app"] for a in merged["apps"]] == shards  # shard by shard (README "Many apps")
     assert merged["summary"]["apps_failed"] == 1 and merged["summary"]["exit_code"] == 1
     assert "error" not in merged and "shard" not in merged  # the whole fleet, every shard
     validator = Draft202012Validator(load_json("schemas", "report.schema.json"))
@@ -205,10 +208,15 @@ def test_a_merge_without_one_shard_fails_and_says_which(
     assert main(["report", "merge", *map(str, paths)]) == 2
     capsys.readouterr()
     assert main(["report", "merge", str(paths[0]), str(paths[3])]) == 1
-    merged = json.loads(capsys.readouterr().out)
+    out, err = capsys.readouterr()  # the reason on stderr too: stdout is often a file
+    merged = json.loads(out)
     assert merged["summary"]["exit_code"] == 1 and merged["summary"]["apps_changed"] == 2
-    assert merged["error"]["message"] == (
-        "no report from shard 2/4, 3/4: its apps were not checked (merge every shard's)"
+    why = "no report from shard 2/4, 3/4: their apps were not checked (merge every shard's)"
+    assert merged["error"]["message"] == why and err == f"flyrun: error: {why}\n"
+    assert main(["report", "merge", *map(str, paths[:3])]) == 1
+    err = capsys.readouterr().err
+    assert err == "flyrun: error: no report from shard 4/4: its apps were not checked " + (
+        "(merge every shard's)\n"
     )
     whole = tmp_path / "whole.json"
     main(["check", str(inventory), "--offline", "--json", str(whole)])
@@ -281,3 +289,42 @@ def test_after_ctrl_c_the_apps_never_started_are_reported_not_started(
     summary = report["summary"]
     assert isinstance(summary, dict)
     assert summary["apps_skipped"] == 1 and summary["interrupted"] is True
+
+
+def test_a_merge_says_each_shards_own_error_naming_its_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A shard whose run stopped before any app (here an invalid spec): its error and
+    problems in the merged JSON, and on stderr under the report's name."""
+    inventory, _ = make_fleet(tmp_path, 2)
+    bad = tmp_path / "shop1" / "bad.yml"
+    bad.write_text("version: 1\napp: shop1\nvolume: {name: shop1_data, sise: 3}\n")
+    first, second = tmp_path / "shard1.json", tmp_path / "shard2.json"
+    assert main(["check", str(inventory), "--offline", "--shard", "1/2", "--json", str(first)]) == 2
+    assert main(["check", str(bad), "--offline", "--shard", "2/2", "--json", str(second)]) == 1
+    capsys.readouterr()
+    assert main(["report", "merge", str(first), str(second)]) == 1
+    out, err = capsys.readouterr()
+    region, sise = json.loads(out)["error"]["problems"]
+    assert (region["line"], region["column"], sise["line"], sise["column"]) == (3, 9, 3, 28)
+    assert err == (
+        f"flyrun: error: {second}: invalid spec\n"
+        f"  {bad}:3:9: {region['message']}\n"
+        f"  {bad}:3:28: volume.sise: unknown key (did you mean 'size'?)\n"
+    )
+
+
+def test_a_report_that_is_missing_or_not_a_file_is_named_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A FIFO would have hung the merge: it is refused, as every file flyrun reads."""
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    assert main(["report", "merge", str(tmp_path / "shard-3.json")]) == 1
+    assert capsys.readouterr().err == f"flyrun: error: {tmp_path / 'shard-3.json'}: no such file\n"
+    assert main(["report", "merge", str(fifo)]) == 1
+    assert capsys.readouterr().err == (
+        f"flyrun: error: {fifo}: is not a regular file (a FIFO, socket or device); refused\n"
+    )
+    assert main(["report", "merge", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == f"flyrun: error: {tmp_path}: is a folder, not a file\n"

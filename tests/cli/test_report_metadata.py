@@ -65,3 +65,15 @@ def test_validate_reports_say_validate_and_agree_with_its_exit_code(
     assert root.get("name") == "flyrun validate"
     assert (root.get("failures"), root.get("errors")) == ("0", "0")
     assert "would change:" in ET.tostring(root, encoding="unicode")
+
+
+def test_flyrun_schema_report_prints_the_schema_reports_are_valid_in(
+    fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["schema", "--report"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["$id"] == "https://flyrun.dev/schemas/report.schema.json"
+    _, report, _ = _json(capsys, "check", "--offline", "--format", "json", str(fly_app.spec))
+    assert list(Draft202012Validator(schema).iter_errors(report)) == []
+    assert main(["schema", "--report", "--plan"]) == 1  # one schema at a time
+    assert "--plan: not allowed with argument --report" in capsys.readouterr().err

@@ -104,4 +104,4 @@ def test_the_writer_writes_the_file_when_the_run_finishes(
     assert ET.parse(target).getroot().get("tests") == "7"
     JunitWriter(tmp_path)(RunFinished(run_result(tmp_path), 1))  # a folder: said, not raised
     err = capsys.readouterr().err
-    assert err == f"flyrun: could not write the JUnit report to {tmp_path}: Is a directory\n"
+    assert err == f"flyrun: could not write the JUnit report to {tmp_path}: is a folder\n"
