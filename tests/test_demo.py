@@ -52,6 +52,123 @@ def test_without_a_spec_one_is_made_as_init_makes_it(tmp_path: Path) -> None:
     assert shim.is_file() and not (app / "fly-sqlite.yml").exists()
 
 
+def _example(tmp_path: Path) -> Path:
+    """An unchanged copy of the bundled example: its own spec (volume.region: iad), and a
+    fly.toml without primary_region."""
+    app = tmp_path / "shop"
+    copy_tree(bundled("playbooks") / "examples" / "shop", app)
+    assert "primary_region" not in (app / "fly.toml").read_text()
+    return app
+
+
+def _converged(out: str) -> bool:
+    return "exit codes (2, 0, 0), as expected" in out
+
+
+def test_init_then_demo_without_primary_region(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README's steps: the spec `init --region` wrote gives the region; fly.toml need not."""
+    app = _example(tmp_path)
+    (app / "fly-sqlite.yml").unlink()
+    assert main(["init", str(app), "--region", "iad"]) == 0
+    assert main(["demo", "--app-dir", str(app)]) == 0
+    assert _converged(capsys.readouterr().out)
+
+
+def test_the_example_with_its_own_spec_converges(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--app-dir", str(_example(tmp_path))]) == 0
+    assert _converged(capsys.readouterr().out)
+
+
+def test_without_a_spec_or_primary_region_demo_takes_region(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = _example(tmp_path)
+    (app / "fly-sqlite.yml").unlink()
+    assert main(["demo", "--app-dir", str(app)]) == 1
+    err = capsys.readouterr().err
+    assert "has no `primary_region`: pass the region the app runs in, e.g. " in err
+    assert "`flyrun demo --app-dir DIR --region iad`" in err and "flyrun init" not in err
+    assert main(["demo", "--app-dir", str(app), "--region", "iad"]) == 0
+    assert _converged(capsys.readouterr().out) and not (app / "fly-sqlite.yml").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (
+            ["--app-dir", "shop", "--region", "ams"],
+            "--region 'ams': shop/fly-sqlite.yml puts the volume in iad, and the demo uses it "
+            "as it is: leave out --region",
+        ),
+        (["--region", "iad"], "--region goes with --app-dir DIR"),
+    ],
+    ids=["not-the-spec-region", "without-app-dir"],
+)
+def test_a_region_the_demo_would_not_use_is_refused(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    says: str,
+) -> None:
+    _example(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", *argv]) == 1
+    assert f"flyrun: error: {says}" in capsys.readouterr().err
+
+
+def test_the_spec_in_dir_must_be_the_apps_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`path: ../myapp` loads in DIR, but the copy holds DIR alone: refused up front."""
+    app = _example(tmp_path)
+    copy_tree(bundled("playbooks") / "examples" / "shop", tmp_path / "myapp")
+    (tmp_path / "myapp" / "fly-sqlite.yml").unlink()
+    spec = app / "fly-sqlite.yml"
+    spec.write_text(spec.read_text().replace("version: 1\n", "version: 1\npath: ../myapp\n"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--app-dir", "shop"]) == 1
+    assert capsys.readouterr().err == (
+        "shop/fly-sqlite.yml:3:7: path: '../myapp' is not shop itself: the demo copies shop "
+        "alone, so its spec must be the app's own (no `path`, or `path: .`); for the app in "
+        "myapp, run `flyrun demo --app-dir myapp`\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("app_dir", "says"),
+    [
+        ("nodir", "no such folder: nodir"),
+        (
+            "shop/fly.toml",
+            "shop/fly.toml is a file, not the app's folder: pass the folder "
+            "that holds fly.toml (shop)",
+        ),
+        (
+            ".",
+            "there is no fly.toml: run `fly launch` first (it writes fly.toml), or pass "
+            "the app's folder: `flyrun demo --app-dir DIR`",
+        ),
+    ],
+    ids=["no-folder", "a-file", "no-fly-toml"],
+)
+def test_dir_that_is_no_app_folder_is_said_as_such(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    app_dir: str,
+    says: str,
+) -> None:
+    _example(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--app-dir", app_dir]) == 1
+    assert capsys.readouterr().err == f"flyrun: error: {says}\n"
+
+
 def test_an_app_without_fly_toml_is_refused_before_copying(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
