@@ -139,6 +139,21 @@ def test_the_spec_in_dir_must_be_the_apps_own(
     )
 
 
+def test_a_problem_of_the_app_with_its_spec_is_said_before_copying(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The spec loads, but its app is not fly.toml's: said in DIR's spec, no step runs."""
+    spec = _example(tmp_path) / "fly-sqlite.yml"
+    spec.write_text(spec.read_text().replace("app: shop", "app: other"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--app-dir", "shop"]) == 1
+    out, err = capsys.readouterr()
+    assert (
+        err == "shop/fly-sqlite.yml:3:6: app: 'other' does not match app 'shop' in shop/fly.toml\n"
+    )
+    assert "flyrun check" not in out
+
+
 @pytest.mark.parametrize(
     ("app_dir", "says"),
     [
