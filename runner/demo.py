@@ -101,8 +101,9 @@ def check_own(app_dir: Path, region: str | None) -> None:
     regions = {item.volume.region for item in loaded if isinstance(item, AppSpec)}
     if region is not None and regions != {region}:
         raise RunnerError(
-            f"--region {region!r}: {own} puts the volume in {', '.join(sorted(regions))}, and "
-            "the demo uses it as it is: leave out --region (it is for an app without a spec)"
+            f"--region {region!r}: {os.path.normpath(own)} puts the volume in "
+            f"{', '.join(sorted(regions))}, and the demo uses it as it is: leave out --region "
+            "(it is for an app without a spec)"
         )
 
 
@@ -160,15 +161,7 @@ def run_demo(
         raise RunnerError("--region goes with --app-dir DIR (the bundled example runs in iad)")
     root = Path(tempfile.mkdtemp(prefix="flyrun-demo-"))
     try:
-        if app_dir is None:
-            spec, shim = prepare(root)
-            print(f"flyrun demo: example app copied to {spec.parent} (removed at the end)")
-            shown: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
-        else:
-            made = own_spec(app_dir) is None
-            spec, shim = prepare_own(root, app_dir, region)
-            _announce(app_dir, spec.parent, made=made)
-            shown = shown_as(spec.parent, app_dir)
+        spec, shim, shown = _prepared(root, app_dir, region, keep=keep)
         print(f"flyrun demo: flyctl is the built-in simulator ({shim})\n")
         with shown:
             return _verdict(_steps(main, spec, shim))
@@ -182,11 +175,29 @@ def run_demo(
             shutil.rmtree(root, ignore_errors=True)
 
 
-def _announce(app_dir: Path, copy: Path, *, made: bool) -> None:
-    """Say that the demo works on a copy, and how its messages name the user's files."""
+def _prepared(
+    root: Path, app_dir: Path | None, region: str | None, *, keep: bool
+) -> tuple[Path, Path, contextlib.AbstractContextManager[None]]:
+    """The spec and the simulator's shim in `root`, said; and how the steps' output is shown
+    (naming the user's files rather than the copy's)."""
+    if app_dir is None:
+        spec, shim = prepare(root)
+        kept = "kept for you to look at" if keep else "removed at the end"
+        print(f"flyrun demo: example app copied to {spec.parent} ({kept})")
+        return spec, shim, contextlib.nullcontext()
+    made = own_spec(app_dir) is None
+    spec, shim = prepare_own(root, app_dir, region)
+    _announce(app_dir, spec.parent, made=made, keep=keep)
+    return spec, shim, shown_as(spec.parent, app_dir)
+
+
+def _announce(app_dir: Path, copy: Path, *, made: bool, keep: bool) -> None:
+    """Say that the demo works on a copy (removed at the end, or kept), and how its
+    messages name the user's files."""
     mine = os.path.normpath(app_dir)
+    fate = "keeps for you to look at" if keep else "removes at the end"
     print(
-        f"flyrun demo: {mine} copied to {copy}, which the demo converts and removes at the end "
+        f"flyrun demo: {mine} copied to {copy}, which the demo converts and {fate} "
         f"({mine} is not touched); messages name your files ({Path(mine) / 'fly.toml'})"
     )
     if made:

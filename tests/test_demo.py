@@ -3,6 +3,7 @@ check → apply → check against the simulator; DIR is never touched."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,25 @@ def test_the_spec_in_dir_must_be_the_apps_own(
         "shop/fly-sqlite.yml:3:7: path: '../myapp' is not shop itself: the demo copies shop "
         "alone, so its spec must be the app's own (no `path`, or `path: .`); for the app in "
         "myapp, run `flyrun demo --app-dir myapp`\n"
+    )
+
+
+@pytest.mark.parametrize("own", [False, True], ids=["example", "app-dir"])
+def test_with_keep_the_first_line_says_the_copy_is_kept(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    own: bool,
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # the kept folder
+    (tmp_path / "tmp").mkdir()
+    app = ["--app-dir", str(_example(tmp_path))] if own else []
+    assert main(["demo", "--keep", *app]) == 0
+    first, *_, last = capsys.readouterr().out.splitlines()
+    (kept,) = (tmp_path / "tmp").glob("flyrun-demo-*")
+    assert "remove" not in first and last == f"flyrun demo: kept {kept}"
+    assert first.endswith("(kept for you to look at)") or (
+        "which the demo converts and keeps for you to look at" in first
     )
 
 
