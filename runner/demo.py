@@ -8,7 +8,8 @@ its region is the one, whatever fly.toml has), else one made as `flyrun init` ma
 account holds each app of the spec with one started machine of its process group in its
 region, as `fly launch` leaves it.
 What the steps print names the user's own files (`DIR/fly.toml:54:1`, the next command),
-not the temporary copy's, which is gone when the demo ends. Ctrl-C stops the demo at once
+not the temporary copy's, which is gone when the demo ends; a next command naming a spec the
+demo made starts with the `flyrun init` that writes it in DIR. Ctrl-C stops the demo at once
 (exit 130), whichever step it is in."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TextIO
 
+from runner.disk import read_text, user_path
 from runner.errors import RunnerError, SpecError, SpecProblem
 from runner.resources import bundled
 
@@ -110,7 +112,6 @@ def check_own(app_dir: Path, region: str | None) -> None:
 def outside(spec: Path, app_dir: Path) -> list[SpecProblem]:
     """Each `path:` of the spec in DIR that is not DIR itself (docs/ci.md): the demo copies
     DIR alone, so an app folder elsewhere would be missing from the copy."""
-    from runner.disk import read_text
     from runner.spec.views import app_views
     from runner.spec.yamlmarks import load_yaml
 
@@ -185,13 +186,19 @@ def _prepared(
         kept = "kept for you to look at" if keep else "removed at the end"
         print(f"flyrun demo: example app copied to {spec.parent} ({kept})")
         return spec, shim, contextlib.nullcontext()
-    made = own_spec(app_dir) is None
+    init = None if own_spec(app_dir) else init_command(app_dir, region)
     spec, shim = prepare_own(root, app_dir, region)
-    _announce(app_dir, spec.parent, made=made, keep=keep)
-    return spec, shim, shown_as(spec.parent, app_dir)
+    _announce(app_dir, spec.parent, init=init, keep=keep)
+    return spec, shim, shown_as(spec.parent, app_dir, init=init)
 
 
-def _announce(app_dir: Path, copy: Path, *, made: bool, keep: bool) -> None:
+def init_command(app_dir: Path, region: str | None) -> str:
+    """The `flyrun init` that writes in DIR the spec the demo makes in the copy."""
+    words = ["flyrun", "init", os.path.normpath(app_dir)]
+    return shlex.join(words + (["--region", region] if region is not None else []))
+
+
+def _announce(app_dir: Path, copy: Path, *, init: str | None, keep: bool) -> None:
     """Say that the demo works on a copy (removed at the end, or kept), and how its
     messages name the user's files."""
     mine = os.path.normpath(app_dir)
@@ -200,10 +207,10 @@ def _announce(app_dir: Path, copy: Path, *, made: bool, keep: bool) -> None:
         f"flyrun demo: {mine} copied to {copy}, which the demo converts and {fate} "
         f"({mine} is not touched); messages name your files ({Path(mine) / 'fly.toml'})"
     )
-    if made:
+    if init is not None:
         print(
             f"flyrun demo: {mine} has no fly-sqlite.yml: the demo uses one made as "
-            f"`flyrun init {mine}` makes it (run that to write it)"
+            f"`{init}` makes it (run that to write it)"
         )
 
 
@@ -256,10 +263,16 @@ def _flyctl(shim: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def shown_as(copy: Path, original: Path) -> Iterator[None]:
+def shown_as(copy: Path, original: Path, *, init: str | None = None) -> Iterator[None]:
     """While it is open, what is printed names `original` where it said `copy` (the
-    temporary copy of the user's app, as given and as resolved)."""
-    names = {str(copy): os.path.normpath(original), str(copy.resolve()): os.path.normpath(original)}
+    temporary copy of the user's app: as given, resolved, and as runner/disk.py `user_path`
+    names them). `init`: the command that writes the spec the demo made, which `original`
+    lacks: a next command naming the spec runs it first, so that it is true of `original`."""
+    mine = os.path.normpath(original)
+    spellings = {user_path(c) for c in (copy, copy.resolve())} | {str(copy), str(copy.resolve())}
+    names = {spelling: mine for spelling in spellings}
+    if init is not None:
+        names |= _init_first(spellings, mine, init)
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = Renamed(out, names), Renamed(err, names)
     try:
@@ -268,6 +281,19 @@ def shown_as(copy: Path, original: Path) -> Iterator[None]:
         sys.stdout.flush()
         sys.stderr.flush()
         sys.stdout, sys.stderr = out, err
+
+
+def _init_first(copies: set[str], mine: str, init: str) -> dict[str, str]:
+    """`flyrun check COPY/fly-sqlite.yml`, as a step's closing line suggests it
+    (runner/report/closing.py), becomes `INIT && flyrun check DIR/fly-sqlite.yml`."""
+    theirs = shlex.quote(str(Path(mine) / SPEC_NAMES[0]))
+    return {
+        f"flyrun {verb} {shlex.quote(str(Path(copy) / SPEC_NAMES[0]))}": (
+            f"{init} && flyrun {verb} {theirs}"
+        )
+        for verb in ("validate", "check", "apply")
+        for copy in copies
+    }
 
 
 class Renamed:

@@ -211,14 +211,27 @@ def test_an_app_without_fly_toml_is_refused_before_copying(
     assert "there is no " in capsys.readouterr().err
 
 
-def test_messages_name_the_users_files_not_the_temporary_copy(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app = _own_app(tmp_path, with_spec=False)
+def _refused_mount(app: Path) -> int:
+    """A `[mounts]` preflight refuses (the check step fails): its line in fly.toml."""
     toml = app / "fly.toml"
     line = toml.read_text().count("\n") + 1
     toml.write_text(toml.read_text() + '[mounts]\n  source = "x"\n  destination = "/d"\n')
     toml.write_text(toml.read_text() + '  initial_size = "0GB"\n')
+    return line
+
+
+@pytest.mark.parametrize("below_cwd", [False, True], ids=["copy-elsewhere", "copy-below-cwd"])
+def test_messages_name_the_users_files_not_the_temporary_copy(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    below_cwd: bool,
+) -> None:
+    """Below the current folder, the copy is named relatively (runner/disk.py user_path)."""
+    if below_cwd:
+        (tmp_path / "tmp").mkdir()
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    line = _refused_mount(_own_app(tmp_path, with_spec=False))
     monkeypatch.chdir(tmp_path)
     assert main(["demo", "--app-dir", "mine"]) == 1
     out = capsys.readouterr().out
@@ -226,9 +239,39 @@ def test_messages_name_the_users_files_not_the_temporary_copy(
     assert "mine has no fly-sqlite.yml: the demo uses one made as `flyrun init mine`" in out
     assert f"— mine/fly.toml:{line}:1: shop: fly.toml mounts refused:" in out
     assert "APP [shop] (mine/fly-sqlite.yml)" in out
-    assert "run `flyrun check mine/fly-sqlite.yml` again" in out  # no --flyctl of the demo's
+    # no --flyctl of the demo's; mine has no spec: the next command writes it first
+    assert "run `flyrun init mine && flyrun check mine/fly-sqlite.yml` again" in out
     steps = out.split("built-in simulator", 1)[1].split("\n", 1)[1]
     assert "flyrun-demo-" not in steps  # only the opening lines name the copy
+
+
+def test_the_next_command_writes_the_spec_the_demo_made_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No spec in DIR: each suggested command starts with the `flyrun init` (with the
+    demo's --region) that writes it, so it can be run as it is said."""
+    app = _example(tmp_path)
+    (app / "fly-sqlite.yml").unlink()
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--app-dir", "shop", "--region", "iad"]) == 0
+    out = capsys.readouterr().out
+    init = "flyrun init shop --region iad"
+    assert f"the demo uses one made as `{init}` makes it" in out
+    assert f"run `{init} && flyrun apply shop/fly-sqlite.yml`" in out
+    _refused_mount(app)
+    assert main(["demo", "--app-dir", "shop", "--region", "iad"]) == 1
+    out = capsys.readouterr().out
+    assert f"run `{init} && flyrun check shop/fly-sqlite.yml` again" in out
+
+
+def test_with_its_own_spec_the_next_command_is_plain(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _refused_mount(_example(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--app-dir", "shop"]) == 1
+    out = capsys.readouterr().out
+    assert "run `flyrun check shop/fly-sqlite.yml` again" in out and "flyrun init" not in out
 
 
 def test_a_spec_problem_is_said_in_the_users_file(
