@@ -167,8 +167,9 @@ def postgres_in_production(
 
 
 def schema_ref(spec_dir: Path) -> str:
-    """The schema relative to the spec when both are in flyrun's own checkout (so editing an
-    example uses the schema beside it), else the schema's published `$id`."""
+    """The schema relative to the spec when both are in flyrun's own checkout (so editing a
+    test case uses the schema beside it), else the schema's published `$id`. The bundled
+    example's spec has the `$id` line: users copy it elsewhere (playbooks/examples/shop)."""
     local = _CHECKOUT / "schemas" / "spec.schema.json"
     folder = spec_dir.resolve()
     if local.is_file() and (folder == _CHECKOUT or _CHECKOUT in folder.parents):

@@ -118,6 +118,19 @@ def test_inside_this_repository_the_schema_is_a_relative_path() -> None:
     assert (example / schema_ref(example)).is_file()
 
 
+def test_the_bundled_example_has_the_schema_line_init_writes_for_a_users_app(
+    tmp_path: Path,
+) -> None:
+    """README tells users to copy the example: its `$schema` must not be a path into
+    flyrun's checkout, which a copy anywhere else breaks."""
+    folder = tmp_path / "shop"
+    copy_tree(bundled("playbooks") / "examples" / "shop", folder)
+    shipped = (folder / "fly-sqlite.yml").read_text().splitlines()[0]
+    (folder / "fly-sqlite.yml").unlink()
+    assert main(["init", str(folder), "--region", "iad"]) == 0
+    assert shipped == (folder / "fly-sqlite.yml").read_text().splitlines()[0]
+
+
 # --- PostgreSQL: import_data ---------------------------------------------------------------
 
 PG_GEMFILE = 'source "https://rubygems.org"\ngem "rails"\ngem "pg"\n'
