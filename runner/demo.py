@@ -117,11 +117,12 @@ def outside(spec: Path, app_dir: Path) -> list[SpecProblem]:
 
     home = os.path.realpath(app_dir)
     views = app_views(load_yaml(read_text(spec, shown=str(spec)) or "", str(spec)), frozenset())
-    return [
+    problems = [
         view.problem(("path",), _not_home(str(view.get(("path",))), spec, app_dir))
         for view in views
         if view.has(("path",)) and os.path.realpath(spec.parent / str(view.get(("path",)))) != home
     ]
+    return list(dict.fromkeys(problems))  # an inventory's `defaults: {path: …}`: said once
 
 
 def _not_home(raw: str, spec: Path, app_dir: Path) -> str:

@@ -174,6 +174,21 @@ def test_a_problem_of_the_app_with_its_spec_is_said_before_copying(
     assert "flyrun check" not in out
 
 
+def test_an_inventorys_default_path_outside_dir_is_said_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = _example(tmp_path)
+    (app / "fly-sqlite.yml").write_text(
+        "version: 1\ndefaults:\n  path: ..\n  volume: {region: iad}\napps:\n"
+        "  - {app: shop, volume: {name: a}}\n  - {app: cart, volume: {name: b}}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--app-dir", "shop"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("shop/fly-sqlite.yml:3:9: defaults.path: '..' is not shop itself")
+    assert err.count("\n") == 1
+
+
 @pytest.mark.parametrize(
     ("app_dir", "says"),
     [
