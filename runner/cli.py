@@ -121,7 +121,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from runner.demo import run_demo  # lazy: only the demo needs the simulator
 
-        return run_demo(main, keep=args.keep, app_dir=args.app_dir)
+        return run_demo(main, keep=args.keep, app_dir=args.app_dir, region=args.region)
     if args.command == "init":
         from runner.init import init_command
 

@@ -155,6 +155,12 @@ def _other_commands(sub: Any) -> None:
         metavar="DIR",
         help="your app's folder (with fly.toml): a copy of it is converted, DIR is untouched",
     )
+    demo.add_argument(
+        "--region",
+        metavar="CODE",
+        help="with --app-dir, for a DIR without fly-sqlite.yml whose fly.toml has no "
+        "primary_region: the Fly region the app runs in (as `flyrun init --region`)",
+    )
 
 
 def _spec_options(command: argparse.ArgumentParser) -> None:

@@ -26,8 +26,11 @@ from runner.resources import load_json
 from runner.spec import load_specs
 from runner.spec.regions import region_error
 from runner.spec.rules import VOLUME_NAME_MAX
+from runner.spec.schema import app_name_error
+from runner.syntax.toml import key_line
 
 SPEC_NAME = "fly-sqlite.yml"
+INIT_USAGE = "flyrun init APP_DIR"
 _CHECKOUT = Path(__file__).resolve().parents[1]  # flyrun's own repository, when run from it
 
 
@@ -47,16 +50,15 @@ def volume_name(app: str) -> str:
     return name[:VOLUME_NAME_MAX].rstrip("_") or "data"
 
 
-def draft(app_dir: Path, region: str | None = None) -> Draft:
+def draft(app_dir: Path, region: str | None = None, *, usage: str = INIT_USAGE) -> Draft:
     """The spec's values from `app_dir/fly.toml` (and `--region`, when given); RunnerError
-    when they cannot be had."""
+    when they cannot be had. `usage` is the command the messages suggest (`init`'s, or
+    `flyrun demo --app-dir DIR`'s: runner/demo.py drafts a spec the same way)."""
+    check_folder(app_dir, usage)
     shown = os.path.normpath(app_dir / "fly.toml")
     text = read_text(app_dir / "fly.toml", shown=shown)
     if text is None:
-        raise RunnerError(
-            f"there is no {shown}: run `fly launch` first (it writes fly.toml), or pass the "
-            "app's folder: `flyrun init APP_DIR`"
-        )
+        raise RunnerError(_no_fly_toml(shown, usage))
     try:
         fly = parse_fly_toml(text)
     except FileError as exc:
@@ -64,19 +66,55 @@ def draft(app_dir: Path, region: str | None = None) -> Draft:
         raise RunnerError(f"{where}: {exc.message}") from None
     if not fly.app:
         raise RunnerError(f'{shown} has no `app = "…"`: add the Fly app\'s name there')
-    chosen = _region(region, fly.primary_region, shown)
+    _check_app_name(fly.app, text, shown)
+    chosen = _region(region, fly.primary_region, shown, usage)
     postgres = on_postgres(AppFacts(app_dir, fly.app, None, app_dir / ".flyrun-state.json"))
     return Draft(fly.app, chosen, volume_name(fly.app), postgres)
 
 
-def _region(given: str | None, primary: str | None, shown: str) -> str:
+def check_folder(app_dir: Path, usage: str = INIT_USAGE) -> None:
+    """`app_dir` is a folder holding fly.toml; RunnerError saying what it is instead."""
+    shown = os.path.normpath(app_dir)
+    try:
+        exists, is_dir = app_dir.exists(), app_dir.is_dir()
+    except (OSError, ValueError):  # a name too long, or with a NUL byte
+        exists = is_dir = False
+    if exists and not is_dir:
+        its = f" ({os.path.normpath(app_dir.parent)})" if app_dir.name == "fly.toml" else ""
+        raise RunnerError(
+            f"{shown} is a file, not the app's folder: pass the folder that holds fly.toml{its}"
+        )
+    if not exists:
+        raise RunnerError(f"no such folder: {shown}")
+    if not (app_dir / "fly.toml").exists():
+        raise RunnerError(_no_fly_toml(os.path.normpath(app_dir / "fly.toml"), usage))
+
+
+def _no_fly_toml(shown: str, usage: str) -> str:
+    return (
+        f"there is no {shown}: run `fly launch` first (it writes fly.toml), or pass the "
+        f"app's folder: `{usage}`"
+    )
+
+
+def _check_app_name(app: str, text: str, shown: str) -> None:
+    """fly.toml's `app` must be a name the spec accepts: said at fly.toml's line, where the
+    name comes from, before a spec is written that could not validate."""
+    error = app_name_error(app)
+    if error is None:
+        return
+    line = key_line(text, "app")
+    raise RunnerError(f"{shown}:{line}:1: app {error}" if line else f"{shown}: app {error}")
+
+
+def _region(given: str | None, primary: str | None, shown: str, usage: str) -> str:
     """`--region` (a current Fly region, and fly.toml's primary_region when it has one, as
     the spec requires), else primary_region."""
     if given is None:
         if not primary:
             raise RunnerError(
                 f"{shown} has no `primary_region`: pass the region the app runs in, e.g. "
-                "`flyrun init APP_DIR --region iad` (flyctl creates machines there, and the "
+                f"`{usage} --region iad` (flyctl creates machines there, and the "
                 "volume must be there too), or add primary_region to fly.toml"
             )
         return primary
@@ -129,8 +167,9 @@ def postgres_in_production(
 
 
 def schema_ref(spec_dir: Path) -> str:
-    """The schema relative to the spec when both are in flyrun's own checkout (so editing an
-    example uses the schema beside it), else the schema's published `$id`."""
+    """The schema relative to the spec when both are in flyrun's own checkout (so editing a
+    test case uses the schema beside it), else the schema's published `$id`. The bundled
+    example's spec has the `$id` line: users copy it elsewhere (playbooks/examples/shop)."""
     local = _CHECKOUT / "schemas" / "spec.schema.json"
     folder = spec_dir.resolve()
     if local.is_file() and (folder == _CHECKOUT or _CHECKOUT in folder.parents):

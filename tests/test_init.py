@@ -80,6 +80,32 @@ def test_says_what_fly_toml_lacks(
     assert says in capsys.readouterr().err and not (folder / "fly-sqlite.yml").exists()
 
 
+def test_an_app_name_the_spec_would_refuse_is_said_at_fly_toml_before_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The name comes from fly.toml: said there, in the spec rule's words, with no spec
+    written that could not validate."""
+    folder = _app(tmp_path, '# made by fly launch\napp = "Bad_Name"\nprimary_region = "ams"\n')
+    assert main(["init", str(folder)]) == 1
+    assert capsys.readouterr().err == (
+        f"flyrun: error: {folder / 'fly.toml'}:2:1: app 'Bad_Name' is not a Fly app name: "
+        "use lowercase letters, digits and dashes, starting with a letter or digit "
+        "(try 'bad-name')\n"
+    )
+    assert not (folder / "fly-sqlite.yml").exists()
+
+
+def test_says_when_app_dir_is_no_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", str(tmp_path / "nodir")]) == 1
+    assert f"no such folder: {tmp_path / 'nodir'}\n" in capsys.readouterr().err
+    toml = _app(tmp_path / "shop") / "fly.toml"
+    assert main(["init", str(toml)]) == 1
+    assert capsys.readouterr().err == (
+        f"flyrun: error: {toml} is a file, not the app's folder: pass the folder that holds "
+        f"fly.toml ({tmp_path / 'shop'})\n"
+    )
+
+
 def test_the_volume_name_is_the_app_name_within_the_rules() -> None:
     assert volume_name("my-cool-app") == "my_cool_app"
     long = volume_name("a-very-long-fly-app-name-for-a-shop-2024")
@@ -90,6 +116,19 @@ def test_inside_this_repository_the_schema_is_a_relative_path() -> None:
     example = REPO / "playbooks" / "examples" / "shop"
     assert schema_ref(example) == "../../../schemas/spec.schema.json"
     assert (example / schema_ref(example)).is_file()
+
+
+def test_the_bundled_example_has_the_schema_line_init_writes_for_a_users_app(
+    tmp_path: Path,
+) -> None:
+    """README tells users to copy the example: its `$schema` must not be a path into
+    flyrun's checkout, which a copy anywhere else breaks."""
+    folder = tmp_path / "shop"
+    copy_tree(bundled("playbooks") / "examples" / "shop", folder)
+    shipped = (folder / "fly-sqlite.yml").read_text().splitlines()[0]
+    (folder / "fly-sqlite.yml").unlink()
+    assert main(["init", str(folder), "--region", "iad"]) == 0
+    assert shipped == (folder / "fly-sqlite.yml").read_text().splitlines()[0]
 
 
 # --- PostgreSQL: import_data ---------------------------------------------------------------

@@ -198,12 +198,22 @@ def _const_message(error: Any) -> str:
 
 def _pattern_message(error: Any) -> str:
     pattern = str(error.validator_value)
-    hint = _PATTERN_HINTS.get(pattern, f"does not match the pattern {pattern!r}")
-    message = f"{describe(error.instance)} {hint}"
     if pattern == _APP_PATTERN and isinstance(error.instance, str):
-        suggestion = suggest_app_name(error.instance)
-        message += f" (try {suggestion!r})" if suggestion else ""
-    return message
+        return _app_name_message(error.instance)
+    hint = _PATTERN_HINTS.get(pattern, f"does not match the pattern {pattern!r}")
+    return f"{describe(error.instance)} {hint}"
+
+
+def app_name_error(name: str) -> str | None:
+    """Why `name` is not a Fly app name, in the words a spec's `app:` gets (None when it is
+    one): `flyrun init` says it at fly.toml's `app` line (runner/init.py)."""
+    return None if re.fullmatch(_APP_PATTERN[1:-1], name) else _app_name_message(name)
+
+
+def _app_name_message(name: str) -> str:
+    suggestion = suggest_app_name(name)
+    try_it = f" (try {suggestion!r})" if suggestion else ""
+    return f"{describe(name)} {_PATTERN_HINTS[_APP_PATTERN]}{try_it}"
 
 
 def suggest_app_name(name: str) -> str:
