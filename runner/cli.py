@@ -139,6 +139,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     saved = _saved_plan(args)
     specs = _load_specs(args, saved)
     _load_playbooks(specs)
+    _refuse_reports_over_inputs(args, specs)
     if args.list_tasks:
         from runner.report.listing import print_task_lists
 
@@ -163,6 +164,18 @@ def _load_specs(args: argparse.Namespace, saved: SavedPlan | None) -> tuple[Any,
     loaded = load_for_run([Path(p) for p in saved.specs], playbook=override)
     # the apps the plan was made for: `check --limit/--shard --out` planned only those
     return tuple(item for item in loaded if item.app in saved.apps)
+
+
+def _refuse_reports_over_inputs(args: argparse.Namespace, specs: tuple[Any, ...]) -> None:
+    """RunnerError when a report file is one of the run's inputs; the refused files are
+    dropped from the outputs first, so the early failure's reports never replace them."""
+    from runner.errors import RunnerError
+
+    refused = _outputs(args).inputs(specs)
+    for option in refused:  # --json → args.json, --out → args.out
+        setattr(args, option.removeprefix("--"), None)
+    if refused:
+        raise RunnerError("cannot write " + "; ".join(refused.values()))
 
 
 def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:

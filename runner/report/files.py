@@ -53,6 +53,40 @@ def refusals(paths: Iterable[tuple[str, Path]]) -> dict[str, str]:
     return found
 
 
+# The app files flyrun reads or edits (runner/facts/__init__.py, the handlers): a report
+# written over one would replace the app's own file with JSON or XML at the end of the run.
+APP_FILES = (
+    "fly.toml",
+    "Dockerfile",
+    "Gemfile",
+    "Gemfile.lock",
+    "Procfile",
+    "Procfile.fly",
+    "bin/docker-entrypoint",
+    "config/database.yml",
+    "config/environments/production.rb",
+    "db/schema.rb",
+    "lib/tasks/fly.rake",
+    "lib/tasks/flyrun_import.rake",
+    ".flyrun-state.json",
+)
+
+
+def inputs_refused(
+    paths: Iterable[tuple[str, Path]], inputs: Iterable[Path], folders: Iterable[Path]
+) -> dict[str, str]:
+    """option → `OPTION PATH: it is …` for each report file that is one of the run's inputs:
+    a spec or playbook (`inputs`), or an app file of one of the app `folders` (APP_FILES)."""
+    taken = {path.resolve(): f"the spec or playbook {path.name}" for path in inputs}
+    for folder in folders:
+        taken.update({(folder / name).resolve(): f"the app's {name}" for name in APP_FILES})
+    return {
+        option: f"{option} {path}: it is {taken[path.resolve()]}, which this run reads"
+        for option, path in paths
+        if path.resolve() in taken
+    }
+
+
 def unwritable(target: Path) -> str | None:
     """Why no report can be written at `target` (resolved): it is not a regular file, or
     its folder cannot be made or takes no new file. A real probe, since `os.access` says

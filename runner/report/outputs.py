@@ -5,13 +5,13 @@ The text report for people is added by the CLI (stderr when a format takes stdou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from runner.events import Event
-from runner.report.files import check_writable, refusals
+from runner.report.files import check_writable, inputs_refused, refusals
 
 Subscriber = Callable[[Event], None]
 
@@ -48,6 +48,14 @@ class Outputs:
     def check(self) -> None:
         """RunnerError now, before any app, when a report file could not be written."""
         check_writable(self.files())
+
+    def inputs(self, specs: Iterable[Any]) -> dict[str, str]:
+        """option → why, for each report file that is one of the run's inputs
+        (`--json fly-sqlite.yml` would replace the spec at the end): the loaded apps' spec
+        files, playbooks and app files (runner/report/files.py APP_FILES)."""
+        inputs = [p for s in specs for p in (s.spec_file, getattr(s, "playbook", None)) if p]
+        folders = [s.path for s in specs if isinstance(getattr(s, "path", None), Path)]
+        return inputs_refused(self.files(), inputs, folders)
 
     def writable(self) -> Outputs:
         """These outputs without the report files that cannot be written: a run stopped

@@ -356,3 +356,24 @@ def test_one_file_for_two_report_options_is_refused_up_front(
     assert report["error"]["message"].startswith("cannot write --junit same.json")
     assert main(["check", str(app.spec), "--offline", "--json", "./-"]) == 2  # a file named -
     assert json.loads((tmp_path / "-").read_text())["summary"]["exit_code"] == 2
+
+
+def test_a_report_file_that_is_one_of_the_runs_inputs_is_refused_and_left_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(tmp_path / "app")
+    monkeypatch.chdir(app.app_dir)
+    before = {p: p.read_bytes() for p in (app.spec, app.app_dir / "fly.toml")}
+    check = ["check", "fly-sqlite.yml", "--offline", "--sarif", "r.sarif"]
+    assert main([*check, "--json", "fly-sqlite.yml", "--junit", "./fly.toml"]) == 1
+    assert capsys.readouterr().err == (
+        "flyrun: error: cannot write --json fly-sqlite.yml: it is the spec or playbook "
+        "fly-sqlite.yml, which this run reads; --junit fly.toml: it is the app's fly.toml, "
+        "which this run reads\n"
+    )
+    assert {p: p.read_bytes() for p in before} == before  # neither replaced at the end
+    sarif = json.loads((app.app_dir / "r.sarif").read_text())  # the other report: written
+    assert sarif["runs"][0]["invocations"][0]["exitCode"] == 1
+    for _ in range(2):  # a new report in the app folder is fine, and so is writing it again
+        assert main([*check, "--json", "report.json"]) == 2
+    assert json.loads((app.app_dir / "report.json").read_text())["summary"]["exit_code"] == 2
