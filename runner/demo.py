@@ -171,10 +171,24 @@ def run_demo(
         print("\nflyrun demo: interrupted", file=sys.stderr)
         return INTERRUPTED
     finally:
-        if keep:
-            print(f"flyrun demo: kept {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
+        _leave(root, keep=keep, example=app_dir is None)
+
+
+def _leave(root: Path, *, keep: bool, example: bool) -> None:
+    """Keep the copy and say how to go on with it, or remove it. The example's steps name
+    the copy (there is no folder of the user's to name instead), so the commands they
+    suggest hold only with --keep, and with the simulator as flyctl."""
+    if keep:
+        shim = root / "bin" / "flyctl"
+        more = f"; run flyrun on it with `--flyctl {shim}` (the simulator)" if shim.exists() else ""
+        print(f"flyrun demo: kept {root}{more}")
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+        if example:
+            print(
+                "flyrun demo: the copy is removed; `flyrun demo --keep` keeps it, to run "
+                "the commands above on it yourself"
+            )
 
 
 def _prepared(

@@ -153,10 +153,26 @@ def test_with_keep_the_first_line_says_the_copy_is_kept(
     assert main(["demo", "--keep", *app]) == 0
     first, *_, last = capsys.readouterr().out.splitlines()
     (kept,) = (tmp_path / "tmp").glob("flyrun-demo-*")
-    assert "remove" not in first and last == f"flyrun demo: kept {kept}"
+    shim = kept / "bin" / "flyctl"
+    assert "remove" not in first
+    assert (
+        last == f"flyrun demo: kept {kept}; run flyrun on it with `--flyctl {shim}` (the simulator)"
+    )
     assert first.endswith("(kept for you to look at)") or (
         "which the demo converts and keeps for you to look at" in first
     )
+    spec = next(kept.glob("*/fly-sqlite.yml"))  # the hint holds: the copy is converged
+    assert main(["check", str(spec), "--flyctl", str(shim)]) == 0
+
+
+def test_without_keep_the_example_says_how_to_keep_the_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert main(["demo"]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert "`flyrun demo --keep` keeps it" in last
+    assert list(tmp_path.glob("flyrun-demo-*")) == []
 
 
 def test_a_problem_of_the_app_with_its_spec_is_said_before_copying(
