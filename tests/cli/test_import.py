@@ -243,3 +243,38 @@ def test_a_saved_plan_restores_postgres_when_the_import_fails(
     assert "unlike the plan" not in verify["message"]
     assert set(secrets(app)) == {"DATABASE_URL"} and secrets(app)["DATABASE_URL"]["value"] == URL
     assert machine(app)["state"] == "started"
+
+
+def test_a_failed_deploy_is_undone_even_when_the_copy_finished(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The machine imported (an `ok` record) but flyctl reported the deploy failed (here its
+    response was lost; a crash loop after the import, or another group failing, look the
+    same): the app is not known to run on SQLite, so Postgres is restored, never a half
+    state, and the next run refuses the stale copy."""
+    from runner.simulator.state import add_fault
+
+    app = make_pg_app(tmp_path)
+    state = app.state
+    add_fault(state, "deploy", "lost_response", app="shop")
+    app.edit_state(state)
+    code, report = app.run_json(capsys, "apply")
+    assert code == 1 and task(report, "deploy")["status"] == "failed"
+    verify = task(report, "import_verify")
+    assert verify["status"] == "failed"
+    assert "the import finished (2 tables, 8 rows copied at" in verify["message"]
+    assert "but the deploy failed, so the app is not known to run on SQLite" in verify["message"]
+    assert "PostgreSQL was only read. flyrun restores it" in verify["message"]
+    assert mutations(app) == [
+        "volumes create",
+        "secrets import",
+        "deploy",
+        "secrets import",
+        "secrets unset",
+        "deploy",
+    ]
+    assert set(secrets(app)) == {"DATABASE_URL"} and secrets(app)["DATABASE_URL"]["value"] == URL
+    env = app.state["apps"]["shop"]["deployed_secrets"][machine(app)["id"]]
+    assert env["DATABASE_URL"] == URL and SOURCE_ENV not in env
+    code, report = app.run_json(capsys, "check")
+    assert code == 1 and "is a stale copy" in task(report, "preflight.import_source")["message"]
