@@ -93,3 +93,15 @@ def _entries(output: bytes, top: Path, folder: Path) -> list[str]:
             shown = str(path)
         found.append(f"{shown} ({'untracked' if code == '??' else 'modified'})")
     return found
+
+
+def tracked(folder: Path, relative: str) -> tuple[str, ...] | None:
+    """The files git tracks at or under `relative` (a path inside `folder`), relative to
+    `folder`; None when git cannot tell (no git, not a work tree, an error)."""
+    try:  # ls-files names them relative to the folder it runs in; no pathspec magic
+        found = _git(folder, "--literal-pathspecs", "ls-files", "-z", "--", relative)
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return None
+    if found.returncode != 0:
+        return None
+    return tuple(os.fsdecode(name) for name in found.stdout.split(b"\0") if name)

@@ -66,6 +66,7 @@ class Sources:
     gemfile_lock: str | None
     rails_root: str
     rails_env: str
+    origins: tuple[tuple[str, str], ...] = ()  # how a verified value is known (erb.Env)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class DatabaseFacts:
             gemfile_lock=src.gemfile_lock,
             rails_root=src.rails_root,
             rails_env=src.rails_env,
+            origins={k: v for k, v in src.origins if k not in values},
         )
 
 
@@ -112,11 +114,13 @@ def locate_databases(
     gemfile_lock: str | None = None,
     rails_root: str = "/rails",
     rails_env: str = "production",
+    origins: Mapping[str, str] | None = None,
 ) -> DatabaseFacts:
     """Locate every production database. `database_yml` is config/database.yml's text (None:
     absent); `env` holds `(where, name, value)` from fly.toml [env] (`fly.toml [env]`) and the
     Dockerfile (`Dockerfile:12 ENV`); `secrets` are the app's secret names, whose values
-    flyrun cannot read unless the caller `verified` them."""
+    flyrun cannot read unless the caller `verified` them (`origins`: how, when it is not
+    flyrun's own value)."""
     triples = tuple(env)
     sources = Sources(
         database_yml,
@@ -126,9 +130,15 @@ def locate_databases(
         gemfile_lock,
         rails_root,
         rails_env,
+        tuple(sorted((origins or {}).items())),
     )
     machine = make_env(
-        triples, sources.secrets, dict(sources.verified), rails_root=rails_root, rails_env=rails_env
+        triples,
+        sources.secrets,
+        dict(sources.verified),
+        rails_root=rails_root,
+        rails_env=rails_env,
+        origins=dict(sources.origins),
     )
     production = read_production(database_yml, rails_env)
     lock = parse_lockfile(gemfile_lock) if gemfile_lock is not None else None

@@ -60,15 +60,19 @@ class Env:
     verified: Mapping[str, str] = field(default_factory=dict)
     rails_root: str = "/rails"
     rails_env: str = "production"
+    # How a `verified` value is known when it is not the value flyrun set (the Postgres
+    # URL import_data read from a machine, runner/tasks/live_data.py `_adopted`).
+    origins: Mapping[str, str] = field(default_factory=dict)
 
     def get(self, name: str) -> Value:
         """ENV[name]: a secret wins over [env], which wins over the image's ENV (flyctl
         passes [env] and secrets to the machine config; docs/reference/rails.md §5 step 4)."""
         if name in self.verified:
             value = self.verified[name]
-            # Its value is known because flyrun verified it, but a secret's value is never
-            # shown (README "The spec"): the evidence names it only.
-            return Value(value, evidence=(f"secret {name} (verified: the value flyrun sets)",))
+            # Its value is known because flyrun verified it (or read it: `origins`), but a
+            # secret's value is never shown (README "The spec"): the evidence names it only.
+            how = self.origins.get(name, "verified: the value flyrun sets")
+            return Value(value, evidence=(f"secret {name} ({how})",))
         if name in self.secrets:
             return Value(None, f"{name} is set by a secret flyrun cannot read", secret=name)
         if name in self.values:
@@ -85,13 +89,16 @@ def make_env(
     *,
     rails_root: str = "/rails",
     rails_env: str = "production",
+    origins: Mapping[str, str] | None = None,
 ) -> Env:
     """An Env from `(where, name, value)` triples. fly.toml [env] wins over a Dockerfile
     `ENV` (runtime config over image); among equals the later triple wins, like a later
     `ENV` line."""
     ordered = sorted(triples, key=lambda t: t[0].startswith("fly.toml"))
     values = {name: (where, value) for where, name, value in ordered}
-    return Env(values, frozenset(secrets), dict(verified or {}), rails_root, rails_env)
+    return Env(
+        values, frozenset(secrets), dict(verified or {}), rails_root, rails_env, dict(origins or {})
+    )
 
 
 def redact(value: str) -> str:

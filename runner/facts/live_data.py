@@ -27,6 +27,7 @@ from runner.facts.live_text import (
     not_on_volume,
     other_database,
     other_groups,
+    undeclared_groups,
     unknown_location,
 )
 from runner.facts.mounts import (
@@ -42,6 +43,22 @@ from runner.facts.url_chars import parse_database_url, url_unsafe
 
 LIVE = "live data"
 GROUPS = "process groups"
+# UNDECLARED: what `fly deploy` does to machines of a process group its fly.toml does not
+# declare (flyctl internal/command/deploy/machines_deploymachinesapp.go; since v0.0.474
+# "Process Groups for V2/Machines", 2023-03): `resolveProcessGroupChanges` puts every machine
+# whose `fly_process_group` is not in the config's groups in `machinesToRemove`,
+# `warnAboutProcessGroupChanges` prints `Process groups have changed. This will:` and
+# ` * destroy 1 "worker" machine`, and `deployMachinesApp` destroys them (`machcmd.Destroy`,
+# forced) before updating the rest. Only machines of the Fly apps platform are in that set
+# (`ListFlyAppsMachines`: `fly_platform_version` v2, not the release command's or `fly
+# console`'s); others (`fly machine run`) are left alone and get the app's secrets when they
+# next start ("available as environment variables on every Machine belonging to that Fly
+# App, whether the Machine is part of Fly Launch or not": fly.io/docs/reference/secrets).
+# Either way the group's work is lost or runs on an empty database, so flyrun
+# refuses (docs/reference/flyctl.md §4.2).
+# Groups flyctl keeps for itself (fly-go `MachineProcessGroupFlyAppReleaseCommand`,
+# `MachineProcessGroupFlyAppConsole`): short-lived machines, not the app's programs.
+RESERVED = frozenset({"fly_app_release_command", "fly_app_console"})
 # What import_data copies (runner/data/flyrun_import.rake): the primary database, from these.
 IMPORTABLE = frozenset({"postgresql", "postgres", "postgis"})
 
@@ -132,17 +149,27 @@ def decide(
     return Decision(tuple(refusals), tuple(adopted), planned, tuple(notes))
 
 
-def other_groups_refusal(process_groups: Sequence[str], spec: Spec) -> Refusal | None:
+def other_groups_refusal(
+    process_groups: Sequence[str], spec: Spec, machines: Sequence[tuple[str, str]] = ()
+) -> Refusal | None:
     """Groups besides the mounted one get DATABASE_URL (an app-wide secret) but not the
     volume (one volume attaches to one machine), so they would each write their own
-    database on their own disk; refused unless declared `groups_without_database`."""
+    database on their own disk; refused unless declared `groups_without_database`. The
+    groups are fly.toml's `process_groups` and those the app's `machines` (id, group) run
+    in: a group fly.toml does not declare is refused the same way (UNDECLARED)."""
     skip = {spec.process_group, *spec.groups_without_database}
     others = [g for g in dict.fromkeys(process_groups) if g not in skip]
-    if not others:
+    undeclared: dict[str, list[str]] = {}
+    for machine, group in machines:
+        if group not in skip and group not in process_groups and group not in RESERVED:
+            undeclared.setdefault(group, []).append(machine)
+    parts = [other_groups(others, spec)] if others else []
+    parts += [undeclared_groups(undeclared, spec)] if undeclared else []
+    if not parts:
         return None
-    found, fix = other_groups(others, spec)
-    change = f"groups_without_database: [{', '.join(others)}]"
-    return Refusal(GROUPS, found, fix, spec_change=(change,))
+    found, fix = "; ".join(f for f, _ in parts), ". ".join(x for _, x in parts)
+    change = (f"groups_without_database: [{', '.join(others)}]",) if others else ()
+    return Refusal(GROUPS, found, fix, spec_change=change)
 
 
 def _judge(

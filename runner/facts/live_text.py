@@ -233,3 +233,33 @@ def other_groups(others: Sequence[str], spec: Spec) -> tuple[str, str]:
         f"`groups_without_database: [{listed}]` in {spec.file}"
     )
     return found, fix
+
+
+def undeclared_groups(machines: Mapping[str, Sequence[str]], spec: Spec) -> tuple[str, str]:
+    """Machines run in process groups fly.toml does not declare (`machines`: group → ids).
+    What `fly deploy` does to them is flyctl's (runner/facts/live_data.py UNDECLARED)."""
+    names = ", ".join(f"'{g}'" for g in machines)
+    ids = [i for found in machines.values() for i in found]
+    if len(machines) == 1:
+        runs = f"machine {ids[0]} runs in it" if len(ids) == 1 else f"machines {', '.join(ids)}"
+        runs += "" if len(ids) == 1 else " run in it"
+        said = f"process group {names}"
+    else:
+        listed = "; ".join(f"'{g}': {', '.join(found)}" for g, found in machines.items())
+        runs, said = f"machines run in them ({listed})", f"process groups {names}"
+    group, count = next(iter(machines)), len(next(iter(machines.values())))
+    destroy = f'* destroy {count} "{group}" machine{"s" if count > 1 else ""}'
+    found = (
+        f"fly.toml does not declare {said} in [processes], but {runs}: `fly deploy` destroys "
+        f"the machines of a group its fly.toml does not declare (flyctl: `{destroy}`), and a "
+        "machine it does not manage (made by `fly machine run`) gets DATABASE_URL, a secret, "
+        f"at its next start, without volume '{spec.volume}'"
+    )
+    fix = (
+        "flyrun never destroys machines, nor lets another program of the app open an empty "
+        f"{spec.mount_path}/{spec.database}. Declare the group in fly.toml [processes] with "
+        "its command (its machines then stay, and flyrun asks how it uses the database, as "
+        f"for every group there), or, if it is no longer used, destroy its machines (`fly "
+        f"machine destroy {ids[0]}`) and run flyrun again"
+    )
+    return found, fix

@@ -11,7 +11,9 @@ its message: a threshold and an increment without a limit pass.
 
 from __future__ import annotations
 
+import posixpath
 import re
+from collections.abc import Sequence
 
 from runner.facts.flytoml import Mount, parse_fly_toml
 
@@ -119,3 +121,85 @@ def _from_human_size(text: str) -> int:
     if not known or lowered[1:] not in ("", "b", "ib"):
         raise ValueError(f"invalid suffix: '{lowered if len(suffix) <= 3 else suffix}'")
     return int(size * _DECIMAL[lowered[0]])
+
+
+# --- where a volume may be mounted (the spec's mount_path) ---------------------------------
+
+# Folders of the image's operating system a volume must not hide: a mount replaces what the
+# image has there, from the first boot on. The list follows the Filesystem Hierarchy Standard
+# 3.0 for the Debian images the Rails Dockerfiles build on (ruby:*-slim; merged /usr, so
+# /bin, /sbin and /lib* are links into /usr); /var itself only: /var/lib/NAME is a fine
+# place for a volume, /var as a whole holds the package database and caches.
+SYSTEM_FOLDERS: dict[str, str] = {
+    "/bin": "the image's programs",
+    "/boot": "the operating system's boot files",
+    "/dev": "the device files the kernel provides at boot",
+    "/etc": "the system's configuration, such as users, DNS and TLS certificates",
+    "/lib": "the image's libraries",
+    "/lib32": "the image's libraries",
+    "/lib64": "the image's libraries and its dynamic loader",
+    "/libx32": "the image's libraries",
+    "/proc": "the kernel's view of the processes, filled at boot",
+    "/run": "the boot's runtime state, pid files and sockets, expected empty at each boot",
+    "/sbin": "the image's system programs",
+    "/sys": "the kernel's view of the devices, filled at boot",
+    "/tmp": "every process's short-lived files and sockets, expected empty at each boot",
+    "/usr": "the image's programs and libraries, Ruby and its gems among them",
+    "/var/lock": "the boot's lock files, through a link into /run",
+    "/var/run": "the boot's runtime state, through a link to /run",
+}
+SYSTEM_EXACT: dict[str, str] = {"/var": "the package database, caches and spools"}
+# Files an empty folder is kept in git with (Rails generates `storage/.keep`, `log/.keep`,
+# `tmp/.keep`): they hide nothing the app needs.
+PLACEHOLDERS = frozenset({".keep", ".gitkeep"})
+SAFE = "/data or /mnt/<volume name>"
+
+
+def system_folder_problem(path: str) -> str | None:
+    """Why the normalised absolute `path` is a system folder of the image (None: it is not)."""
+    if path in SYSTEM_EXACT:
+        return f"{path!r} is a system folder holding {SYSTEM_EXACT[path]}: {_hides()}"
+    for folder, what in SYSTEM_FOLDERS.items():
+        if path == folder or path.startswith(folder + "/"):
+            where = "is" if path == folder else f"is inside {folder},"
+            return f"{path!r} {where} a system folder holding {what}: {_hides()}"
+    return None
+
+
+def _hides() -> str:
+    return (
+        "a volume mounted there hides what the image has there, and the machine would not "
+        f"boot properly; use a folder of its own, such as {SAFE}"
+    )
+
+
+def app_files(paths: Sequence[str]) -> list[str]:
+    """The files among `paths` that are not placeholders."""
+    return [p for p in paths if posixpath.basename(p) not in PLACEHOLDERS]
+
+
+def app_folder_problem(
+    path: str, rails_root: str, held: Sequence[str], *, tracked: bool = True
+) -> str | None:
+    """Why a volume at `path` would hide the app (None: it would not). `rails_root` is
+    where the image holds the app (the Dockerfile's WORKDIR); `held` the app's files
+    (relative to the app folder) under the corresponding subfolder of the app folder,
+    those git tracks (`tracked`) or, outside a git work tree, all of them."""
+    root = posixpath.normpath(rails_root)
+    said = f"Rails.root (the Dockerfile's WORKDIR is {root})"
+    if path == root:
+        return f"{path!r} is {said}: a volume there hides the whole app; use {SAFE}"
+    if root.startswith(path.rstrip("/") + "/"):
+        return f"{path!r} holds {said}: a volume there hides the whole app; use {SAFE}"
+    files = app_files(held)
+    if not path.startswith(root + "/") or not files:
+        return None
+    relative = posixpath.relpath(path, root)
+    shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    which = "files git tracks" if tracked else "files (not a git work tree: every file counts)"
+    return (
+        f"{path!r} is the app's {relative}/ (Rails.root is {root}, the Dockerfile's WORKDIR), "
+        f"which holds {which}: {shown}; a volume there hides them from the first boot on and "
+        f"the app breaks. Use a folder outside the app, such as {SAFE}, or one that holds "
+        "only placeholders (.keep), such as storage/"
+    )

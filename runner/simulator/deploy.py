@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,7 +125,32 @@ def _create(ctx: Ctx, app: JSON, cfg: AppConfig, plan: Plan, rollout: Rollout) -
         boot.created(ctx, app, machine, smoke=rollout.smoke)
 
 
+def _remove_undeclared(ctx: Ctx, app: JSON, cfg: AppConfig) -> None:
+    """flyctl destroys the machines of process groups the config does not declare before it
+    updates the rest (docs/reference/flyctl.md §4.2 step 5): those of the Fly apps platform
+    (`fly_platform_version` v2, what `fly deploy` made); their volumes come loose."""
+    gone = [
+        m
+        for m in live_machines(app)
+        if records.process_group(m) not in cfg.groups()
+        and m.get("config", {}).get("metadata", {}).get("fly_platform_version") == "v2"
+    ]
+    if not gone:
+        return
+    ctx.echo("Process groups have changed. This will:")
+    counts = Counter(records.process_group(m) for m in gone)
+    for group, count in counts.items():
+        ctx.echo(f' * destroy {count} "{group}" machine{"s" if count != 1 else ""}')
+    ctx.echo()
+    for machine in gone:
+        machine["state"] = "destroyed"
+        for volume in app["volumes"]:
+            if volume.get("attached_machine_id") == machine["id"]:
+                volume["attached_machine_id"] = None
+
+
 def _apply(ctx: Ctx, app: JSON, cfg: AppConfig, plan: Plan) -> None:
+    _remove_undeclared(ctx, app, cfg)
     app["release_version"] = int(app["release_version"]) + 1
     rollout = Rollout(
         release=app["release_version"],

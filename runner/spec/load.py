@@ -30,6 +30,7 @@ from runner.spec.model import (
     SilenceSqliteWarning,
     VolumeSpec,
 )
+from runner.spec.places import mount_place
 from runner.spec.rules import (
     AppFolder,
     FlyTomlInfo,
@@ -37,6 +38,8 @@ from runner.spec.rules import (
     folder_problems,
     group_problems,
     import_problems,
+    mount_path_error,
+    mount_place_problems,
     required_problems,
     resolve_region,
 )
@@ -172,7 +175,22 @@ def _check_app(view: AppView, spec_dir: Path, own_playbook: bool) -> _Checked:
         return _Checked(view, problems, app_problems=app_problems)
     region, region_problems = resolve_region(view, folder.fly)
     app_problems += region_problems + group_problems(view, folder.fly)
+    mount_path = _mount_path(view)
+    if mount_path is not None:
+        place = mount_place(spec_dir / raw, folder.fly, mount_path)
+        app_problems += mount_place_problems(view, place)
     return _Checked(view, problems, _absolute(spec_dir / raw), region, app_problems)
+
+
+def _mount_path(view: AppView) -> str | None:
+    """The app's mount_path when it passed the field rules (the default follows the volume
+    name); None when it is wrong already (said) or cannot be known."""
+    path: JsonPath = ("mount_path",)
+    if view.has(path):
+        value = view.get(path)
+        return value if view.usable(path) and mount_path_error(value) is None else None
+    name = view.get(("volume", "name"))
+    return f"/mnt/{name}" if isinstance(name, str) and view.usable(("volume", "name")) else None
 
 
 def _playbook_problems(view: AppView, spec_dir: Path) -> list[SpecProblem]:
@@ -237,6 +255,7 @@ def read_fly_toml(path: Path, shown: str) -> FlyTomlInfo:
         fly.primary_region,
         primary_region_at=where,
         process_groups=fly.process_groups,
+        dockerfile=fly.dockerfile,
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.errors import Location, SpecProblem
+from runner.facts.mount_rules import app_folder_problem, system_folder_problem
 from runner.facts.regions_near import nearest_current
 from runner.facts.url_chars import url_unsafe_message
 from runner.spec.model import DEFAULT_PROCESS_GROUP
@@ -46,6 +47,7 @@ class FlyTomlInfo:
     error_at: Location | None = None  # where in fly.toml the error is, when known
     primary_region_at: Location | None = None
     process_groups: tuple[str, ...] = ()  # its [processes] groups (("app",) when none)
+    dockerfile: str = "Dockerfile"  # its `[build] dockerfile`, relative to the app folder
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def mount_path_error(value: Any) -> str | None:
         return "must not be / (the volume would hide the whole filesystem)"
     if normal != value or "//" in value:
         return f"{value!r} is not normalised; write {normal.replace('//', '/')!r}"
-    return url_unsafe_message("mount_path", value)
+    return system_folder_problem(value) or url_unsafe_message("mount_path", value)
 
 
 def database_problems(view: AppView) -> list[SpecProblem]:
@@ -251,6 +253,30 @@ def group_problems(view: AppView, fly: FlyTomlInfo) -> list[SpecProblem]:
         if isinstance(name, str) and name not in fly.process_groups:
             problems.append(view.problem((*listed, index), _no_group(name, fly)))
     return problems
+
+
+@dataclass(frozen=True)
+class MountPlace:
+    """Where mount_path lands in the image: Rails.root (the Dockerfile's WORKDIR) and the
+    app's files (relative to the app folder) under the subfolder mount_path names, if any."""
+
+    mount_path: str
+    rails_root: str
+    held: tuple[str, ...] = ()
+    tracked: bool = True  # `held` are the files git tracks (else: every file on disk)
+
+
+def mount_place_problems(view: AppView, place: MountPlace) -> list[SpecProblem]:
+    """mount_path hides no part of the app: not Rails.root, not a folder above it, not a
+    subfolder of it that holds app files (a volume replaces what the image has there)."""
+    path: JsonPath = ("mount_path",)
+    message = app_folder_problem(
+        place.mount_path, place.rails_root, place.held, tracked=place.tracked
+    )
+    if message is None or (view.has(path) and not view.usable(path)):
+        return []
+    said = "" if view.has(path) else f"not set, so {place.mount_path!r}, but "
+    return [view.problem(path, said + message)]
 
 
 def _no_group(name: str, fly: FlyTomlInfo) -> str:

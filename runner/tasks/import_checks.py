@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from runner.errors import Location, PreflightRefused
 from runner.facts import GEMFILE
-from runner.facts.import_source import PRIMARY
+from runner.facts.import_source import DIGEST, PRIMARY, Comparison, SourceLookup
 from runner.importer import SOURCE_ENV
 from runner.tasks.base import TaskContext
 from runner.tasks.import_common import database_path, import_secret, lookup, record
@@ -129,10 +129,70 @@ class ImportSourceCheck:
                 "Deploy it (`fly secrets deploy`) or set it back, then run flyrun again; or name "
                 "the Postgres URL in import_data.url_env",
             )
+        compared = _url_env_compared(ctx, found, done) if found.url.variable is None else ()
         if not done:
             _refuse_leftovers(ctx)
         under_way = " (an import is under way)" if found.url.variable == SOURCE_ENV else ""
-        return (f"import: copies {found.url}{under_way}",)
+        return (f"import: copies {found.url}{under_way}", *compared)
+
+
+def _url_env_compared(ctx: TaskContext, found: SourceLookup, done: bool) -> tuple[str, ...]:
+    """`url_env` is the user's word for the app's Postgres URL: importing another database
+    would leave the app's data behind, so its value must equal the app's own (runner/facts/
+    import_source.py `compare`): refused when it differs, and when it could not be compared
+    unless replace_database_url takes it on the user's word (docs/import.md)."""
+    name = str(ctx.spec.import_data.url_env if ctx.spec.import_data else "")
+    compared = _counted(ctx, found.compared, done)
+    if compared.equal:
+        return (f"import: {name} equals {compared.against} (compared, not shown)",)
+    if compared.equal is False:
+        raise _differs(name, found.url.shown if found.url else "", compared)
+    if done or ctx.replace_database_url:
+        why = "a restore would use it" if done else "replace_database_url takes it on your word"
+        return (
+            f"import: {name} could not be compared with the app's URL ({compared.reason}); {why}",
+        )
+    raise PreflightRefused(
+        "import source",
+        f"import_data.url_env names {name}, which could not be compared with the app's "
+        f"DATABASE_URL: {compared.reason}",
+        f"Start a machine of group '{ctx.spec.process_group}' (`fly machine start ID`) so "
+        f"flyrun compares them over `fly ssh console` (no value is shown), or, if {name} "
+        "surely holds the app's DATABASE_URL, set replace_database_url: true in the spec (or "
+        "pass --replace-database-url)",
+    )
+
+
+def _differs(name: str, shown: str, compared: Comparison) -> PreflightRefused:
+    same = " (they differ in user, password or options)" if compared.shown == shown else ""
+    return PreflightRefused(
+        "import source",
+        f"import_data.url_env names {name}, which holds {shown}, but {compared.against} is "
+        f"{compared.shown}{same}: the import would copy another database and leave the app's "
+        "data behind",
+        f"Set {name} to the app's own DATABASE_URL (import_data copies only the PostgreSQL "
+        "database the app runs on), or remove url_env so flyrun reads it from the machine",
+    )
+
+
+def _counted(ctx: TaskContext, compared: Comparison | None, done: bool) -> Comparison:
+    """The comparison as far as it tells about the app's Postgres URL now: a machine's
+    DATABASE_URL only when the secret has no undeployed change (the machine has the
+    deployed value), the secret's digest only before the cutover (after it, it is
+    flyrun's SQLite URL's)."""
+    if compared is None:
+        return Comparison(None, reason="not compared")
+    current = ctx.facts.remote.secret(PRIMARY)
+    status = current.status if current is not None else None
+    if compared.variable == PRIMARY and status not in ("Deployed", None):
+        return Comparison(
+            None,
+            reason=f"DATABASE_URL has a change that is not deployed ({status}), so "
+            f"{compared.against} may not be the secret's value",
+        )
+    if compared.variable == DIGEST and done:
+        return Comparison(None, reason="after the cutover the secret's digest is flyrun's own")
+    return compared
 
 
 def _refuse_leftovers(ctx: TaskContext) -> None:

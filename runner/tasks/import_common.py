@@ -50,17 +50,38 @@ def adopts(ctx: TaskContext, current: Secret) -> str | None:
     """Why the existing DATABASE_URL secret `current`, which flyrun cannot verify, may be
     replaced: it is the Postgres database the import copies (None: it is not known to be).
     The value read from a machine is its *deployed* DATABASE_URL, so a staged, undeployed
-    change of the secret leaves it unknown; `url_env` is the user's word for it."""
+    change of the secret leaves it unknown. `url_env` is not taken on its word: its value
+    must have compared equal to the machine's DATABASE_URL, or to a legacy MD5 digest
+    (runner/facts/import_source.py `compare`; docs/import.md "The Postgres URL")."""
     if current.name != PRIMARY or not importing(ctx):
         return None
     url = source(ctx)
     if url is None:
         return None
-    if url.variable is None:
-        return f"{PRIMARY} is the Postgres database import_data copies ({url})"
-    if url.variable != PRIMARY or current.status not in ("Deployed", None):
-        return None
-    return f"{PRIMARY} is the Postgres database import_data copies ({url.shown}, {url.origin})"
+    via = url.variable
+    if via is None:  # url_env
+        found = lookup(ctx)
+        compared = found.compared if found is not None else None
+        if compared is None or not compared.equal:
+            return None
+        via = compared.variable
+    if via == SOURCE_ENV:
+        return None  # an import under way: DATABASE_URL is flyrun's SQLite URL already
+    if via == PRIMARY and current.status not in ("Deployed", None):
+        return None  # the machine's value is the deployed one, maybe not the secret's
+    return f"{PRIMARY} is the Postgres database import_data copies ({url.shown}, {known(ctx)})"
+
+
+def known(ctx: TaskContext) -> str:
+    """How the import's URL is known: where it was read, and for `url_env` what it
+    compared equal to."""
+    found = lookup(ctx)
+    if found is None or found.url is None:
+        return "not read"
+    compared = found.compared
+    if compared is None or not compared.equal:
+        return found.url.origin
+    return f"{found.url.origin}, equal to {compared.against}"
 
 
 def source_problem(ctx: TaskContext) -> str:

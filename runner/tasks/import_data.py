@@ -11,11 +11,12 @@ leaves a record beside the database (runner/facts/import_record.py).
   cutover without an `ok` record → failed with what to do: a later run never restores on its
   own, because it cannot tell a failed import from an app that has been running (and
   writing) on SQLite since.
-- `import_verify` (a handler, after the deploy): record `ok` → unset the import secret; else
-  the import did not finish in this very deploy, so nothing has written to SQLite: restore
-  Postgres (DATABASE_URL back to the Postgres URL known in memory, import secret unset,
-  redeploy, start the machine the failed boot left stopped) and fail with the import's own
-  message (from its record, else from the deploy's output).
+- `import_verify` (a handler, after the deploy): the deploy succeeded and the record says
+  `ok` → unset the import secret; else the cutover did not finish in this very deploy:
+  restore Postgres (DATABASE_URL back to the Postgres URL known in memory, import secret
+  unset, redeploy, start the machine the failed boot left stopped) and fail with the
+  import's own message (from its record, else from the deploy's output). A failed deploy is
+  undone even after an `ok` record: never a half state (docs/import.md).
 """
 
 from __future__ import annotations
@@ -169,6 +170,12 @@ def _what_failed(found: RecordLookup, deploy: Performed) -> str:
     """The import's own message: its `failed` record, else its lines in the boot output
     (the machine is stopped), else the deploy's failure."""
     bad, said = _import_lines(deploy.text)
+    if found.state == "ok":  # and the deploy failed
+        return (
+            f"the import finished ({found.summary()}; counts match), but the deploy failed, so "
+            "the app is not known to run on SQLite: the copy on the volume is stale from now on "
+            f"(whatever the app wrote since it booted stays there only): {_tail(deploy.text)}"
+        )
     if found.state == "failed":
         return f"the import did not finish: {found.reason}"
     if bad:
@@ -186,8 +193,8 @@ def _what_failed(found: RecordLookup, deploy: Performed) -> str:
 class ImportVerifyTask:
     name: ClassVar[str] = "import_verify"
     summary: ClassVar[str] = (
-        "after this run's deploy: the import's record says ok (import secret unset), or "
-        "Postgres is restored (DATABASE_URL back, redeploy) and the run fails"
+        "after this run's deploy: it succeeded and the import's record says ok (import secret "
+        "unset), or Postgres is restored (DATABASE_URL back, redeploy) and the run fails"
     )
     args: ClassVar[Mapping[str, Any]] = no_args()
     requires: ClassVar[Mapping[str, str]] = {}
@@ -204,7 +211,10 @@ class ImportVerifyTask:
             return skipped("import_data is not set in the spec")
         deploy = _deploy(ctx)
         found = record(ctx)
-        if found.state == "ok":
+        # A failed deploy is undone even when the copy finished: the app is not known to run
+        # on SQLite (its machine may be crash-looping after the import, or the deploy
+        # stopped part-way), and a later run never restores on its own (docs/import.md).
+        if found.state == "ok" and (deploy is None or deploy.status is not Status.FAILED):
             return (
                 finished(ctx, found) if deploy is not None else ok(f"imported: {found.summary()}")
             )

@@ -20,7 +20,7 @@ from runner.facts.mounts import VolumeFile
 from runner.facts.remote import Offline, VolumeListing
 from runner.flyctl.parse import Machine
 from runner.tasks.base import TaskContext
-from runner.tasks.import_common import adopts, importing, source
+from runner.tasks.import_common import adopts, importing, known, source
 from runner.tasks.secret import Wanted, verify, wanted_urls
 
 
@@ -37,7 +37,9 @@ def _verified(ctx: TaskContext, wanted: tuple[Wanted, ...]) -> dict[str, str]:
     return known
 
 
-def locate(ctx: TaskContext, verified: dict[str, str]) -> DatabaseFacts:
+def locate(
+    ctx: TaskContext, verified: dict[str, str], origins: dict[str, str] | None = None
+) -> DatabaseFacts:
     secrets = tuple(s.name for s in ctx.facts.remote.secrets()) if ctx.facts.remote.online else ()
     env = tuple((e.where, e.name, e.value) for e in ctx.facts.env())
     return locate_databases(
@@ -47,6 +49,7 @@ def locate(ctx: TaskContext, verified: dict[str, str]) -> DatabaseFacts:
         verified=verified,
         gemfile_lock=ctx.read(GEMFILE_LOCK),
         rails_root=ctx.facts.rails_root(),
+        origins=origins,
     )
 
 
@@ -89,20 +92,24 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
-def _adopted(ctx: TaskContext, verified: dict[str, str]) -> dict[str, str]:
+def _adopted(ctx: TaskContext, verified: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """The Postgres DATABASE_URL that import_data copies: its value is known (read this
-    run), so the app's database is located as the Postgres server it is."""
+    run), so the app's database is located as the Postgres server it is; and how it is
+    known, for the evidence (never "verified": flyrun did not set it)."""
     if not importing(ctx) or "DATABASE_URL" in verified or not ctx.facts.remote.online:
-        return {}
+        return {}, {}
     current = ctx.facts.remote.secret("DATABASE_URL")
     url = source(ctx) if current is not None and adopts(ctx, current) else None
-    return {"DATABASE_URL": url.value} if url is not None else {}
+    if url is None:
+        return {}, {}
+    return {"DATABASE_URL": url.value}, {"DATABASE_URL": f"read this run: {known(ctx)}"}
 
 
 def decision(ctx: TaskContext) -> tuple[Decision, DatabaseFacts, str]:
     spec = ctx.spec
     verified = _verified(ctx, wanted_urls(ctx, spec.mount_path, spec.database))
-    located = locate(ctx, {**verified, **_adopted(ctx, verified)})
+    adopted, origins = _adopted(ctx, verified)
+    located = locate(ctx, {**verified, **adopted}, origins)
     files, looked = _listing(ctx, verified)
     wanted = Spec(
         spec.mount_path,

@@ -98,11 +98,17 @@ def _env_at(ctx: TaskContext, where: str) -> Location | None:
 
 class ProcessGroupsCheck:
     """Secrets reach every machine of the app, a volume only the mounted group's: any other
-    process group would open an empty SQLite file on its own disk (README "Preflight")."""
+    process group would open an empty SQLite file on its own disk (README "Preflight").
+    The groups are fly.toml's and, online, those the app's machines run in (`fly machines
+    list`): a group fly.toml does not declare is no safer, and `fly deploy` destroys its
+    machines (runner/facts/live_data.py UNDECLARED)."""
 
     name: ClassVar[str] = "process_groups"
-    summary: ClassVar[str] = "no other process group would get the database URL without the volume"
-    remote: ClassVar[bool] = False
+    summary: ClassVar[str] = (
+        "no other process group (in fly.toml, or running machines) would get the database URL "
+        "without the volume"
+    )
+    remote: ClassVar[bool] = False  # offline it judges fly.toml's groups alone
 
     def run(self, ctx: TaskContext) -> None:
         spec = ctx.spec
@@ -114,7 +120,9 @@ class ProcessGroupsCheck:
             spec.groups_without_database,
             file=spec.spec_file.name,
         )
-        refusal = other_groups_refusal(ctx.facts.fly_toml().process_groups, wanted)
+        remote = ctx.facts.remote
+        machines = [(m.id, m.group) for m in remote.machines()] if remote.online else []
+        refusal = other_groups_refusal(ctx.facts.fly_toml().process_groups, wanted, machines)
         if refusal is not None:
             raise PreflightRefused(refusal.check, refusal.found, refusal.fix)
 

@@ -157,8 +157,14 @@ def test_url_env_reads_the_url_from_flyruns_environment(
     code, report = app.run_json(capsys, "check")
     assert code == 1 and "is a mysql2:// URL, not a postgres:// URL" in json.dumps(report)
     monkeypatch.setenv("SHOP_PG_URL", URL)
-    assert app.run(capsys, "apply")[0] == 0
-    assert not any("flyrun-env-begin" in " ".join(c) for c in app.calls()), "no ssh for the URL"
+    code, report = app.run_json(capsys, "apply")
+    assert code == 0, json.dumps(report, indent=1)
+    # compared with the machine's DATABASE_URL by the same read as without url_env
+    facts = report["apps"][0]["findings"]
+    assert f"import: SHOP_PG_URL equals DATABASE_URL on machine {machine(app)['id']}" in " ".join(
+        facts
+    )
+    assert "verified" not in " ".join(f for f in facts if "secret DATABASE_URL" in f)
     assert app.run_json(capsys, "check")[0] == 0
 
 
@@ -243,3 +249,131 @@ def test_a_saved_plan_restores_postgres_when_the_import_fails(
     assert "unlike the plan" not in verify["message"]
     assert set(secrets(app)) == {"DATABASE_URL"} and secrets(app)["DATABASE_URL"]["value"] == URL
     assert machine(app)["state"] == "started"
+
+
+def test_a_failed_deploy_is_undone_even_when_the_copy_finished(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The machine imported (an `ok` record) but flyctl reported the deploy failed (here its
+    response was lost; a crash loop after the import, or another group failing, look the
+    same): the app is not known to run on SQLite, so Postgres is restored, never a half
+    state, and the next run refuses the stale copy."""
+    from runner.simulator.state import add_fault
+
+    app = make_pg_app(tmp_path)
+    state = app.state
+    add_fault(state, "deploy", "lost_response", app="shop")
+    app.edit_state(state)
+    code, report = app.run_json(capsys, "apply")
+    assert code == 1 and task(report, "deploy")["status"] == "failed"
+    verify = task(report, "import_verify")
+    assert verify["status"] == "failed"
+    assert "the import finished (2 tables, 8 rows copied at" in verify["message"]
+    assert "but the deploy failed, so the app is not known to run on SQLite" in verify["message"]
+    assert "PostgreSQL was only read. flyrun restores it" in verify["message"]
+    assert mutations(app) == [
+        "volumes create",
+        "secrets import",
+        "deploy",
+        "secrets import",
+        "secrets unset",
+        "deploy",
+    ]
+    assert set(secrets(app)) == {"DATABASE_URL"} and secrets(app)["DATABASE_URL"]["value"] == URL
+    env = app.state["apps"]["shop"]["deployed_secrets"][machine(app)["id"]]
+    assert env["DATABASE_URL"] == URL and SOURCE_ENV not in env
+    code, report = app.run_json(capsys, "check")
+    assert code == 1 and "is a stale copy" in task(report, "preflight.import_source")["message"]
+
+
+OTHER = "postgres://staging:0ther-pw@staging-db.flycast:5432/other"
+
+
+def _url_env_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> FlyApp:
+    app = make_pg_app(tmp_path, url_env="SHOP_PG_URL")
+    monkeypatch.setenv("SHOP_PG_URL", value)
+    return app
+
+
+def _refused(app: FlyApp, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """check and apply both refuse at `import_source`, before any effect: the message."""
+    files, sim = tree_digest(app.app_dir), app.state_path.read_bytes()
+    messages: list[str] = []
+    for command in ("check", "apply"):
+        code, report = app.run_json(capsys, command, *args)
+        refusal = task(report, "preflight.import_source")
+        assert code == 1 and refusal["status"] == "failed", json.dumps(report, indent=1)
+        messages.append(str(refusal["message"]))
+    assert mutations(app) == [] and tree_digest(app.app_dir) == files
+    assert app.state_path.read_bytes() == sim
+    return messages[1]
+
+
+def test_url_env_naming_another_database_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """url_env is not taken on trust: it must equal the app's own DATABASE_URL (read on the
+    machine), or flyrun would import another database and replace the app's URL."""
+    app = _url_env_app(tmp_path, monkeypatch, OTHER)
+    message = _refused(app, capsys)
+    assert "url_env names SHOP_PG_URL, which holds postgres://…@staging-db.flycast:5432/other" in (
+        message
+    )
+    assert f"but DATABASE_URL on machine {machine(app)['id']} is postgres://…@shop-db" in message
+    same_host = URL.replace(PASSWORD, "another-password")
+    monkeypatch.setenv("SHOP_PG_URL", same_host)
+    assert "(they differ in user, password or options)" in _refused(app, capsys)
+    for secret in (URL, PASSWORD, OTHER, "0ther-pw", "another-password"):
+        assert secret not in message and secret not in app.log_text()
+
+
+def test_url_env_is_refused_when_the_app_runs_on_another_kind_of_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tester's case: DATABASE_URL is MySQL, url_env a Postgres database elsewhere."""
+    app = _url_env_app(tmp_path, monkeypatch, OTHER)
+    state = app.state
+    from runner.simulator.state import add_secret
+
+    add_secret(state, "shop", "DATABASE_URL", "mysql2://u:p@mysql.internal:3306/shop")
+    app.edit_state(state)
+    assert "is a mysql2:// URL: the import would copy another database" in _refused(app, capsys)
+
+
+def test_url_env_that_cannot_be_compared_needs_replace_database_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No started machine to read, and a digest Fly computes: nothing to compare with.
+    Refused, unless replace_database_url takes url_env on the user's word (and says so)."""
+    app = _url_env_app(tmp_path, monkeypatch, URL)
+    state = app.state
+    state["apps"]["shop"]["machines"][0]["state"] = "stopped"
+    app.edit_state(state)
+    message = _refused(app, capsys)
+    assert "SHOP_PG_URL, which could not be compared with the app's DATABASE_URL: no " in message
+    assert "no started machine of group 'app'" in message and "cannot be recomputed" in message
+    assert "set replace_database_url: true" in message
+    code, report = app.run_json(capsys, "check", "--replace-database-url")
+    assert code == 2, json.dumps(report, indent=1)
+    said = " ".join(report["apps"][0]["findings"])
+    assert "import: SHOP_PG_URL could not be compared with the app's URL (no started" in said
+    assert "replace_database_url takes it on your word" in said
+
+
+def test_url_env_against_a_legacy_md5_digest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GraphQL-era secret's digest is the MD5 of its value: compared without a machine."""
+    app = _url_env_app(tmp_path, monkeypatch, OTHER)
+    state = app.state
+    from runner.simulator.state import add_secret
+
+    add_secret(state, "shop", "DATABASE_URL", URL, legacy_md5=True)
+    state["apps"]["shop"]["machines"][0]["state"] = "stopped"
+    app.edit_state(state)
+    assert "but the DATABASE_URL secret's legacy MD5 digest is" in _refused(app, capsys)
+    monkeypatch.setenv("SHOP_PG_URL", URL)
+    code, report = app.run_json(capsys, "check")
+    assert code == 2, json.dumps(report, indent=1)
+    said = " ".join(report["apps"][0]["findings"])
+    assert "SHOP_PG_URL equals the DATABASE_URL secret's legacy MD5 digest" in said

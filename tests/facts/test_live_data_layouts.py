@@ -78,6 +78,34 @@ def test_other_groups_are_refused_unless_declared_without_database() -> None:
     assert other_groups_refusal(["app"], SPEC) is None
 
 
+def test_machines_of_a_group_fly_toml_does_not_declare_are_refused_too() -> None:
+    """`fly machines list` shows machines in process group 'worker' while fly.toml declares
+    only 'app': the secret reaches them, the volume does not, and `fly deploy` destroys
+    them (runner/facts/live_data.py UNDECLARED)."""
+    machines = [("m1", "app"), ("w1", "worker"), ("w2", "worker"), ("c1", "clock")]
+    refusal = other_groups_refusal(["app"], SPEC, machines)
+    assert refusal is not None and refusal.check == "process groups"
+    assert refusal.found.startswith(
+        "fly.toml does not declare process groups 'worker', 'clock' in [processes], but "
+        "machines run in them ('worker': w1, w2; 'clock': c1): `fly deploy` destroys the "
+        'machines of a group its fly.toml does not declare (flyctl: `* destroy 2 "worker" '
+        "machines`)"
+    )
+    assert "without volume 'data'" in refusal.found
+    assert "`fly machine destroy w1`" in refusal.fix
+    assert refusal.spec_change == ()  # the spec cannot list a group fly.toml lacks
+    one = other_groups_refusal(["app"], SPEC, [("w1", "worker")])
+    assert one is not None and "but machine w1 runs in it:" in one.found
+    # the mounted group's machines, and flyctl's own short-lived ones, are no other group
+    own = [("m1", "app"), ("r1", "fly_app_release_command"), ("x1", "fly_app_console")]
+    assert other_groups_refusal(["app"], SPEC, own) is None
+    # a declared group is said as such, and both kinds together in one refusal
+    both = other_groups_refusal(["app", "jobs"], SPEC, [("j1", "jobs"), ("w1", "worker")])
+    assert both is not None and both.found.startswith("fly.toml [processes] runs 'jobs'")
+    assert "; fly.toml does not declare process group 'worker'" in both.found
+    assert both.spec_change == ("groups_without_database: [jobs]",)
+
+
 def test_fly_toml_mounts_fit_the_decision() -> None:
     mounts = [FlyTomlMount("data", "/data", None)]
     assert decide(locate_databases(yml("/data/production.sqlite")), SPEC, mounts).ok

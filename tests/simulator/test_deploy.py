@@ -208,3 +208,19 @@ def test_machines_list_and_status(call: Call) -> None:
     status = json.loads(call(state, "status", "-a", "shop", "--json").stdout)
     assert list(status) == sorted(status)
     assert status["Deployed"] is True and len(status["Machines"]) == 1
+
+
+def test_machines_of_groups_the_config_does_not_declare_are_destroyed(
+    call: Call, tmp_path: Path
+) -> None:
+    """flyctl's resolveProcessGroupChanges (docs/reference/flyctl.md §4.2 step 5): a
+    `worker` machine while fly.toml declares only `app` is destroyed, not updated."""
+    state = fresh()
+    app_machine = st.add_machine(state, "shop", "iad")
+    worker = st.add_machine(state, "shop", "iad", "worker")
+    write_toml(tmp_path, "")
+    out = call(state, "deploy")
+    assert out.exit_code == 0, out.stderr
+    assert 'Process groups have changed. This will:\n * destroy 1 "worker" machine\n' in out.stdout
+    assert [m["id"] for m in machines(call, state)] == [app_machine["id"]]
+    assert worker["id"] not in out.stdout.split("This will:")[1]  # never updated

@@ -352,6 +352,24 @@ def test_volume_name_suggestion(name: str, app: str, suggestion: str) -> None:
         ("/mnt/a\tb", False),
         ("", False),
         (None, False),
+        # system folders of the image, and what is inside them (runner/facts/mount_rules.py)
+        ("/usr", False),
+        ("/usr/local/data", False),
+        ("/etc", False),
+        ("/tmp", False),
+        ("/tmp/db", False),
+        ("/proc/x", False),
+        ("/sys/x", False),
+        ("/dev/shm", False),
+        ("/run", False),
+        ("/var/run/app", False),
+        ("/var", False),
+        ("/bin", False),
+        ("/lib64", False),
+        ("/var/lib/app_data", True),  # /var itself only
+        ("/usrdata", True),
+        ("/etcetera", True),
+        ("/srv/data", True),
     ],
 )
 def test_mount_path_rule(value: Any, ok: bool) -> None:
@@ -363,7 +381,11 @@ def test_mount_path_rule(value: Any, ok: bool) -> None:
 APP_NAMES = st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True)
 VOLUME_NAMES = st.from_regex(r"[a-z0-9_]{1,30}", fullmatch=True)
 SEGMENTS = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,8}", fullmatch=True)
-MOUNTS = st.lists(SEGMENTS, min_size=1, max_size=3).map(lambda parts: "/" + "/".join(parts))
+MOUNTS = (
+    st.lists(SEGMENTS, min_size=1, max_size=3)
+    .map(lambda parts: "/" + "/".join(parts))
+    .filter(lambda path: mount_path_error(path) is None and not _in_rails(path))
+)
 DATABASES = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,15}", fullmatch=True)
 GROUPS = st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True)
 SILENCE = st.sampled_from(["auto", "true", "false", True, False])
@@ -375,6 +397,11 @@ OPTIONAL: dict[str, st.SearchStrategy[Any]] = {
     "replace_database_url": st.booleans(),
     "deploy": st.booleans(),
 }
+
+
+def _in_rails(path: str) -> bool:
+    """/rails or a folder above it: Rails.root of the generated apps (no Dockerfile)."""
+    return path == "/rails" or path.startswith("/rails/") or "/rails".startswith(path + "/")
 
 
 @st.composite
@@ -703,3 +730,84 @@ def test_a_quoted_version_says_it_is_a_string(in_tmp: Path) -> None:
     assert _errors([Path("q.yaml")]) == [
         "q.yaml:1:10: version: '1' is not supported; expected 1 (a number: write 1 without quotes)"
     ]
+
+
+APP_TREE = {
+    "fly.toml": 'app = "shop"\nprimary_region = "iad"\n',
+    "Dockerfile": "FROM ruby:3.3-slim AS base\nWORKDIR /srv/shop\nCOPY . .\n",
+    "db/schema.rb": "ActiveRecord::Schema[7.1].define(version: 1) do\nend\n",
+    "db/migrate/20240101000000_create_users.rb": "class CreateUsers; end\n",
+    "config/routes.rb": "Rails.application.routes.draw do\nend\n",
+    "app/models/user.rb": "class User; end\n",
+    "storage/.keep": "",
+    "log/.keep": "",
+    "tmp/pids/.keep": "",
+}
+
+
+def _spec_with_mount(mount_path: str) -> str:
+    return f"version: 1\napp: shop\nvolume: {{name: data}}\nmount_path: {mount_path}\n"
+
+
+@pytest.mark.parametrize(
+    ("mount_path", "said"),
+    [
+        ("/srv/shop", "'/srv/shop' is Rails.root (the Dockerfile's WORKDIR is /srv/shop)"),
+        ("/srv", "'/srv' holds Rails.root (the Dockerfile's WORKDIR is /srv/shop)"),
+        ("/srv/shop/db", "'/srv/shop/db' is the app's db/ (Rails.root is /srv/shop"),
+        ("/srv/shop/config", "holds files (not a git work tree: every file counts): config/"),
+        ("/srv/shop/app/models", "app/models/user.rb"),
+        ("/srv/shop/db/migrate", "db/migrate/20240101000000_create_users.rb"),
+        ("/srv/shop/storage", None),  # only .keep: the usual place for the database
+        ("/srv/shop/log", None),
+        ("/srv/shop/tmp", None),  # placeholders in subfolders too
+        ("/srv/shop/storage/sqlite", None),  # not in the app folder at all
+        ("/srv/shopping", None),
+        ("/data", None),
+    ],
+)
+def test_a_volume_over_the_app_is_refused_at_the_mount_path_line(
+    in_tmp: Path, mount_path: str, said: str | None
+) -> None:
+    """Mounting over Rails.root, a folder above it, or one of its folders that holds app
+    files (migrations, config, code) hides them from the first boot on."""
+    _write(in_tmp, {**APP_TREE, "s.yml": _spec_with_mount(mount_path)})
+    if said is None:
+        assert load_specs([Path("s.yml")])[0].mount_path == mount_path
+        return
+    (problem,) = _errors([Path("s.yml")])
+    assert problem.startswith("s.yml:4:13: mount_path: ") and said in problem, problem
+    assert "Use a folder outside the app" in problem or "use /data" in problem
+
+
+def test_rails_root_is_rails_without_a_workdir_and_the_default_mount_is_judged_too(
+    in_tmp: Path,
+) -> None:
+    _write(in_tmp, {"fly.toml": APP_TREE["fly.toml"], "s.yml": _spec_with_mount("/rails")})
+    (problem,) = _errors([Path("s.yml")])
+    assert "'/rails' is Rails.root (the Dockerfile's WORKDIR is /rails)" in problem
+    docker = "FROM ruby:3.3-slim\nWORKDIR /mnt/data\n"  # the default /mnt/<volume.name>
+    spec = "version: 1\napp: shop\nvolume: {name: data}\n"
+    _write(in_tmp, {"Dockerfile": docker, "s.yml": spec})
+    (problem,) = _errors([Path("s.yml")])
+    assert "mount_path: not set, so '/mnt/data', but '/mnt/data' is Rails.root" in problem
+
+
+def test_in_a_git_work_tree_only_tracked_files_count(in_tmp: Path) -> None:
+    """storage/ holds the developer's own databases, which git ignores: the usual
+    /rails/storage mount stays fine; a tracked file there is the app's and refuses it."""
+    _write(in_tmp, {**APP_TREE, "s.yml": _spec_with_mount("/srv/shop/storage")})
+    _write(in_tmp, {".gitignore": "/storage/*\n!/storage/.keep\n", "storage/dev.sqlite3": "x"})
+    (problem,) = _errors([Path("s.yml")])  # outside git every file counts
+    assert "not a git work tree: every file counts): storage/dev.sqlite3" in problem
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=in_tmp, check=True, capture_output=True)
+
+    git("init", "-q", ".")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "app")
+    assert load_specs([Path("s.yml")])[0].mount_path == "/srv/shop/storage"
+    git("add", "-f", "storage/dev.sqlite3")
+    (problem,) = _errors([Path("s.yml")])
+    assert "holds files git tracks: storage/dev.sqlite3" in problem

@@ -151,3 +151,38 @@ def test_the_postgres_database_url_is_adopted_not_refused(tmp_path: Path) -> Non
 def test_the_docs_list_the_type_map_as_the_preflight_knows_it() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "import.md").read_text(encoding="utf-8")
     assert type_map_markdown() in docs
+
+
+def test_url_env_is_compared_with_the_machine_and_adopted_only_when_equal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """url_env is the user's word for DATABASE_URL: adopted (replaceable without
+    replace_database_url) only once equal to the machine's deployed DATABASE_URL; a staged
+    change leaves the machine's value unknown, and then it is not compared at all."""
+    by_env = ImportData("postgres", "SHOP_PG")
+    monkeypatch.setenv("SHOP_PG", PG_URL)
+    deployed = (Secret("DATABASE_URL", "abcd", "Deployed"),)
+    remote = Machine({"DATABASE_URL": PG_URL}, machines_=(machine("m1"),), secrets_=deployed)
+    ctx = replace(context(tmp_path, remote, import_data=by_env), apply=True)
+    said = ImportSourceCheck().run(ctx)
+    assert said is not None and "import: SHOP_PG equals DATABASE_URL on machine m1" in said[1]
+    SecretReplaceableCheck().run(ctx)  # adopted
+    staged = (Secret("DATABASE_URL", "abcd", "Staged"),)
+    remote = Machine({"DATABASE_URL": PG_URL}, machines_=(machine("m1"),), secrets_=staged)
+    ctx = replace(context(tmp_path, remote, import_data=by_env), apply=True)
+    with pytest.raises(PreflightRefused, match=r"not deployed \(Staged\)"):
+        ImportSourceCheck().run(ctx)
+    with pytest.raises(PreflightRefused, match="existing DATABASE_URL secret"):
+        SecretReplaceableCheck().run(ctx)
+    other = Machine(
+        {"DATABASE_URL": PG_URL.replace("/shop", "/other")},
+        machines_=(machine("m1"),),
+        secrets_=deployed,
+    )
+    ctx = replace(context(tmp_path, other, import_data=by_env), apply=True)
+    with pytest.raises(PreflightRefused, match="leave the app's data behind") as info:
+        ImportSourceCheck().run(ctx)
+    assert "but DATABASE_URL on machine m1 is postgres://…@db.flycast:5432/other" in str(info.value)
+    assert PG_URL not in str(info.value) and "Pa55word" not in str(info.value)
+    with pytest.raises(PreflightRefused, match="existing DATABASE_URL secret"):
+        SecretReplaceableCheck().run(ctx)

@@ -207,6 +207,33 @@ def test_a_deploy_that_booted_without_an_ok_record_is_undone_too(tmp_path: Path)
     ]
 
 
+def test_a_failed_deploy_is_undone_even_after_an_ok_record(tmp_path: Path) -> None:
+    """The copy finished and the machine answers, but the deploy failed (another machine,
+    a crash loop after the import, a lost response): restored, never a half state."""
+    text = "`fly deploy` failed (exit 1): Error: smoke checks for w1 failed"
+    deploy = (Performed("deploy", "deploy", Status.FAILED, text),)
+    ctx = ctx_for(
+        tmp_path,
+        cut_over=True,
+        importing=True,
+        machine=box(),
+        files={RECORD: record()},
+        performed=deploy,
+    )
+    assert ctx.facts.import_source("app", None).url is not None  # read in preflight
+    outcome = ImportVerifyTask().check(ctx)
+    assert outcome.status is Status.FAILED
+    assert outcome.message.startswith("the import finished (1 tables, 4 rows copied at")
+    assert "but the deploy failed" in outcome.message and "smoke checks for w1" in outcome.message
+    assert [e.argv[0] for e in outcome.effects if isinstance(e, FlyctlCommand)] == [
+        "secrets",
+        "secrets",
+        "deploy",
+    ]
+    done = replace(ctx, performed=(Performed("deploy", "deploy", Status.CHANGED, "deploy"),))
+    assert ImportVerifyTask().check(done).status is Status.CHANGED  # unsets the import secret
+
+
 def test_without_the_url_the_handler_cannot_restore_and_says_so(tmp_path: Path) -> None:
     deploy = (Performed("deploy", "deploy", Status.FAILED, "boom"),)
     ctx = ctx_for(tmp_path, cut_over=True, importing=True, machine=box("stopped"), performed=deploy)

@@ -13,6 +13,7 @@ from runner.tasks.preflight import (
     FlyTomlCheck,
     GemCheck,
     MachinesCheck,
+    ProcessGroupsCheck,
     SecretReplaceableCheck,
 )
 from tests.tasks.canned import Canned, context, machine, secret
@@ -82,3 +83,21 @@ def test_an_unverifiable_secret_is_refused_in_apply_only(tmp_path: Path) -> None
         context(tmp_path, canned, options=Options(replace_database_url=True)), apply=True
     )
     SecretReplaceableCheck().run(allowed)
+
+
+def test_machines_of_a_group_fly_toml_lacks_are_refused_online_only(tmp_path: Path) -> None:
+    """fly.toml has no [processes] (only 'app'), yet a 'worker' machine runs: refused,
+    naming it; offline flyrun cannot see machines and judges fly.toml alone."""
+    from runner.facts import AppFacts
+
+    running = Canned(machines_=(machine("m1"), machine("w1", group="worker")))
+    with pytest.raises(PreflightRefused, match="but machine w1 runs in it") as info:
+        ProcessGroupsCheck().run(context(tmp_path, running))
+    assert info.value.check == "process groups"
+    assert "does not declare process group 'worker'" in info.value.found
+    ctx = context(tmp_path)
+    offline = AppFacts(tmp_path, "shop", None, ctx.spec.state_file)
+    from dataclasses import replace
+
+    ProcessGroupsCheck().run(replace(ctx, facts=offline))
+    ProcessGroupsCheck().run(context(tmp_path, Canned(machines_=(machine("m1"),))))
