@@ -48,11 +48,13 @@ STATE = "state"
 
 @dataclass(frozen=True)
 class EnvValue:
-    """A variable the app's machines get from a file: where (for messages), name, value."""
+    """A variable the app's machines get from a file: where (for messages), name, value
+    (as written when `unknown` says why flyrun cannot tell it: runner/facts/dockerfile.py)."""
 
     where: str
     name: str
     value: str
+    unknown: str | None = None
 
 
 class AppFacts:
@@ -99,11 +101,15 @@ class AppFacts:
     def layout(self, group: str) -> Layout:
         return detect_layout(self.app_files(), group)
 
-    def rails_root(self) -> str:
-        """Where the app lives in its image (the Dockerfile's WORKDIR; dockerfile-rails
-        writes /rails, the fly.rake-era template /app)."""
+    def rails_root(self) -> docker.Workdir:
+        """Where the app lives in its image: the Dockerfile's WORKDIR, variables resolved
+        (dockerfile-rails writes /rails, the fly.rake-era template /app), or why flyrun
+        cannot tell."""
         fly = self.fly_toml()
-        return docker.workdir(self.read(fly.dockerfile)) or "/rails"
+        text = self.read(fly.dockerfile)
+        if text is None:
+            return docker.Workdir(None, None, f"there is no {fly.dockerfile} to read it from")
+        return docker.workdir(text, fly.build_args, fly.dockerfile)
 
     def rails_version(self) -> Version | None:
         lock = self.read(GEMFILE_LOCK)
@@ -140,8 +146,10 @@ class AppFacts:
         Dockerfile first: fly.toml's [env] overrides it at run time)."""
         fly = self.fly_toml()
         found = [
-            EnvValue(v.where, v.name, v.value)
-            for v in docker.env_vars(self.read(fly.dockerfile) or "", fly.dockerfile)
+            EnvValue(v.where, v.name, v.value, v.unknown)
+            for v in docker.env_vars(
+                self.read(fly.dockerfile) or "", fly.dockerfile, fly.build_args
+            )
         ]
         found += [EnvValue(f"{FLY_TOML} [env]", k, v) for k, v in fly.env.items()]
         return tuple(found)

@@ -14,14 +14,14 @@ fly.rake-era ones (docs/reference/flyctl.md §8).
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from runner.facts.bundle import parse_lockfile
 from runner.facts.database_yml import Entry, Production, read_production
-from runner.facts.erb import Env, Value, evaluate, make_env, redact
+from runner.facts.dockerfile import Workdir
+from runner.facts.erb import Env, Setting, Triple, Value, evaluate, make_env, redact, setting
 from runner.facts.url_chars import parse_database_url
 
 Kind = Literal["sqlite_file", "litestack", "other_database", "no_database", "unknown"]
@@ -35,7 +35,8 @@ class Database:
     nothing configures a file for Rails to open (`no_database`: no data can be there).
     `secret` names the secret whose unreadable value decides it; `url_key` is True when
     database.yml gives it a `url:` (then no URL variable reaches it); `litestack_root` is
-    Litesupport.root when the path is under it."""
+    Litesupport.root when the path is under it; `hint`, for an unknown one, what would let
+    flyrun know it (when more precise than the general advice)."""
 
     name: str
     kind: Kind
@@ -46,6 +47,7 @@ class Database:
     secret: str | None = None
     url_key: bool = False
     litestack_root: str | None = None
+    hint: str | None = None
 
     @property
     def url_variable(self) -> str | None:
@@ -60,11 +62,11 @@ class Sources:
     """The inputs, kept so a caller can ask what the app would see with other secrets."""
 
     database_yml: str | None
-    env: tuple[tuple[str, str, str], ...]
+    env: tuple[Setting, ...]
     secrets: frozenset[str]
     verified: tuple[tuple[str, str], ...]
     gemfile_lock: str | None
-    rails_root: str
+    rails_root: str | Workdir
     rails_env: str
 
 
@@ -105,22 +107,22 @@ class DatabaseFacts:
 
 def locate_databases(
     database_yml: str | None,
-    env: Iterable[tuple[str, str, str]] = (),
+    env: Iterable[Triple | Setting] = (),
     secrets: Iterable[str] = (),
     *,
     verified: Mapping[str, str] | None = None,
     gemfile_lock: str | None = None,
-    rails_root: str = "/rails",
+    rails_root: str | Workdir = "/rails",
     rails_env: str = "production",
 ) -> DatabaseFacts:
     """Locate every production database. `database_yml` is config/database.yml's text (None:
-    absent); `env` holds `(where, name, value)` from fly.toml [env] (`fly.toml [env]`) and the
-    Dockerfile (`Dockerfile:12 ENV`); `secrets` are the app's secret names, whose values
-    flyrun cannot read unless the caller `verified` them."""
-    triples = tuple(env)
+    absent); `env` holds `(where, name, value)` (or Settings, which may be unknown) from
+    fly.toml [env] (`fly.toml [env]`) and the Dockerfile (`Dockerfile:12 ENV`); `secrets` are
+    the app's secret names, whose values flyrun cannot read unless the caller `verified` them."""
+    settings = tuple(map(setting, env))
     sources = Sources(
         database_yml,
-        triples,
+        settings,
         frozenset(secrets),
         tuple(sorted((verified or {}).items())),
         gemfile_lock,
@@ -128,7 +130,11 @@ def locate_databases(
         rails_env,
     )
     machine = make_env(
-        triples, sources.secrets, dict(sources.verified), rails_root=rails_root, rails_env=rails_env
+        settings,
+        sources.secrets,
+        dict(sources.verified),
+        rails_root=rails_root,
+        rails_env=rails_env,
     )
     production = read_production(database_yml, rails_env)
     lock = parse_lockfile(gemfile_lock) if gemfile_lock is not None else None
@@ -167,8 +173,9 @@ def _unknown(
     evidence: tuple[str, ...],
     secret: str | None = None,
     url_key: bool = False,
+    hint: str | None = None,
 ) -> Database:
-    return Database(name, "unknown", adapter, None, evidence, why, secret, url_key)
+    return Database(name, "unknown", adapter, None, evidence, why, secret, url_key, hint=hint)
 
 
 def _none(
@@ -188,7 +195,8 @@ def _resolve(entry: Entry, production: Production, env: Env) -> Database:
         why = url.unknown or "unknown"
         said = _key(entry, "adapter", production, env)
         adapter = said.text if said.known else None
-        return _unknown(entry.name, adapter, why, evidence + said.evidence, url.secret, url_key)
+        evidence += said.evidence
+        return _unknown(entry.name, adapter, why, evidence, url.secret, url_key, url.hint)
     if url.text is None and not entry.values:
         why = f"{production.file} names no production database and no DATABASE_URL is set"
         return _none(entry.name, None, why, evidence)
@@ -201,7 +209,8 @@ def _resolve(entry: Entry, production: Production, env: Env) -> Database:
         value = _key(entry, "adapter", production, env)
         if not value.known:
             why = value.unknown or "unknown"
-            return _unknown(entry.name, None, why, evidence + value.evidence, value.secret, url_key)
+            evidence += value.evidence
+            return _unknown(entry.name, None, why, evidence, value.secret, url_key, value.hint)
         adapter, evidence = value.text, evidence + value.evidence
     database = _database(entry, parsed.database if parsed else None, production, env)
     return _place(entry.name, adapter, database, evidence, env, url_key)
@@ -244,7 +253,7 @@ def _place(
     evidence += database.evidence
     if not database.known:
         why = database.unknown or "unknown"
-        return _unknown(name, adapter, why, evidence, database.secret, url_key)
+        return _unknown(name, adapter, why, evidence, database.secret, url_key, database.hint)
     if adapter is None:  # ActiveRecord::AdapterNotSpecified at the first connection
         why = "no adapter is configured (Rails would refuse to connect)"
         return _none(name, None, why, evidence, url_key)
@@ -265,21 +274,20 @@ def _place(
         return _none(
             name, adapter, "it is an in-memory database, kept in no file", evidence, url_key
         )
-    path, why = _sqlite_path(database.text, env.rails_root)
-    if path is None:
+    if database.text.startswith(("file:", "~")):
+        why = f"flyrun does not resolve the path {database.text!r}"
         return _unknown(name, adapter, why, evidence, url_key=url_key)
+    placed = env.under_root(database.text)
+    evidence += tuple(e for e in placed.evidence if e not in evidence)
+    path = placed.text
+    if path is None:
+        why = placed.unknown or "unknown"
+        return _unknown(name, adapter, why, evidence, url_key=url_key, hint=placed.hint)
     litestack = adapter == LITEDB or database.litestack_root is not None
     kind: Kind = "litestack" if litestack else "sqlite_file"
     return Database(
         name, kind, adapter, path, evidence, url_key=url_key, litestack_root=database.litestack_root
     )
-
-
-def _sqlite_path(database: str, rails_root: str) -> tuple[str | None, str]:
-    """`File.expand_path(database, Rails.root)`, except for forms flyrun does not resolve."""
-    if database.startswith(("file:", "~")):
-        return None, f"flyrun does not resolve the path {database!r}"
-    return posixpath.normpath(posixpath.join(rails_root, database)), ""
 
 
 __all__ = ["Database", "DatabaseFacts", "Kind", "Sources", "locate_databases"]

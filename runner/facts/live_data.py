@@ -85,8 +85,9 @@ def planned_urls(facts: DatabaseFacts, spec: Spec) -> dict[str, str]:
     other database without a `url:`, NAME_DATABASE_URL with dockerfile-rails' naming
     (production.sqlite3 → production_cache.sqlite3)."""
     primary = spec.url
-    for _where, name, value in facts.sources.env:
-        path = _sqlite_path(value) if name == "DATABASE_URL" else None
+    for found in facts.sources.env:
+        value = found.value
+        path = _sqlite_path(value) if found.name == "DATABASE_URL" and not found.unknown else None
         if path is not None and posixpath.dirname(path) == spec.mount_path:
             primary = value
     planned = {"DATABASE_URL": primary}

@@ -97,6 +97,8 @@ def unknown_location(db: Database, spec: Spec) -> tuple[str, str]:
             "it: if it holds no data you need, set `replace_database_url: true` in "
             f"{spec.file} (or pass --replace-database-url)"
         )
+    elif db.hint is not None:
+        fix = f"{db.hint}; flyrun changes nothing until it knows where the live data is"
     else:
         fix = (
             'Write it in a form flyrun reads (a literal path, ENV["X"], ENV.fetch("X") '

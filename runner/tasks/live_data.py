@@ -16,6 +16,7 @@ from typing import ClassVar
 from runner.errors import PreflightRefused, RunnerError
 from runner.facts import DATABASE_YML, GEMFILE_LOCK
 from runner.facts.database import DatabaseFacts, locate_databases
+from runner.facts.erb import Setting
 from runner.facts.live_data import GROUPS, Decision, Spec, decide
 from runner.facts.mounts import Mount, VolumeFile, machine_mounts, under
 from runner.facts.remote import Offline, VolumeListing
@@ -40,7 +41,7 @@ def _verified(ctx: TaskContext, wanted: tuple[Wanted, ...]) -> dict[str, str]:
 
 def locate(ctx: TaskContext, verified: dict[str, str]) -> DatabaseFacts:
     secrets = tuple(s.name for s in ctx.facts.remote.secrets()) if ctx.facts.remote.online else ()
-    env = tuple((e.where, e.name, e.value) for e in ctx.facts.env())
+    env = tuple(Setting(e.where, e.name, e.value, e.unknown) for e in ctx.facts.env())
     return locate_databases(
         ctx.read(DATABASE_YML),
         env,

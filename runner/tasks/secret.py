@@ -65,7 +65,7 @@ def wanted_urls(ctx: TaskContext, mount_path: str, database: str) -> tuple[Wante
     into the mount) and one per extra production database without its own `url:`."""
     primary = Wanted(SECRET, f"sqlite3://{mount_path}/{database}")
     for env in ctx.facts.env_values(SECRET):
-        if in_mount(env.value, mount_path):
+        if env.unknown is None and in_mount(env.value, mount_path):
             primary = Wanted(SECRET, env.value, secret=False, source=env.where)
     stem = posixpath.basename(parse_url(primary.value).path or database)
     extras = tuple(

@@ -7,6 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from runner.facts.database import Database, locate_databases
+from runner.facts.dockerfile import Workdir, env_vars
+from runner.facts.erb import Setting
 
 DEFAULT = "default: &default\n  adapter: sqlite3\n  pool: 5\n\n"
 LITESTACK_YML = (
@@ -45,6 +47,44 @@ def test_an_absolute_path_in_database_yml() -> None:
 def test_a_relative_path_resolves_against_rails_root(root: str, path: str) -> None:
     facts = locate_databases(prod("  database: db/production.sqlite3\n"), rails_root=root)
     assert facts.primary is not None and facts.primary.path == path
+
+
+UNKNOWN_ROOT = Workdir(None, "Dockerfile:9 WORKDIR $APP_HOME", "it uses $APP_HOME")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "  database: storage/production.sqlite3\n",
+        '  database: <%= Rails.root.join("storage", "production.sqlite3") %>\n',
+    ],
+    ids=["relative", "rails-root-join"],
+)
+def test_a_relative_path_with_an_unknown_rails_root_is_unknown(body: str) -> None:
+    """Rails.root once defaulted to /rails, so a path on a volume mounted at /app/storage
+    looked like the root filesystem (README "Live data")."""
+    primary = locate_databases(prod(body), rails_root=UNKNOWN_ROOT).primary
+    assert primary is not None and (primary.kind, primary.path) == ("unknown", None)
+    assert primary.why_unknown is not None and primary.why_unknown.endswith(
+        "Rails.root, the image's WORKDIR, is not known: it uses $APP_HOME"
+    )
+    assert primary.hint == (
+        "Write Dockerfile:9 WORKDIR $APP_HOME as a literal path (or give what it uses a value "
+        "flyrun sees: an ENV or ARG default before it, or fly.toml [build.args]), or make the "
+        "database path in config/database.yml absolute"
+    )
+
+
+def test_an_absolute_path_needs_no_rails_root() -> None:
+    facts = locate_databases(prod("  database: /data/p.sqlite3\n"), rails_root=UNKNOWN_ROOT)
+    assert facts.primary is not None and facts.primary.path == "/data/p.sqlite3"
+
+
+def test_a_resolved_rails_root_is_evidence() -> None:
+    root = Workdir("/app", "Dockerfile:9 WORKDIR $APP_HOME")
+    primary = locate_databases(prod("  database: db/p.sqlite3\n"), rails_root=root).primary
+    assert primary is not None and primary.path == "/app/db/p.sqlite3"
+    assert primary.evidence[-1] == "Rails.root is /app (Dockerfile:9 WORKDIR $APP_HOME)"
 
 
 def test_database_url_in_env_replaces_the_primary() -> None:
@@ -300,3 +340,21 @@ def test_never_raises_on_database_yml_shapes(
 @given(st.text(), st.text())
 def test_never_raises_on_arbitrary_text(yml: str, value: str) -> None:
     locate_databases(yml, [("fly.toml [env]", "DATABASE_URL", value)], gemfile_lock=yml)
+
+
+def test_a_dockerfile_url_flyrun_cannot_resolve_is_unknown() -> None:
+    """`ENV DATABASE_URL=sqlite3:///$DATA/p.sqlite3` with $DATA from the base image: the
+    URL was once read as written, a path under a folder named `$DATA`."""
+    (found,) = env_vars("FROM ruby\nENV DATABASE_URL=sqlite3:///$DATA/p.sqlite3\n")
+    env = [Setting(found.where, found.name, found.value, found.unknown)]
+    primary = locate_databases(prod("  database: db/p.sqlite3\n"), env).primary
+    assert primary is not None and primary.kind == "unknown"
+    assert (
+        primary.why_unknown
+        == "Dockerfile:2 ENV DATABASE_URL uses $DATA, which the Dockerfile does not set"
+    )
+    assert primary.hint == "Give DATABASE_URL a value flyrun sees (a literal in fly.toml [env])"
+    # fly.toml [env] wins over the image's ENV, and settles it
+    env.append(Setting("fly.toml [env]", "DATABASE_URL", "sqlite3:///data/p.sqlite3"))
+    settled = locate_databases(prod("  database: db/p.sqlite3\n"), env).primary
+    assert settled is not None and settled.path == "/data/p.sqlite3"
