@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from runner import state_file
 from runner.errors import FileError
 from runner.facts import dockerfile as docker
+from runner.facts.erb import Setting, make_env, rails_env
 from runner.facts.files import FileView
 from runner.facts.flytoml import FILE as FLY_TOML
 from runner.facts.flytoml import FlyToml, parse_fly_toml
@@ -153,6 +154,13 @@ class AppFacts:
         ]
         found += [EnvValue(f"{FLY_TOML} [env]", k, v) for k, v in fly.env.items()]
         return tuple(found)
+
+    def rails_env(self) -> str:
+        """The Rails environment the files give the machines (RAILS_ENV, else RACK_ENV, in
+        fly.toml [env] or the Dockerfile), production when they give none or flyrun cannot
+        tell (preflight `live_data` refuses that: runner/facts/erb.py rails_env)."""
+        settings = [Setting(e.where, e.name, e.value, e.unknown) for e in self.env()]
+        return rails_env(make_env(settings)).text or "production"
 
     def env_values(self, name: str) -> tuple[EnvValue, ...]:
         return tuple(v for v in self.env() if v.name == name)

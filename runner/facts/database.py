@@ -22,6 +22,7 @@ from runner.facts.bundle import parse_lockfile
 from runner.facts.database_yml import Entry, Production, read_production
 from runner.facts.dockerfile import Workdir
 from runner.facts.erb import Env, Setting, Triple, Value, evaluate, make_env, redact, setting
+from runner.facts.erb import rails_env as _rails_env
 from runner.facts.url_chars import parse_database_url
 
 Kind = Literal["sqlite_file", "litestack", "other_database", "no_database", "unknown"]
@@ -67,7 +68,7 @@ class Sources:
     verified: tuple[tuple[str, str], ...]
     gemfile_lock: str | None
     rails_root: str | Workdir
-    rails_env: str
+    rails_env: str | None
 
 
 @dataclass(frozen=True)
@@ -113,12 +114,14 @@ def locate_databases(
     verified: Mapping[str, str] | None = None,
     gemfile_lock: str | None = None,
     rails_root: str | Workdir = "/rails",
-    rails_env: str = "production",
+    rails_env: str | None = None,
 ) -> DatabaseFacts:
-    """Locate every production database. `database_yml` is config/database.yml's text (None:
-    absent); `env` holds `(where, name, value)` (or Settings, which may be unknown) from
-    fly.toml [env] (`fly.toml [env]`) and the Dockerfile (`Dockerfile:12 ENV`); `secrets` are
-    the app's secret names, whose values flyrun cannot read unless the caller `verified` them."""
+    """Locate every database of the app's Rails environment (`rails_env`, else RAILS_ENV or
+    RACK_ENV as the machines see them, else production). `database_yml` is
+    config/database.yml's text (None: absent); `env` holds `(where, name, value)` (or
+    Settings, which may be unknown) from fly.toml [env] (`fly.toml [env]`) and the Dockerfile
+    (`Dockerfile:12 ENV`); `secrets` are the app's secret names, whose values flyrun cannot
+    read unless the caller `verified` them."""
     settings = tuple(map(setting, env))
     sources = Sources(
         database_yml,
@@ -129,14 +132,14 @@ def locate_databases(
         rails_root,
         rails_env,
     )
-    machine = make_env(
-        settings,
-        sources.secrets,
-        dict(sources.verified),
-        rails_root=rails_root,
-        rails_env=rails_env,
-    )
-    production = read_production(database_yml, rails_env)
+    machine = make_env(settings, sources.secrets, dict(sources.verified), rails_root=rails_root)
+    environment = Value(rails_env) if rails_env is not None else _rails_env(machine)
+    if environment.text is None:
+        why = environment.unknown or "unknown"
+        unknown = _unknown("primary", None, why, environment.evidence, hint=environment.hint)
+        return DatabaseFacts((unknown,), sources)
+    machine = replace(machine, rails_env=environment.text)
+    production = read_production(database_yml, environment.text)
     lock = parse_lockfile(gemfile_lock) if gemfile_lock is not None else None
     litestack = lock.locked_version("litestack") if lock is not None else None
     root = _litestack_root(machine) if litestack is not None else None
@@ -148,7 +151,17 @@ def locate_databases(
         )
     entries = production.entries or (Entry("primary"),)
     databases = tuple(_resolve(entry, production, machine) for entry in entries)
+    said = _entry_evidence(environment)
+    databases = tuple(replace(d, evidence=(*said, *d.evidence)) for d in databases)
     return DatabaseFacts(databases, sources, litestack, root, notes)
+
+
+def _entry_evidence(environment: Value) -> tuple[str, ...]:
+    """Why database.yml's entry is not `production:` (nothing to say when it is)."""
+    if environment.text == "production":
+        return ()
+    where = "; ".join(environment.evidence)
+    return (f"{where}, so Rails reads database.yml's {environment.text} entry",)
 
 
 def _litestack_root(env: Env) -> str | None:
@@ -198,7 +211,7 @@ def _resolve(entry: Entry, production: Production, env: Env) -> Database:
         evidence += said.evidence
         return _unknown(entry.name, adapter, why, evidence, url.secret, url_key, url.hint)
     if url.text is None and not entry.values:
-        why = f"{production.file} names no production database and no DATABASE_URL is set"
+        why = f"{production.file} names no {env.rails_env} database and no DATABASE_URL is set"
         return _none(entry.name, None, why, evidence)
     parsed = parse_database_url(url.text) if url.text else None
     if parsed is not None and parsed.error is not None:

@@ -148,6 +148,28 @@ def make_env(
     return Env(values, frozenset(secrets), dict(verified or {}), root, rails_env)
 
 
+def rails_env(env: Env) -> Value:
+    """The Rails environment the machines boot in, which picks database.yml's entry:
+    RAILS_ENV, else RACK_ENV (an empty one counts as unset: Rails reads them with
+    `.presence`, railties lib/rails.rb `Rails.env`). Rails' own last resort is development;
+    flyrun takes production, which every Fly Rails Dockerfile sets (README "Live data")."""
+    evidence: tuple[str, ...] = ()
+    for name in ("RAILS_ENV", "RACK_ENV"):
+        found = env.get(name)
+        evidence += found.evidence
+        if not found.known:
+            why = f"{found.unknown}, so flyrun cannot tell which entry of config/database.yml "
+            why += "the app reads"
+            hint = found.hint or (
+                f"Move {name} from the app's secrets to fly.toml [env] (fly secrets unset {name}),"
+                " where flyrun can read it"
+            )
+            return replace(found, unknown=why, evidence=evidence, hint=hint)
+        if found.text:
+            return Value(found.text, evidence=evidence)
+    return Value("production", evidence=evidence)
+
+
 def setting(item: Triple | Setting) -> Setting:
     return item if isinstance(item, Setting) else Setting(*item)
 

@@ -70,7 +70,7 @@ def wanted_urls(ctx: TaskContext, mount_path: str, database: str) -> tuple[Wante
     stem = posixpath.basename(parse_url(primary.value).path or database)
     extras = tuple(
         Wanted(env_name(name), f"sqlite3://{mount_path}/{derived_database(stem, name)}")
-        for name in extra_databases(ctx.read(DATABASE_YML))
+        for name in extra_databases(ctx.read(DATABASE_YML), ctx.facts.rails_env())
     )
     return (primary, *extras)
 

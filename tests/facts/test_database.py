@@ -358,3 +358,69 @@ def test_a_dockerfile_url_flyrun_cannot_resolve_is_unknown() -> None:
     env.append(Setting("fly.toml [env]", "DATABASE_URL", "sqlite3:///data/p.sqlite3"))
     settled = locate_databases(prod("  database: db/p.sqlite3\n"), env).primary
     assert settled is not None and settled.path == "/data/p.sqlite3"
+
+
+# --- the Rails environment picks database.yml's entry --------------------------------------
+
+STAGING = prod("  database: storage/production.sqlite3\n") + (
+    "\nstaging:\n  <<: *default\n  database: /data/staging.sqlite3\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ([("Dockerfile:11 ENV", "RAILS_ENV", "staging")], "Dockerfile:11 ENV RAILS_ENV=staging"),
+        (
+            [
+                ("Dockerfile:11 ENV", "RAILS_ENV", "production"),
+                ("fly.toml [env]", "RAILS_ENV", "staging"),
+            ],
+            "fly.toml [env] RAILS_ENV=staging",
+        ),
+        (
+            [("fly.toml [env]", "RAILS_ENV", ""), ("fly.toml [env]", "RACK_ENV", "staging")],
+            "fly.toml [env] RAILS_ENV=; fly.toml [env] RACK_ENV=staging",
+        ),
+    ],
+    ids=["dockerfile", "fly-toml-wins", "empty-rails-env-then-rack-env"],
+)
+def test_rails_env_picks_the_entry(env: list[tuple[str, str, str]], said: str) -> None:
+    primary = locate_databases(STAGING, env).primary
+    assert primary is not None and primary.path == "/data/staging.sqlite3"
+    assert primary.evidence[0] == f"{said}, so Rails reads database.yml's staging entry"
+    assert "config/database.yml:11 staging.database: /data/staging.sqlite3" in primary.evidence
+
+
+def test_production_is_read_when_nothing_sets_rails_env_and_says_nothing_more() -> None:
+    primary = locate_databases(STAGING).primary
+    assert primary is not None and primary.path == "/rails/storage/production.sqlite3"
+    assert not any("RAILS_ENV" in e for e in primary.evidence)
+
+
+def test_the_fly_rake_template_rails_env_follows_build_args() -> None:
+    text = "FROM ruby\nARG RAILS_ENV=production\nENV RAILS_ENV=${RAILS_ENV}\n"
+    (found,) = env_vars(text, "Dockerfile", {"RAILS_ENV": "staging"})
+    primary = locate_databases(STAGING, [(found.where, found.name, found.value)]).primary
+    assert primary is not None and primary.path == "/data/staging.sqlite3"
+
+
+def test_a_rails_env_secret_leaves_the_entry_unknown() -> None:
+    primary = locate_databases(STAGING, [], ["RAILS_ENV"]).primary
+    assert primary is not None and (primary.kind, primary.secret) == ("unknown", None)
+    assert primary.why_unknown == (
+        "RAILS_ENV is set by a secret flyrun cannot read, so flyrun cannot tell which entry "
+        "of config/database.yml the app reads"
+    )
+    assert primary.hint == (
+        "Move RAILS_ENV from the app's secrets to fly.toml [env] (fly secrets unset RAILS_ENV), "
+        "where flyrun can read it"
+    )
+
+
+def test_an_environment_database_yml_lacks_is_named() -> None:
+    env = [("fly.toml [env]", "RAILS_ENV", "qa")]
+    primary = locate_databases(STAGING, env).primary
+    assert primary is not None and primary.why_unknown == (
+        "config/database.yml names no qa database and no DATABASE_URL is set"
+    )
