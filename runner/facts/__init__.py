@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from runner import state_file
 from runner.errors import FileError
 from runner.facts import dockerfile as docker
+from runner.facts.dotenv import Dotenv, file_names
+from runner.facts.dotenv import loader as dotenv_loader
 from runner.facts.erb import Setting, make_env, rails_env
 from runner.facts.files import FileView
 from runner.facts.flytoml import FILE as FLY_TOML
@@ -161,6 +163,19 @@ class AppFacts:
         tell (preflight `live_data` refuses that: runner/facts/erb.py rails_env)."""
         settings = [Setting(e.where, e.name, e.value, e.unknown) for e in self.env()]
         return rails_env(make_env(settings)).text or "production"
+
+    def dotenv(self) -> Dotenv:
+        """The .env files dotenv would load in the app's Rails environment, what loads them,
+        and the ignore files that decide whether the image has them (runner/facts/dotenv.py)."""
+        gem, unsure = dotenv_loader(self.read(GEMFILE), self.read(GEMFILE_LOCK))
+        if gem is None and unsure is None:
+            return Dotenv()
+        names = file_names(self.rails_env())
+        files = {n: t for n in names if (t := self.read(n)) is not None}
+        fly = self.fly_toml()
+        candidates = (".dockerignore", f"{fly.dockerfile}.dockerignore")
+        ignores = {n: t for n in candidates if (t := self.read(n)) is not None}
+        return Dotenv(gem, unsure, files, ignores)
 
     def env_values(self, name: str) -> tuple[EnvValue, ...]:
         return tuple(v for v in self.env() if v.name == name)

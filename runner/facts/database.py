@@ -21,6 +21,7 @@ from typing import Literal
 from runner.facts.bundle import parse_lockfile
 from runner.facts.database_yml import Entry, Production, read_production
 from runner.facts.dockerfile import Workdir
+from runner.facts.dotenv import Dotenv, dotenv_settings
 from runner.facts.erb import Env, Setting, Triple, Value, evaluate, make_env, redact, setting
 from runner.facts.erb import rails_env as _rails_env
 from runner.facts.url_chars import parse_database_url
@@ -69,6 +70,7 @@ class Sources:
     gemfile_lock: str | None
     rails_root: str | Workdir
     rails_env: str | None
+    dotenv: Dotenv | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class DatabaseFacts:
             gemfile_lock=src.gemfile_lock,
             rails_root=src.rails_root,
             rails_env=src.rails_env,
+            dotenv=src.dotenv,
         )
 
 
@@ -115,13 +118,15 @@ def locate_databases(
     gemfile_lock: str | None = None,
     rails_root: str | Workdir = "/rails",
     rails_env: str | None = None,
+    dotenv: Dotenv | None = None,
 ) -> DatabaseFacts:
     """Locate every database of the app's Rails environment (`rails_env`, else RAILS_ENV or
     RACK_ENV as the machines see them, else production). `database_yml` is
     config/database.yml's text (None: absent); `env` holds `(where, name, value)` (or
     Settings, which may be unknown) from fly.toml [env] (`fly.toml [env]`) and the Dockerfile
     (`Dockerfile:12 ENV`); `secrets` are the app's secret names, whose values flyrun cannot
-    read unless the caller `verified` them."""
+    read unless the caller `verified` them; `dotenv` the .env files the app may load
+    (runner/facts/dotenv.py), below all of these."""
     settings = tuple(map(setting, env))
     sources = Sources(
         database_yml,
@@ -131,6 +136,7 @@ def locate_databases(
         gemfile_lock,
         rails_root,
         rails_env,
+        dotenv,
     )
     machine = make_env(settings, sources.secrets, dict(sources.verified), rails_root=rails_root)
     environment = Value(rails_env) if rails_env is not None else _rails_env(machine)
@@ -138,7 +144,13 @@ def locate_databases(
         why = environment.unknown or "unknown"
         unknown = _unknown("primary", None, why, environment.evidence, hint=environment.hint)
         return DatabaseFacts((unknown,), sources)
-    machine = replace(machine, rails_env=environment.text)
+    loaded = dotenv_settings(dotenv, environment.text)
+    machine = replace(
+        machine,
+        rails_env=environment.text,
+        dotenv={s.name: s for s in loaded},
+        dotenv_from=dotenv.loader if dotenv is not None else None,
+    )
     production = read_production(database_yml, environment.text)
     lock = parse_lockfile(gemfile_lock) if gemfile_lock is not None else None
     litestack = lock.locked_version("litestack") if lock is not None else None

@@ -65,7 +65,7 @@ class Setting:
 
     def read(self) -> Value:
         if self.unknown is not None:
-            hint = f"Give {self.name} a value flyrun sees (a literal in fly.toml [env])"
+            hint = f"Give {self.name} a value flyrun sees: set it in fly.toml [env]"
             return Value(None, self.unknown, evidence=(self.shown,), hint=hint)
         return Value(self.value, evidence=(self.shown,))
 
@@ -87,6 +87,8 @@ class Env:
     verified: Mapping[str, str] = field(default_factory=dict)
     rails_root: Workdir = field(default_factory=lambda: Workdir("/rails"))
     rails_env: str = "production"
+    dotenv: Mapping[str, Setting] = field(default_factory=dict)  # below all the others
+    dotenv_from: str | None = None  # the gem that loads .env files, if one does
 
     def root(self) -> Value:
         """Rails.root (the image's WORKDIR, runner/facts/dockerfile.py), or why flyrun
@@ -117,7 +119,8 @@ class Env:
 
     def get(self, name: str) -> Value:
         """ENV[name]: a secret wins over [env], which wins over the image's ENV (flyctl
-        passes [env] and secrets to the machine config; docs/reference/rails.md §5 step 4)."""
+        passes [env] and secrets to the machine config; docs/reference/rails.md §5 step 4),
+        which wins over a .env file (runner/facts/dotenv.py)."""
         if name in self.verified:
             value = self.verified[name]
             # Its value is known because flyrun verified it, but a secret's value is never
@@ -127,7 +130,15 @@ class Env:
             return Value(None, f"{name} is set by a secret flyrun cannot read", secret=name)
         if name in self.values:
             return self.values[name].read()
-        unset = f"{name} is not set in fly.toml [env], the Dockerfile or a secret"
+        if name in self.dotenv:  # dotenv never replaces a variable the machine has
+            return self.dotenv[name].read()
+        if self.dotenv_from is None:
+            unset = f"{name} is not set in fly.toml [env], the Dockerfile or a secret"
+        else:
+            unset = (
+                f"{name} is not set in fly.toml [env], the Dockerfile, a secret or a .env file "
+                f"{self.dotenv_from} loads"
+            )
         return Value(None, evidence=(unset,))
 
 

@@ -49,6 +49,7 @@ def locate(ctx: TaskContext, verified: dict[str, str]) -> DatabaseFacts:
         verified=verified,
         gemfile_lock=ctx.read(GEMFILE_LOCK),
         rails_root=ctx.facts.rails_root(),
+        dotenv=ctx.facts.dotenv(),
     )
 
 

@@ -353,7 +353,7 @@ def test_a_dockerfile_url_flyrun_cannot_resolve_is_unknown() -> None:
         primary.why_unknown
         == "Dockerfile:2 ENV DATABASE_URL uses $DATA, which the Dockerfile does not set"
     )
-    assert primary.hint == "Give DATABASE_URL a value flyrun sees (a literal in fly.toml [env])"
+    assert primary.hint == "Give DATABASE_URL a value flyrun sees: set it in fly.toml [env]"
     # fly.toml [env] wins over the image's ENV, and settles it
     env.append(Setting("fly.toml [env]", "DATABASE_URL", "sqlite3:///data/p.sqlite3"))
     settled = locate_databases(prod("  database: db/p.sqlite3\n"), env).primary
