@@ -2,11 +2,13 @@
 holding its live data (README "Live data").
 
 Where the database is comes from everything that decides it in Rails
-(`runner/facts/database.py`): database.yml's production entries, DATABASE_URL and friends in
-fly.toml `[env]`, the Dockerfile's `ENV` and secrets, and Litestack. What the volume holds is
-looked at from a running machine of the group (`fly ssh console`, read-only), only when the
-decision depends on it: not for an app whose secret is already verified and whose machines
-already use the volume. The decision itself is `runner/facts/live_data.py`."""
+(`runner/facts/database.py`): database.yml's entries for RAILS_ENV, DATABASE_URL and friends in
+fly.toml `[env]`, the Dockerfile's `ENV` and secrets, .env files dotenv loads, Rails.root (the
+Dockerfile's WORKDIR), and Litestack; a path is on a volume when fly.toml or a machine mounts
+one there. What the volume holds is looked at from a running machine of the group (`fly ssh
+console`, read-only), only when the decision depends on it: not for an app whose secret is
+already verified and whose machines already use the volume. The decision itself is
+`runner/facts/live_data.py`."""
 
 from __future__ import annotations
 
