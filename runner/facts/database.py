@@ -138,19 +138,11 @@ def locate_databases(
         rails_env,
         dotenv,
     )
-    machine = make_env(settings, sources.secrets, dict(sources.verified), rails_root=rails_root)
-    environment = Value(rails_env) if rails_env is not None else _rails_env(machine)
+    environment, machine = _machine_env(sources)
     if environment.text is None:
         why = environment.unknown or "unknown"
         unknown = _unknown("primary", None, why, environment.evidence, hint=environment.hint)
         return DatabaseFacts((unknown,), sources)
-    loaded = dotenv_settings(dotenv, environment.text)
-    machine = replace(
-        machine,
-        rails_env=environment.text,
-        dotenv={s.name: s for s in loaded},
-        dotenv_from=dotenv.loader if dotenv is not None else None,
-    )
     production = read_production(database_yml, environment.text)
     lock = parse_lockfile(gemfile_lock) if gemfile_lock is not None else None
     litestack = lock.locked_version("litestack") if lock is not None else None
@@ -166,6 +158,27 @@ def locate_databases(
     said = _entry_evidence(environment)
     databases = tuple(replace(d, evidence=(*said, *d.evidence)) for d in databases)
     return DatabaseFacts(databases, sources, litestack, root, notes)
+
+
+def _machine_env(sources: Sources) -> tuple[Value, Env]:
+    """The Rails environment (unknown: the Env is incomplete) and what the machines see:
+    fly.toml [env], the image's ENV and secrets, then the .env files of that environment."""
+    machine = make_env(
+        sources.env, sources.secrets, dict(sources.verified), rails_root=sources.rails_root
+    )
+    given = sources.rails_env
+    environment = Value(given) if given is not None else _rails_env(machine)
+    if environment.text is None:
+        return environment, machine
+    dotenv = sources.dotenv
+    loaded = dotenv_settings(dotenv, environment.text)
+    machine = replace(
+        machine,
+        rails_env=environment.text,
+        dotenv={s.name: s for s in loaded},
+        dotenv_from=dotenv.loader if dotenv is not None else None,
+    )
+    return environment, machine
 
 
 def _entry_evidence(environment: Value) -> tuple[str, ...]:
@@ -299,19 +312,37 @@ def _place(
         return _none(
             name, adapter, "it is an in-memory database, kept in no file", evidence, url_key
         )
-    if database.text.startswith(("file:", "~")):
-        why = f"flyrun does not resolve the path {database.text!r}"
+    return _file(name, adapter, database, evidence, env, url_key)
+
+
+def _file(
+    name: str,
+    adapter: str,
+    database: Value,
+    evidence: tuple[str, ...],
+    env: Env,
+    url_key: bool,
+) -> Database:
+    """A SQLite file: `File.expand_path(database, Rails.root)`, for the forms flyrun reads."""
+    text = database.text or ""
+    if text.startswith(("file:", "~")):
+        why = f"flyrun does not resolve the path {text!r}"
         return _unknown(name, adapter, why, evidence, url_key=url_key)
-    placed = env.under_root(database.text)
+    placed = env.under_root(text)
     evidence += tuple(e for e in placed.evidence if e not in evidence)
-    path = placed.text
-    if path is None:
+    if placed.text is None:
         why = placed.unknown or "unknown"
         return _unknown(name, adapter, why, evidence, url_key=url_key, hint=placed.hint)
     litestack = adapter == LITEDB or database.litestack_root is not None
     kind: Kind = "litestack" if litestack else "sqlite_file"
     return Database(
-        name, kind, adapter, path, evidence, url_key=url_key, litestack_root=database.litestack_root
+        name,
+        kind,
+        adapter,
+        placed.text,
+        evidence,
+        url_key=url_key,
+        litestack_root=database.litestack_root,
     )
 
 
