@@ -62,10 +62,10 @@ def _group_machines(ctx: TaskContext) -> list[Machine]:
 def _listed_volume(ctx: TaskContext, located: DatabaseFacts) -> str:
     """The volume to look into: the one the group's machines mount where the app's database
     is (it may not be the spec's), else the spec's."""
-    primary = located.primary
-    for machine in _group_machines(ctx) if primary and primary.path else ():
+    path = located.primary.path if located.primary is not None else None
+    for machine in _group_machines(ctx) if path is not None else ():
         for mount in machine.mounts:
-            if mount.name and primary and primary.path and under(primary.path, mount.path):
+            if mount.name and path is not None and under(path, mount.path):
                 return mount.name
     return ctx.spec.volume.name
 
