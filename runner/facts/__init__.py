@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING
 from runner import state_file
 from runner.errors import FileError
 from runner.facts import dockerfile as docker
+from runner.facts.dotenv import Dotenv, file_names
+from runner.facts.dotenv import loader as dotenv_loader
+from runner.facts.erb import Setting, make_env, rails_env
 from runner.facts.files import FileView
 from runner.facts.flytoml import FILE as FLY_TOML
 from runner.facts.flytoml import FlyToml, parse_fly_toml
@@ -48,11 +51,13 @@ STATE = "state"
 
 @dataclass(frozen=True)
 class EnvValue:
-    """A variable the app's machines get from a file: where (for messages), name, value."""
+    """A variable the app's machines get from a file: where (for messages), name, value
+    (as written when `unknown` says why flyrun cannot tell it: runner/facts/dockerfile.py)."""
 
     where: str
     name: str
     value: str
+    unknown: str | None = None
 
 
 class AppFacts:
@@ -99,11 +104,15 @@ class AppFacts:
     def layout(self, group: str) -> Layout:
         return detect_layout(self.app_files(), group)
 
-    def rails_root(self) -> str:
-        """Where the app lives in its image (the Dockerfile's WORKDIR; dockerfile-rails
-        writes /rails, the fly.rake-era template /app)."""
+    def rails_root(self) -> docker.Workdir:
+        """Where the app lives in its image: the Dockerfile's WORKDIR, variables resolved
+        (dockerfile-rails writes /rails, the fly.rake-era template /app), or why flyrun
+        cannot tell."""
         fly = self.fly_toml()
-        return docker.workdir(self.read(fly.dockerfile)) or "/rails"
+        text = self.read(fly.dockerfile)
+        if text is None:
+            return docker.Workdir(None, None, f"there is no {fly.dockerfile} to read it from")
+        return docker.workdir(text, fly.build_args, fly.dockerfile)
 
     def rails_version(self) -> Version | None:
         lock = self.read(GEMFILE_LOCK)
@@ -140,11 +149,33 @@ class AppFacts:
         Dockerfile first: fly.toml's [env] overrides it at run time)."""
         fly = self.fly_toml()
         found = [
-            EnvValue(v.where, v.name, v.value)
-            for v in docker.env_vars(self.read(fly.dockerfile) or "", fly.dockerfile)
+            EnvValue(v.where, v.name, v.value, v.unknown)
+            for v in docker.env_vars(
+                self.read(fly.dockerfile) or "", fly.dockerfile, fly.build_args
+            )
         ]
         found += [EnvValue(f"{FLY_TOML} [env]", k, v) for k, v in fly.env.items()]
         return tuple(found)
+
+    def rails_env(self) -> str:
+        """The Rails environment the files give the machines (RAILS_ENV, else RACK_ENV, in
+        fly.toml [env] or the Dockerfile), production when they give none or flyrun cannot
+        tell (preflight `live_data` refuses that: runner/facts/erb.py rails_env)."""
+        settings = [Setting(e.where, e.name, e.value, e.unknown) for e in self.env()]
+        return rails_env(make_env(settings)).text or "production"
+
+    def dotenv(self) -> Dotenv:
+        """The .env files dotenv would load in the app's Rails environment, what loads them,
+        and the ignore files that decide whether the image has them (runner/facts/dotenv.py)."""
+        gem, unsure = dotenv_loader(self.read(GEMFILE), self.read(GEMFILE_LOCK))
+        if gem is None and unsure is None:
+            return Dotenv()
+        names = file_names(self.rails_env())
+        files = {n: t for n in names if (t := self.read(n)) is not None}
+        fly = self.fly_toml()
+        candidates = (".dockerignore", f"{fly.dockerfile}.dockerignore")
+        ignores = {n: t for n in candidates if (t := self.read(n)) is not None}
+        return Dotenv(gem, unsure, files, ignores)
 
     def env_values(self, name: str) -> tuple[EnvValue, ...]:
         return tuple(v for v in self.env() if v.name == name)

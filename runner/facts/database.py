@@ -14,14 +14,16 @@ fly.rake-era ones (docs/reference/flyctl.md §8).
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from runner.facts.bundle import parse_lockfile
 from runner.facts.database_yml import Entry, Production, read_production
-from runner.facts.erb import Env, Value, evaluate, make_env, redact
+from runner.facts.dockerfile import Workdir
+from runner.facts.dotenv import Dotenv, dotenv_settings
+from runner.facts.erb import Env, Setting, Triple, Value, evaluate, make_env, redact, setting
+from runner.facts.erb import rails_env as _rails_env
 from runner.facts.url_chars import parse_database_url
 
 Kind = Literal["sqlite_file", "litestack", "other_database", "no_database", "unknown"]
@@ -35,7 +37,8 @@ class Database:
     nothing configures a file for Rails to open (`no_database`: no data can be there).
     `secret` names the secret whose unreadable value decides it; `url_key` is True when
     database.yml gives it a `url:` (then no URL variable reaches it); `litestack_root` is
-    Litesupport.root when the path is under it."""
+    Litesupport.root when the path is under it; `hint`, for an unknown one, what would let
+    flyrun know it (when more precise than the general advice)."""
 
     name: str
     kind: Kind
@@ -46,6 +49,7 @@ class Database:
     secret: str | None = None
     url_key: bool = False
     litestack_root: str | None = None
+    hint: str | None = None
 
     @property
     def url_variable(self) -> str | None:
@@ -60,12 +64,13 @@ class Sources:
     """The inputs, kept so a caller can ask what the app would see with other secrets."""
 
     database_yml: str | None
-    env: tuple[tuple[str, str, str], ...]
+    env: tuple[Setting, ...]
     secrets: frozenset[str]
     verified: tuple[tuple[str, str], ...]
     gemfile_lock: str | None
-    rails_root: str
-    rails_env: str
+    rails_root: str | Workdir
+    rails_env: str | None
+    dotenv: Dotenv | None = None
     origins: tuple[tuple[str, str], ...] = ()  # how a verified value is known (erb.Env)
 
 
@@ -101,46 +106,49 @@ class DatabaseFacts:
             gemfile_lock=src.gemfile_lock,
             rails_root=src.rails_root,
             rails_env=src.rails_env,
+            dotenv=src.dotenv,
             origins={k: v for k, v in src.origins if k not in values},
         )
 
 
 def locate_databases(
     database_yml: str | None,
-    env: Iterable[tuple[str, str, str]] = (),
+    env: Iterable[Triple | Setting] = (),
     secrets: Iterable[str] = (),
     *,
     verified: Mapping[str, str] | None = None,
     gemfile_lock: str | None = None,
-    rails_root: str = "/rails",
-    rails_env: str = "production",
+    rails_root: str | Workdir = "/rails",
+    rails_env: str | None = None,
+    dotenv: Dotenv | None = None,
     origins: Mapping[str, str] | None = None,
 ) -> DatabaseFacts:
-    """Locate every production database. `database_yml` is config/database.yml's text (None:
-    absent); `env` holds `(where, name, value)` from fly.toml [env] (`fly.toml [env]`) and the
-    Dockerfile (`Dockerfile:12 ENV`); `secrets` are the app's secret names, whose values
-    flyrun cannot read unless the caller `verified` them (`origins`: how, when it is not
-    flyrun's own value)."""
-    triples = tuple(env)
+    """Locate every database of the app's Rails environment (`rails_env`, else RAILS_ENV or
+    RACK_ENV as the machines see them, else production). `database_yml` is
+    config/database.yml's text (None: absent); `env` holds `(where, name, value)` (or
+    Settings, which may be unknown) from fly.toml [env] (`fly.toml [env]`) and the Dockerfile
+    (`Dockerfile:12 ENV`); `secrets` are the app's secret names, whose values flyrun cannot
+    read unless the caller `verified` them (`origins`: how, when it is not flyrun's own
+    value); `dotenv` the .env files the app may load (runner/facts/dotenv.py), below all
+    of these."""
+    settings = tuple(map(setting, env))
     sources = Sources(
         database_yml,
-        triples,
+        settings,
         frozenset(secrets),
         tuple(sorted((verified or {}).items())),
         gemfile_lock,
         rails_root,
         rails_env,
+        dotenv,
         tuple(sorted((origins or {}).items())),
     )
-    machine = make_env(
-        triples,
-        sources.secrets,
-        dict(sources.verified),
-        rails_root=rails_root,
-        rails_env=rails_env,
-        origins=dict(sources.origins),
-    )
-    production = read_production(database_yml, rails_env)
+    environment, machine = _machine_env(sources)
+    if environment.text is None:
+        why = environment.unknown or "unknown"
+        unknown = _unknown("primary", None, why, environment.evidence, hint=environment.hint)
+        return DatabaseFacts((unknown,), sources)
+    production = read_production(database_yml, environment.text)
     lock = parse_lockfile(gemfile_lock) if gemfile_lock is not None else None
     litestack = lock.locked_version("litestack") if lock is not None else None
     root = _litestack_root(machine) if litestack is not None else None
@@ -152,7 +160,42 @@ def locate_databases(
         )
     entries = production.entries or (Entry("primary"),)
     databases = tuple(_resolve(entry, production, machine) for entry in entries)
+    said = _entry_evidence(environment)
+    databases = tuple(replace(d, evidence=(*said, *d.evidence)) for d in databases)
     return DatabaseFacts(databases, sources, litestack, root, notes)
+
+
+def _machine_env(sources: Sources) -> tuple[Value, Env]:
+    """The Rails environment (unknown: the Env is incomplete) and what the machines see:
+    fly.toml [env], the image's ENV and secrets, then the .env files of that environment."""
+    machine = make_env(
+        sources.env,
+        sources.secrets,
+        dict(sources.verified),
+        rails_root=sources.rails_root,
+        origins=dict(sources.origins),
+    )
+    given = sources.rails_env
+    environment = Value(given) if given is not None else _rails_env(machine)
+    if environment.text is None:
+        return environment, machine
+    dotenv = sources.dotenv
+    loaded = dotenv_settings(dotenv, environment.text)
+    machine = replace(
+        machine,
+        rails_env=environment.text,
+        dotenv={s.name: s for s in loaded},
+        dotenv_from=dotenv.loader if dotenv is not None else None,
+    )
+    return environment, machine
+
+
+def _entry_evidence(environment: Value) -> tuple[str, ...]:
+    """Why database.yml's entry is not `production:` (nothing to say when it is)."""
+    if environment.text == "production":
+        return ()
+    where = "; ".join(environment.evidence)
+    return (f"{where}, so Rails reads database.yml's {environment.text} entry",)
 
 
 def _litestack_root(env: Env) -> str | None:
@@ -177,8 +220,9 @@ def _unknown(
     evidence: tuple[str, ...],
     secret: str | None = None,
     url_key: bool = False,
+    hint: str | None = None,
 ) -> Database:
-    return Database(name, "unknown", adapter, None, evidence, why, secret, url_key)
+    return Database(name, "unknown", adapter, None, evidence, why, secret, url_key, hint=hint)
 
 
 def _none(
@@ -198,9 +242,10 @@ def _resolve(entry: Entry, production: Production, env: Env) -> Database:
         why = url.unknown or "unknown"
         said = _key(entry, "adapter", production, env)
         adapter = said.text if said.known else None
-        return _unknown(entry.name, adapter, why, evidence + said.evidence, url.secret, url_key)
+        evidence += said.evidence
+        return _unknown(entry.name, adapter, why, evidence, url.secret, url_key, url.hint)
     if url.text is None and not entry.values:
-        why = f"{production.file} names no production database and no DATABASE_URL is set"
+        why = f"{production.file} names no {env.rails_env} database and no DATABASE_URL is set"
         return _none(entry.name, None, why, evidence)
     parsed = parse_database_url(url.text) if url.text else None
     if parsed is not None and parsed.error is not None:
@@ -211,7 +256,8 @@ def _resolve(entry: Entry, production: Production, env: Env) -> Database:
         value = _key(entry, "adapter", production, env)
         if not value.known:
             why = value.unknown or "unknown"
-            return _unknown(entry.name, None, why, evidence + value.evidence, value.secret, url_key)
+            evidence += value.evidence
+            return _unknown(entry.name, None, why, evidence, value.secret, url_key, value.hint)
         adapter, evidence = value.text, evidence + value.evidence
     database = _database(entry, parsed.database if parsed else None, production, env)
     return _place(entry.name, adapter, database, evidence, env, url_key)
@@ -254,7 +300,7 @@ def _place(
     evidence += database.evidence
     if not database.known:
         why = database.unknown or "unknown"
-        return _unknown(name, adapter, why, evidence, database.secret, url_key)
+        return _unknown(name, adapter, why, evidence, database.secret, url_key, database.hint)
     if adapter is None:  # ActiveRecord::AdapterNotSpecified at the first connection
         why = "no adapter is configured (Rails would refuse to connect)"
         return _none(name, None, why, evidence, url_key)
@@ -275,21 +321,38 @@ def _place(
         return _none(
             name, adapter, "it is an in-memory database, kept in no file", evidence, url_key
         )
-    path, why = _sqlite_path(database.text, env.rails_root)
-    if path is None:
+    return _file(name, adapter, database, evidence, env, url_key)
+
+
+def _file(
+    name: str,
+    adapter: str,
+    database: Value,
+    evidence: tuple[str, ...],
+    env: Env,
+    url_key: bool,
+) -> Database:
+    """A SQLite file: `File.expand_path(database, Rails.root)`, for the forms flyrun reads."""
+    text = database.text or ""
+    if text.startswith(("file:", "~")):
+        why = f"flyrun does not resolve the path {text!r}"
         return _unknown(name, adapter, why, evidence, url_key=url_key)
+    placed = env.under_root(text)
+    evidence += tuple(e for e in placed.evidence if e not in evidence)
+    if placed.text is None:
+        why = placed.unknown or "unknown"
+        return _unknown(name, adapter, why, evidence, url_key=url_key, hint=placed.hint)
     litestack = adapter == LITEDB or database.litestack_root is not None
     kind: Kind = "litestack" if litestack else "sqlite_file"
     return Database(
-        name, kind, adapter, path, evidence, url_key=url_key, litestack_root=database.litestack_root
+        name,
+        kind,
+        adapter,
+        placed.text,
+        evidence,
+        url_key=url_key,
+        litestack_root=database.litestack_root,
     )
-
-
-def _sqlite_path(database: str, rails_root: str) -> tuple[str | None, str]:
-    """`File.expand_path(database, Rails.root)`, except for forms flyrun does not resolve."""
-    if database.startswith(("file:", "~")):
-        return None, f"flyrun does not resolve the path {database!r}"
-    return posixpath.normpath(posixpath.join(rails_root, database)), ""
 
 
 __all__ = ["Database", "DatabaseFacts", "Kind", "Sources", "locate_databases"]

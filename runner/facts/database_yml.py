@@ -84,7 +84,7 @@ class Production:
             litestack = litestack or value.litestack_root
             parts.append(value.text or "")
         if unknown is not None:
-            return Value(None, unknown.unknown, unknown.secret, tuple(evidence))
+            return Value(None, unknown.unknown, unknown.secret, tuple(evidence), hint=unknown.hint)
         text = "".join(parts)
         return Value(text or None, evidence=tuple(evidence), litestack_root=litestack)
 

@@ -61,12 +61,14 @@ def env_name(config_name: str) -> str:
     return f"{config_name.upper()}_DATABASE_URL"
 
 
-def extra_databases(database_yml: str | None) -> tuple[str, ...]:
-    """Names of the production databases besides the primary that have no `url:` of their
-    own (Rails 8: cache, queue, cable); they need `<NAME>_DATABASE_URL` to reach the volume.
-    Read without expanding aliases (`yaml.safe_load` takes exponential time on merge bombs)."""
+def extra_databases(database_yml: str | None, rails_env: str = "production") -> tuple[str, ...]:
+    """Names of the databases of the app's Rails environment besides the primary that have
+    no `url:` of their own (Rails 8: cache, queue, cable); they need `<NAME>_DATABASE_URL` to
+    reach the volume. Read without expanding aliases (`yaml.safe_load` takes exponential time
+    on merge bombs)."""
     if not database_yml:
         return ()
     from runner.facts.database_yml import database_names  # lazy: PyYAML costs start-up
 
-    return tuple(name for name, has_url in database_names(database_yml)[1:] if not has_url)
+    names = database_names(database_yml, rails_env)
+    return tuple(name for name, has_url in names[1:] if not has_url)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from runner.facts.dockerfile import Workdir
 
 _STR = r"""(?:"([^"\\#]*)"|'([^'\\]*)')"""
 _ARG = rf"""(?:{_STR}|(\d+)|(nil))"""
@@ -44,6 +46,7 @@ class Value:
     secret: str | None = None
     evidence: tuple[str, ...] = ()
     litestack_root: str | None = None  # set when the value is under Litesupport.root
+    hint: str | None = None  # for an unknown value: what would let flyrun know it
 
     @property
     def known(self) -> bool:
@@ -51,22 +54,76 @@ class Value:
 
 
 @dataclass(frozen=True)
-class Env:
-    """What the app's machines see: values set in fly.toml [env] or the Dockerfile (as
-    `(where, name, value)`), secret names, and secret values the caller verified."""
+class Setting:
+    """A variable the machines get from a file: where (for messages), name, value; `unknown`
+    says why flyrun cannot tell the value (a Dockerfile `$VAR` it cannot resolve)."""
 
-    values: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # name -> (where, value)
+    where: str
+    name: str
+    value: str
+    unknown: str | None = None
+
+    def read(self) -> Value:
+        if self.unknown is not None:
+            hint = f"Give {self.name} a value flyrun sees: set it in fly.toml [env]"
+            return Value(None, self.unknown, evidence=(self.shown,), hint=hint)
+        return Value(self.value, evidence=(self.shown,))
+
+    @property
+    def shown(self) -> str:
+        return f"{self.where} {self.name}={redact(self.value)}"
+
+
+Triple = tuple[str, str, str]  # (where, name, value): a Setting flyrun can read
+
+
+@dataclass(frozen=True)
+class Env:
+    """What the app's machines see: values set in fly.toml [env] or the Dockerfile, secret
+    names, and secret values the caller verified."""
+
+    values: Mapping[str, Setting] = field(default_factory=dict)
     secrets: frozenset[str] = frozenset()
     verified: Mapping[str, str] = field(default_factory=dict)
-    rails_root: str = "/rails"
+    rails_root: Workdir = field(default_factory=lambda: Workdir("/rails"))
     rails_env: str = "production"
+    dotenv: Mapping[str, Setting] = field(default_factory=dict)  # below all the others
+    dotenv_from: str | None = None  # the gem that loads .env files, if one does
     # How a `verified` value is known when it is not the value flyrun set (the Postgres
     # URL import_data read from a machine, runner/tasks/live_data.py `_adopted`).
     origins: Mapping[str, str] = field(default_factory=dict)
 
+    def root(self) -> Value:
+        """Rails.root (the image's WORKDIR, runner/facts/dockerfile.py), or why flyrun
+        cannot tell it."""
+        root = self.rails_root
+        if root.path is not None:
+            said = (f"Rails.root is {root.path} ({root.where})",) if root.where else ()
+            return Value(root.path, evidence=said)
+        why = f"Rails.root, the image's WORKDIR, is not known: {root.unknown}"
+        if root.where is None:
+            hint = "Set a literal WORKDIR in the Dockerfile's final stage (where the app is)"
+        else:
+            hint = (
+                f"Write {root.where} as a literal path (or give what it uses a value flyrun "
+                "sees: an ENV or ARG default before it, or fly.toml [build.args])"
+            )
+        hint += ", or make the database path in config/database.yml absolute"
+        return Value(None, why, hint=hint)
+
+    def under_root(self, path: str) -> Value:
+        """`File.expand_path(path, Rails.root)`: an absolute path as it is."""
+        if posixpath.isabs(path):
+            return Value(posixpath.normpath(path))
+        root = self.root()
+        if root.text is None:
+            return replace(root, unknown=f"{path!r} is relative to Rails.root: {root.unknown}")
+        return replace(root, text=posixpath.normpath(posixpath.join(root.text, path)))
+
     def get(self, name: str) -> Value:
         """ENV[name]: a secret wins over [env], which wins over the image's ENV (flyctl
-        passes [env] and secrets to the machine config; docs/reference/rails.md §5 step 4)."""
+        passes [env] and secrets to the machine config; docs/reference/rails.md §5 step 4),
+        which wins over a .env file (runner/facts/dotenv.py)."""
         if name in self.verified:
             value = self.verified[name]
             # Its value is known because flyrun verified it (or read it: `origins`), but a
@@ -76,29 +133,68 @@ class Env:
         if name in self.secrets:
             return Value(None, f"{name} is set by a secret flyrun cannot read", secret=name)
         if name in self.values:
-            where, value = self.values[name]
-            return Value(value, evidence=(f"{where} {name}={redact(value)}",))
-        unset = f"{name} is not set in fly.toml [env], the Dockerfile or a secret"
+            return self.values[name].read()
+        if name in self.dotenv:  # dotenv never replaces a variable the machine has
+            return self.dotenv[name].read()
+        if self.dotenv_from is None:
+            unset = f"{name} is not set in fly.toml [env], the Dockerfile or a secret"
+        else:
+            unset = (
+                f"{name} is not set in fly.toml [env], the Dockerfile, a secret or a .env file "
+                f"{self.dotenv_from} loads"
+            )
         return Value(None, evidence=(unset,))
 
 
 def make_env(
-    triples: Iterable[tuple[str, str, str]],
+    settings: Iterable[Triple | Setting],
     secrets: Iterable[str] = (),
     verified: Mapping[str, str] | None = None,
     *,
-    rails_root: str = "/rails",
+    rails_root: str | Workdir = "/rails",
     rails_env: str = "production",
     origins: Mapping[str, str] | None = None,
 ) -> Env:
-    """An Env from `(where, name, value)` triples. fly.toml [env] wins over a Dockerfile
-    `ENV` (runtime config over image); among equals the later triple wins, like a later
-    `ENV` line."""
-    ordered = sorted(triples, key=lambda t: t[0].startswith("fly.toml"))
-    values = {name: (where, value) for where, name, value in ordered}
+    """An Env from settings (or `(where, name, value)` triples). fly.toml [env] wins over a
+    Dockerfile `ENV` (runtime config over image); among equals the later one wins, like a
+    later `ENV` line."""
+    ordered = sorted(map(setting, settings), key=lambda s: s.where.startswith("fly.toml"))
+    values = {s.name: s for s in ordered}
+    root = Workdir(rails_root) if isinstance(rails_root, str) else rails_root
     return Env(
-        values, frozenset(secrets), dict(verified or {}), rails_root, rails_env, dict(origins or {})
+        values,
+        frozenset(secrets),
+        dict(verified or {}),
+        root,
+        rails_env,
+        origins=dict(origins or {}),
     )
+
+
+def rails_env(env: Env) -> Value:
+    """The Rails environment the machines boot in, which picks database.yml's entry:
+    RAILS_ENV, else RACK_ENV (an empty one counts as unset: Rails reads them with
+    `.presence`, railties lib/rails.rb `Rails.env`). Rails' own last resort is development;
+    flyrun takes production, which every Fly Rails Dockerfile sets (README "Live data")."""
+    evidence: tuple[str, ...] = ()
+    for name in ("RAILS_ENV", "RACK_ENV"):
+        found = env.get(name)
+        evidence += found.evidence
+        if not found.known:
+            why = f"{found.unknown}, so flyrun cannot tell which entry of config/database.yml "
+            why += "the app reads"
+            hint = found.hint or (
+                f"Move {name} from the app's secrets to fly.toml [env] (fly secrets unset {name}),"
+                " where flyrun can read it"
+            )
+            return replace(found, unknown=why, evidence=evidence, hint=hint)
+        if found.text:
+            return Value(found.text, evidence=evidence)
+    return Value("production", evidence=evidence)
+
+
+def setting(item: Triple | Setting) -> Setting:
+    return item if isinstance(item, Setting) else Setting(*item)
 
 
 def redact(value: str) -> str:
@@ -126,7 +222,7 @@ def _either(values: list[Value]) -> Value:
     for value in values:
         evidence += value.evidence
         if not value.known or value.text is not None:
-            return Value(value.text, value.unknown, value.secret, evidence, value.litestack_root)
+            return replace(value, evidence=evidence)
     return Value(None, evidence=evidence)
 
 
@@ -177,7 +273,7 @@ def _rails_root(code: str, env: Env) -> Value | None:
     match = _RAILS_JOIN.fullmatch(code)
     if match is None:
         return None
-    return Value(posixpath.join(env.rails_root, *_parts(match[1])))
+    return env.under_root(posixpath.join(*_parts(match[1])))
 
 
 def _litestack(code: str, env: Env) -> Value | None:
@@ -192,12 +288,15 @@ def _litestack(code: str, env: Env) -> Value | None:
         return data
     base = data.text if data.text is not None else "./db"
     name = _string(match, 1) if match[1] is not None or match[2] is not None else env.rails_env
-    root = posixpath.normpath(posixpath.join(env.rails_root, base, name))
+    folder = env.under_root(posixpath.join(base, name))
     evidence = data.evidence
     if data.text is None:
         evidence = ("LITESTACK_DATA_PATH is not set, so Litestack uses ./db",)
+    if folder.text is None:
+        return replace(folder, evidence=evidence + folder.evidence)
+    root = folder.text
     path = posixpath.join(root, *_parts(match[3])) if match[3] else root
-    return Value(path, evidence=evidence, litestack_root=root)
+    return Value(path, evidence=evidence + folder.evidence, litestack_root=root)
 
 
 def _tap(code: str, env: Env) -> Value | None:

@@ -209,6 +209,17 @@ def production_gem(gemfile_text: str, lock_text: str | None, name: str) -> GemCh
     return GemCheck(True, f"{name} is in the production bundle ({where})")
 
 
+def production_declaration(gemfile_text: str, name: str) -> str | None:
+    """The Gemfile's `gem NAME` call that puts it in the production bundle (outside
+    development/test-only groups), as written; None when there is none or the Gemfile does
+    not parse (preflight `sqlite3_gem` refuses that)."""
+    source = ruby.parse(gemfile_text)
+    if ruby.syntax_break(source) is not None:
+        return None
+    calls = [n for n in _gem_calls(source, name) if _in_production(_groups(source, n))]
+    return f"{source.quote(calls[0])} in Gemfile" if calls else None
+
+
 def _groups(source: Source, call: Node) -> tuple[str, ...]:
     """The groups a `gem` call is in: its `group:`/`groups:` option plus enclosing `group`
     blocks (Bundler adds them up). `?` stands for a group name that is not a literal."""

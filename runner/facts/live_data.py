@@ -27,6 +27,7 @@ from runner.facts.live_text import (
     not_on_volume,
     other_database,
     other_groups,
+    toml_in_step,
     undeclared_groups,
     unknown_location,
 )
@@ -101,8 +102,9 @@ def planned_urls(facts: DatabaseFacts, spec: Spec) -> dict[str, str]:
     other database without a `url:`, NAME_DATABASE_URL with dockerfile-rails' naming
     (production.sqlite3 → production_cache.sqlite3)."""
     primary = spec.url
-    for _where, name, value in facts.sources.env:
-        path = _sqlite_path(value) if name == "DATABASE_URL" else None
+    for found in facts.sources.env:
+        value = found.value
+        path = _sqlite_path(value) if found.name == "DATABASE_URL" and not found.unknown else None
         if path is not None and posixpath.dirname(path) == spec.mount_path:
             primary = value
     planned = {"DATABASE_URL": primary}
@@ -122,24 +124,31 @@ def decide(
     *,
     process_groups: Sequence[str] = (),
     volume_files: Iterable[VolumeFile] | None = None,
+    machine_mounts: Iterable[MountLike] = (),
+    listed_volume: str | None = None,
+    unseen: str | None = None,
 ) -> Decision:
     """Adopt (the live data, if any, is exactly where flyrun points) or refuse, for every
     production database, the files on the volume, and the app's other process groups.
-    `volume_files` None means flyrun could not look (offline, or no started machine mounts it)."""
-    mounts = tuple(mounts)
+    `mounts` are fly.toml's; `machine_mounts` the ones the machines have now
+    (runner/facts/mounts.py machine_mounts): a path under either is on a volume, the
+    machines' first. `volume_files` lists volume `listed_volume` (default: the spec's);
+    None means flyrun could not look (offline, or no started machine mounts it), `unseen`
+    says why."""
+    place = _Place(tuple(machine_mounts) + tuple(mounts), tuple(mounts), spec, unseen)
     planned = planned_urls(facts, spec)
     after = facts.with_secrets(planned)
-    volume = volume_view(mounts, spec.volume, volume_files)
+    volume = volume_view(place.mounts, listed_volume or spec.volume, volume_files)
     refusals: list[Refusal] = []
     notes: list[str] = list(facts.notes)
     adopted: list[str] = []
     for index, before in enumerate(facts.databases):
         now = after.database(before.name) or before
-        refusal, note, live = _judge(before, now, spec, mounts, volume, first=index == 0)
+        refusal, note, live = _judge(before, now, place, volume, first=index == 0)
         refusals += [refusal] if refusal else []
         notes += [note] if note else []
         adopted += [live] if live and refusal is None else []
-    stray = _stray(facts, after, spec, mounts, volume)
+    stray = _stray(facts, after, place, volume, listed_volume or spec.volume)
     if stray is not None and not any(r.live for r in refusals) and not adopted:
         refusals.append(stray)
     elif stray is not None:
@@ -147,6 +156,17 @@ def decide(
     groups = other_groups_refusal(process_groups, spec)
     refusals += [groups] if groups else []
     return Decision(tuple(refusals), tuple(adopted), planned, tuple(notes))
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where things are: every mount (the machines' first), fly.toml's own, the spec, and
+    why flyrun could not look inside the volume (when it could not)."""
+
+    mounts: tuple[MountLike, ...]
+    declared: tuple[MountLike, ...]
+    spec: Spec
+    unseen: str | None = None
 
 
 def other_groups_refusal(
@@ -173,16 +193,11 @@ def other_groups_refusal(
 
 
 def _judge(
-    before: Database,
-    after: Database,
-    spec: Spec,
-    mounts: tuple[MountLike, ...],
-    volume: VolumeView,
-    *,
-    first: bool,
+    before: Database, after: Database, place: _Place, volume: VolumeView, *, first: bool
 ) -> tuple[Refusal | None, str | None, str | None]:
     """One database: a refusal, a note, and the live file flyrun keeps (if any). `first`:
     the first one is Rails' primary, the database flyrun's DATABASE_URL must reach."""
+    spec = place.spec
     if before.kind == "other_database":
         if spec.import_data and first and before.adapter in IMPORTABLE:
             note = f"{label(before.name)} is a {before.adapter} database; import_data brings it"
@@ -198,13 +213,13 @@ def _judge(
             note += "replacing it"
             return None, note, None
         return _refuse(before, *unknown_location(before, spec)), None, None
-    mount = mount_of(before.path, mounts)
+    mount = mount_of(before.path, place.mounts)
     held = volume.size(before.path) if mount is not None else 0
     live = before.path if held is None or held > 0 else None
     if before.kind == "litestack":
         return _litestack(before, after, mount, live, spec)
     if live is not None and after.path != live:
-        return _elsewhere(before, after, mount, live, held, spec, mounts), None, None
+        return _elsewhere(before, after, mount, live, held, place), None, None
     if live is None and not _on_volume(after, spec) and first:
         return _refuse(before, *not_on_volume(after, spec)), None, None
     if live is not None:
@@ -240,11 +255,11 @@ def _elsewhere(
     mount: MountLike | None,
     live: str,
     held: int | None,
-    spec: Spec,
-    mounts: tuple[MountLike, ...],
+    place: _Place,
 ) -> Refusal:
+    spec = place.spec
     if before.name == "primary":
-        changes, why_not = _adoption(live, mounts, spec)
+        changes, why_not = _adoption(live, place.mounts, spec)
     else:  # flyrun derives its file name from `database` (runner/facts/dburl.py derived_database)
         name = posixpath.basename(after.path or "")
         changes, why_not = (
@@ -254,16 +269,15 @@ def _elsewhere(
                 f"stopped, or give production.{before.name} a `url:` of its own"
             ),
         )
-    found, fix = adoption_fix(before, after, mount, live, held, spec, changes, why_not)
+    found, fix = adoption_fix(
+        before, after, mount, live, held, spec, changes, why_not, unseen=place.unseen
+    )
+    fix += toml_in_step(mount, place.declared) if changes else ""
     return _refuse(before, found, fix, live=live, spec_change=changes)
 
 
 def _stray(
-    facts: DatabaseFacts,
-    after: DatabaseFacts,
-    spec: Spec,
-    mounts: tuple[MountLike, ...],
-    volume: VolumeView,
+    facts: DatabaseFacts, after: DatabaseFacts, place: _Place, volume: VolumeView, listed: str
 ) -> Refusal | None:
     """Databases on the volume that no configuration names, when the app would otherwise
     start empty: most likely the app's data from an earlier setup."""
@@ -277,8 +291,10 @@ def _stray(
     if not stray:
         return None
     first = sorted(stray)[0]
-    changes, why_not = _adoption(first, mounts, spec) if len(stray) == 1 else ((), None)
-    found, fix = data_on_volume(stray, after.primary, spec, changes, why_not)
+    spec = place.spec
+    changes, why_not = _adoption(first, place.mounts, spec) if len(stray) == 1 else ((), None)
+    found, fix = data_on_volume(stray, listed, after.primary, spec, changes, why_not)
+    fix += toml_in_step(mount_of(first, place.mounts), place.declared) if changes else ""
     return Refusal(LIVE, found, fix, "primary", first, (), changes)
 
 

@@ -97,6 +97,8 @@ def unknown_location(db: Database, spec: Spec) -> tuple[str, str]:
             "it: if it holds no data you need, set `replace_database_url: true` in "
             f"{spec.file} (or pass --replace-database-url)"
         )
+    elif db.hint is not None:
+        fix = f"{db.hint}; flyrun changes nothing until it knows where the live data is"
     else:
         fix = (
             'Write it in a form flyrun reads (a literal path, ENV["X"], ENV.fetch("X") '
@@ -115,13 +117,18 @@ def adoption_fix(
     spec: Spec,
     changes: Sequence[str],
     why_not: str | None,
+    *,
+    unseen: str | None = None,
 ) -> tuple[str, str]:
     """Hazard 1: the live file is in the mount, flyrun's URL names another one. `held` is
-    its size on the volume, None when flyrun could not look."""
+    its size on the volume, None when flyrun could not look (`unseen` says why, when the
+    caller knows: a refusal's report shows no findings)."""
     volume = f" on volume '{mount.source}'" if mount is not None else ""
     if held is None:
-        seen = "flyrun could not look inside the volume (the report says why), so it takes "
-        seen += "that file as live data"
+        why = unseen or "the report says why"
+        seen = (
+            f"flyrun could not look inside the volume ({why}), so it takes that file as live data"
+        )
     else:
         seen = f"the volume holds it ({_size(held)})"
     found = f"{label(before.name)} is {live}{volume} ({_why(before)}); {seen}"
@@ -186,6 +193,7 @@ def not_on_volume(after: Database, spec: Spec) -> tuple[str, str]:
 
 def data_on_volume(
     stray: Mapping[str, int],
+    volume: str,
     primary: Database | None,
     spec: Spec,
     changes: Sequence[str],
@@ -194,7 +202,7 @@ def data_on_volume(
     """The volume holds a database no configuration names, and the app would start empty."""
     files = series([f"{path} ({_size(size)})" for path, size in sorted(stray.items())])
     target = primary.path if primary is not None and primary.path else spec.url
-    found = f"volume '{spec.volume}' already holds {files}, which the app's configuration does "
+    found = f"volume '{volume}' already holds {files}, which the app's configuration does "
     found += "not name"
     if len(stray) == 1 and changes:
         shown = series([f"`{c}`" for c in changes])
@@ -213,6 +221,27 @@ def data_on_volume(
             f"data in {spec.file} (`database:`), or move the others off the volume first"
         )
     return found, fix
+
+
+def toml_in_step(mount: _Mount | None, declared: Sequence[_Mount]) -> str:
+    """The words that keep fly.toml's [mounts] in step with the mount holding the live file,
+    when the adopting spec alone would not: nothing when fly.toml already mounts that volume
+    there. The machines may mount what fly.toml does not declare (`fly machines list`)."""
+    if mount is None or any(
+        d.source == mount.source and d.destination == mount.destination for d in declared
+    ):
+        return ""
+    where = f"volume '{mount.source}' at {mount.destination}"
+    if not declared:
+        return (
+            f". fly.toml has no [mounts], yet the machines mount {where} (fly machines list): "
+            "with that spec flyrun adds it to fly.toml's [mounts], so deploys keep it"
+        )
+    said = series([f"'{d.source}' at {d.destination}" for d in declared])
+    return (
+        f". fly.toml's [mounts] says {said} while the machines mount {where} (fly machines "
+        f"list): set its source = '{mount.source}' and destination = '{mount.destination}' too"
+    )
 
 
 def other_groups(others: Sequence[str], spec: Spec) -> tuple[str, str]:

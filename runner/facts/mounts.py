@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from runner.flyctl.parse import Machine, Volume
+
 _COMPANIONS = ("-wal", "-shm", "-journal")  # SQLite's side files belong to their database
 
 
@@ -70,6 +72,24 @@ def volume_view(
         path = next((item.path[: -len(c)] for c in _COMPANIONS if item.path.endswith(c)), item.path)
         sizes[path] = sizes.get(path, 0) + max(item.size, 0)
     return VolumeView(covered, sizes)
+
+
+def machine_mounts(
+    machines: Iterable[Machine], volumes: Iterable[Volume] = ()
+) -> tuple[Mount, ...]:
+    """The mounts the app's machines have now (`fly machines list`: each machine's
+    config.mounts, docs/reference/flyctl.md), started or stopped, each for its machine's
+    group. They say where a database path is today, whether or not fly.toml declares them
+    (a hand-made machine, or a [mounts] removed from fly.toml but never deployed). A mount
+    without a volume name is named from the volume list by its id."""
+    names = {v.id: v.name for v in volumes}
+    found = (
+        Mount(m.name or names.get(m.volume, m.volume), m.path, (machine.group,))
+        for machine in machines
+        for m in machine.mounts
+        if m.path.startswith("/")
+    )
+    return tuple(dict.fromkeys(found))
 
 
 def mount_of(path: str, mounts: Iterable[MountLike]) -> MountLike | None:

@@ -42,7 +42,9 @@ def _rails_root(folder: Path, dockerfile: str) -> str:
         text = read_text(folder / dockerfile, shown=dockerfile)
     except (FileError, ValueError):
         return DEFAULT_ROOT
-    return workdir(text) or DEFAULT_ROOT
+    # Variables resolved without fly.toml's [build.args] (not in FlyTomlInfo); an unknown
+    # WORKDIR is taken as /rails here, as before, and judged by the live-data check.
+    return workdir(text, None, dockerfile).path or DEFAULT_ROOT
 
 
 def _files(folder: Path, relative: str) -> tuple[str, ...]:

@@ -2,21 +2,25 @@
 holding its live data (README "Live data").
 
 Where the database is comes from everything that decides it in Rails
-(`runner/facts/database.py`): database.yml's production entries, DATABASE_URL and friends in
-fly.toml `[env]`, the Dockerfile's `ENV` and secrets, and Litestack. What the volume holds is
-looked at from a running machine of the group (`fly ssh console`, read-only), only when the
-decision depends on it: not for an app whose secret is already verified and whose machines
-already use the volume. The decision itself is `runner/facts/live_data.py`."""
+(`runner/facts/database.py`): database.yml's entries for RAILS_ENV, DATABASE_URL and friends in
+fly.toml `[env]`, the Dockerfile's `ENV` and secrets, .env files dotenv loads, Rails.root (the
+Dockerfile's WORKDIR), and Litestack; a path is on a volume when fly.toml or a machine mounts
+one there. What the volume holds is looked at from a running machine of the group (`fly ssh
+console`, read-only), only when the decision depends on it: not for an app whose secret is
+already verified and whose machines already use the volume. The decision itself is
+`runner/facts/live_data.py`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from runner.errors import PreflightRefused, RunnerError
 from runner.facts import DATABASE_YML, GEMFILE_LOCK
 from runner.facts.database import DatabaseFacts, locate_databases
+from runner.facts.erb import Setting
 from runner.facts.live_data import GROUPS, Decision, Spec, decide
-from runner.facts.mounts import VolumeFile
+from runner.facts.mounts import Mount, VolumeFile, machine_mounts, under
 from runner.facts.remote import Offline, VolumeListing
 from runner.flyctl.parse import Machine
 from runner.tasks.base import TaskContext
@@ -41,7 +45,7 @@ def locate(
     ctx: TaskContext, verified: dict[str, str], origins: dict[str, str] | None = None
 ) -> DatabaseFacts:
     secrets = tuple(s.name for s in ctx.facts.remote.secrets()) if ctx.facts.remote.online else ()
-    env = tuple((e.where, e.name, e.value) for e in ctx.facts.env())
+    env = tuple(Setting(e.where, e.name, e.value, e.unknown) for e in ctx.facts.env())
     return locate_databases(
         ctx.read(DATABASE_YML),
         env,
@@ -49,6 +53,7 @@ def locate(
         verified=verified,
         gemfile_lock=ctx.read(GEMFILE_LOCK),
         rails_root=ctx.facts.rails_root(),
+        dotenv=ctx.facts.dotenv(),
         origins=origins,
     )
 
@@ -57,32 +62,56 @@ def _group_machines(ctx: TaskContext) -> list[Machine]:
     return [m for m in ctx.facts.remote.machines() if m.group == ctx.spec.process_group]
 
 
-def _listing(ctx: TaskContext, verified: dict[str, str]) -> tuple[list[VolumeFile] | None, str]:
-    """The SQLite files on the volume, from a started machine that mounts it (None: could
-    not look, or no need), and a line for the report."""
+def _listed_volume(ctx: TaskContext, located: DatabaseFacts) -> str:
+    """The volume to look into: the one the group's machines mount where the app's database
+    is (it may not be the spec's), else the spec's."""
+    path = located.primary.path if located.primary is not None else None
+    for machine in _group_machines(ctx) if path is not None else ():
+        for mount in machine.mounts:
+            if mount.name and path is not None and under(path, mount.path):
+                return mount.name
+    return ctx.spec.volume.name
+
+
+@dataclass(frozen=True)
+class _Look:
+    """A look inside the volume: its SQLite files (None: not looked), the report's line,
+    and why flyrun could not look (for a refusal, which the report's findings do not show)."""
+
+    files: list[VolumeFile] | None
+    line: str
+    why: str | None = None
+
+
+def _listing(ctx: TaskContext, verified: dict[str, str], volume: str) -> _Look:
+    """The SQLite files on `volume`, from a started machine that mounts it."""
     spec = ctx.spec
     if not ctx.facts.remote.online:
-        return None, "offline: flyrun did not look inside the volume"
-    volume = spec.volume.name
+        return _Look(None, "offline: flyrun did not look inside the volume", "offline")
     region = spec.volume.region
-    if not any(v.name == volume and v.region == region for v in ctx.facts.remote.volumes()):
-        return [], f"volume {volume} does not exist yet: it holds no data"
+    if volume == spec.volume.name and not any(
+        v.name == volume and v.region == region for v in ctx.facts.remote.volumes()
+    ):
+        return _Look([], f"volume {volume} does not exist yet: it holds no data")
     machines = _group_machines(ctx)
     mounted = [(m, mount.path) for m in machines for mount in m.mounts if mount.name == volume]
     if "DATABASE_URL" in verified and machines and len(mounted) == len(machines):
-        return None, "not looked inside the volume: the secret is verified and the machines use it"
+        why = "the secret is verified and the machines use it"
+        return _Look(None, f"not looked inside the volume: {why}", why)
     started = [(m, path) for m, path in mounted if m.state == "started"]
     if not started:
         why = "no started machine of the group mounts it" if mounted else "no machine mounts it"
-        return None, f"could not look inside volume {volume}: {why}; decided on the files alone"
+        line = f"could not look inside volume {volume}: {why}; decided on the files alone"
+        return _Look(None, line, f"volume {volume}: {why}")
     machine, path = started[0]
     try:
         found: VolumeListing = ctx.facts.remote.volume_files(machine.id, path)
     except (RunnerError, Offline) as exc:
-        return None, f"could not look inside volume {volume} on machine {machine.id}: {exc}"
+        why = f"volume {volume} on machine {machine.id}: {exc}"
+        return _Look(None, f"could not look inside {why}", why)
     files = [VolumeFile(f.path, f.size) for f in found.files]
     shown = ", ".join(f"{f.path} ({_size(f.size)})" for f in files) or "no SQLite file"
-    return files, f"volume {volume} at {path} on machine {machine.id} holds {shown}"
+    return _Look(files, f"volume {volume} at {path} on machine {machine.id} holds {shown}")
 
 
 def _size(count: int) -> str:
@@ -110,7 +139,8 @@ def decision(ctx: TaskContext) -> tuple[Decision, DatabaseFacts, str]:
     verified = _verified(ctx, wanted_urls(ctx, spec.mount_path, spec.database))
     adopted, origins = _adopted(ctx, verified)
     located = locate(ctx, {**verified, **adopted}, origins)
-    files, looked = _listing(ctx, verified)
+    listed = _listed_volume(ctx, located)
+    look = _listing(ctx, verified, listed)
     wanted = Spec(
         spec.mount_path,
         spec.database,
@@ -121,8 +151,23 @@ def decision(ctx: TaskContext) -> tuple[Decision, DatabaseFacts, str]:
         import_data=spec.import_data is not None,
         file=spec.spec_file.name,
     )
-    decided = decide(located, wanted, ctx.facts.fly_toml().mounts, volume_files=files)
-    return decided, located, looked
+    decided = decide(
+        located,
+        wanted,
+        ctx.facts.fly_toml().mounts,
+        volume_files=look.files,
+        machine_mounts=_machine_mounts(ctx),
+        listed_volume=listed,
+        unseen=look.why,
+    )
+    return decided, located, look.line
+
+
+def _machine_mounts(ctx: TaskContext) -> tuple[Mount, ...]:
+    """What the app's machines mount now, whatever fly.toml says (none offline)."""
+    if not ctx.facts.remote.online:
+        return ()
+    return machine_mounts(ctx.facts.remote.machines(), ctx.facts.remote.volumes())
 
 
 def findings(located: DatabaseFacts, looked: str, decided: Decision) -> tuple[str, ...]:

@@ -65,12 +65,12 @@ def wanted_urls(ctx: TaskContext, mount_path: str, database: str) -> tuple[Wante
     into the mount) and one per extra production database without its own `url:`."""
     primary = Wanted(SECRET, f"sqlite3://{mount_path}/{database}")
     for env in ctx.facts.env_values(SECRET):
-        if in_mount(env.value, mount_path):
+        if env.unknown is None and in_mount(env.value, mount_path):
             primary = Wanted(SECRET, env.value, secret=False, source=env.where)
     stem = posixpath.basename(parse_url(primary.value).path or database)
     extras = tuple(
         Wanted(env_name(name), f"sqlite3://{mount_path}/{derived_database(stem, name)}")
-        for name in extra_databases(ctx.read(DATABASE_YML))
+        for name in extra_databases(ctx.read(DATABASE_YML), ctx.facts.rails_env())
     )
     return (primary, *extras)
 

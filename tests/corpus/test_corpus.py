@@ -129,7 +129,8 @@ def build_state(case: Case, app: str, state_path: Path) -> JSON:
             {"volume": ids[m["volume"], region], "path": m["path"]}
             for m in machine.get("mounts", [])
         ]
-        store.add_machine(state, app, region, machine.get("group", "app"), mounts)
+        made = store.add_machine(state, app, region, machine.get("group", "app"), mounts)
+        made["state"] = machine.get("state", made["state"])  # `stopped`: flyrun cannot look in
     for secret in fly.get("secrets", []):
         store.add_secret(
             state,

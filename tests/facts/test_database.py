@@ -7,6 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from runner.facts.database import Database, locate_databases
+from runner.facts.dockerfile import Workdir, env_vars
+from runner.facts.erb import Setting
 
 DEFAULT = "default: &default\n  adapter: sqlite3\n  pool: 5\n\n"
 LITESTACK_YML = (
@@ -45,6 +47,44 @@ def test_an_absolute_path_in_database_yml() -> None:
 def test_a_relative_path_resolves_against_rails_root(root: str, path: str) -> None:
     facts = locate_databases(prod("  database: db/production.sqlite3\n"), rails_root=root)
     assert facts.primary is not None and facts.primary.path == path
+
+
+UNKNOWN_ROOT = Workdir(None, "Dockerfile:9 WORKDIR $APP_HOME", "it uses $APP_HOME")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "  database: storage/production.sqlite3\n",
+        '  database: <%= Rails.root.join("storage", "production.sqlite3") %>\n',
+    ],
+    ids=["relative", "rails-root-join"],
+)
+def test_a_relative_path_with_an_unknown_rails_root_is_unknown(body: str) -> None:
+    """Rails.root once defaulted to /rails, so a path on a volume mounted at /app/storage
+    looked like the root filesystem (README "Live data")."""
+    primary = locate_databases(prod(body), rails_root=UNKNOWN_ROOT).primary
+    assert primary is not None and (primary.kind, primary.path) == ("unknown", None)
+    assert primary.why_unknown is not None and primary.why_unknown.endswith(
+        "Rails.root, the image's WORKDIR, is not known: it uses $APP_HOME"
+    )
+    assert primary.hint == (
+        "Write Dockerfile:9 WORKDIR $APP_HOME as a literal path (or give what it uses a value "
+        "flyrun sees: an ENV or ARG default before it, or fly.toml [build.args]), or make the "
+        "database path in config/database.yml absolute"
+    )
+
+
+def test_an_absolute_path_needs_no_rails_root() -> None:
+    facts = locate_databases(prod("  database: /data/p.sqlite3\n"), rails_root=UNKNOWN_ROOT)
+    assert facts.primary is not None and facts.primary.path == "/data/p.sqlite3"
+
+
+def test_a_resolved_rails_root_is_evidence() -> None:
+    root = Workdir("/app", "Dockerfile:9 WORKDIR $APP_HOME")
+    primary = locate_databases(prod("  database: db/p.sqlite3\n"), rails_root=root).primary
+    assert primary is not None and primary.path == "/app/db/p.sqlite3"
+    assert primary.evidence[-1] == "Rails.root is /app (Dockerfile:9 WORKDIR $APP_HOME)"
 
 
 def test_database_url_in_env_replaces_the_primary() -> None:
@@ -300,3 +340,87 @@ def test_never_raises_on_database_yml_shapes(
 @given(st.text(), st.text())
 def test_never_raises_on_arbitrary_text(yml: str, value: str) -> None:
     locate_databases(yml, [("fly.toml [env]", "DATABASE_URL", value)], gemfile_lock=yml)
+
+
+def test_a_dockerfile_url_flyrun_cannot_resolve_is_unknown() -> None:
+    """`ENV DATABASE_URL=sqlite3:///$DATA/p.sqlite3` with $DATA from the base image: the
+    URL was once read as written, a path under a folder named `$DATA`."""
+    (found,) = env_vars("FROM ruby\nENV DATABASE_URL=sqlite3:///$DATA/p.sqlite3\n")
+    env = [Setting(found.where, found.name, found.value, found.unknown)]
+    primary = locate_databases(prod("  database: db/p.sqlite3\n"), env).primary
+    assert primary is not None and primary.kind == "unknown"
+    assert (
+        primary.why_unknown
+        == "Dockerfile:2 ENV DATABASE_URL uses $DATA, which the Dockerfile does not set"
+    )
+    assert primary.hint == "Give DATABASE_URL a value flyrun sees: set it in fly.toml [env]"
+    # fly.toml [env] wins over the image's ENV, and settles it
+    env.append(Setting("fly.toml [env]", "DATABASE_URL", "sqlite3:///data/p.sqlite3"))
+    settled = locate_databases(prod("  database: db/p.sqlite3\n"), env).primary
+    assert settled is not None and settled.path == "/data/p.sqlite3"
+
+
+# --- the Rails environment picks database.yml's entry --------------------------------------
+
+STAGING = prod("  database: storage/production.sqlite3\n") + (
+    "\nstaging:\n  <<: *default\n  database: /data/staging.sqlite3\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ([("Dockerfile:11 ENV", "RAILS_ENV", "staging")], "Dockerfile:11 ENV RAILS_ENV=staging"),
+        (
+            [
+                ("Dockerfile:11 ENV", "RAILS_ENV", "production"),
+                ("fly.toml [env]", "RAILS_ENV", "staging"),
+            ],
+            "fly.toml [env] RAILS_ENV=staging",
+        ),
+        (
+            [("fly.toml [env]", "RAILS_ENV", ""), ("fly.toml [env]", "RACK_ENV", "staging")],
+            "fly.toml [env] RAILS_ENV=; fly.toml [env] RACK_ENV=staging",
+        ),
+    ],
+    ids=["dockerfile", "fly-toml-wins", "empty-rails-env-then-rack-env"],
+)
+def test_rails_env_picks_the_entry(env: list[tuple[str, str, str]], said: str) -> None:
+    primary = locate_databases(STAGING, env).primary
+    assert primary is not None and primary.path == "/data/staging.sqlite3"
+    assert primary.evidence[0] == f"{said}, so Rails reads database.yml's staging entry"
+    assert "config/database.yml:11 staging.database: /data/staging.sqlite3" in primary.evidence
+
+
+def test_production_is_read_when_nothing_sets_rails_env_and_says_nothing_more() -> None:
+    primary = locate_databases(STAGING).primary
+    assert primary is not None and primary.path == "/rails/storage/production.sqlite3"
+    assert not any("RAILS_ENV" in e for e in primary.evidence)
+
+
+def test_the_fly_rake_template_rails_env_follows_build_args() -> None:
+    text = "FROM ruby\nARG RAILS_ENV=production\nENV RAILS_ENV=${RAILS_ENV}\n"
+    (found,) = env_vars(text, "Dockerfile", {"RAILS_ENV": "staging"})
+    primary = locate_databases(STAGING, [(found.where, found.name, found.value)]).primary
+    assert primary is not None and primary.path == "/data/staging.sqlite3"
+
+
+def test_a_rails_env_secret_leaves_the_entry_unknown() -> None:
+    primary = locate_databases(STAGING, [], ["RAILS_ENV"]).primary
+    assert primary is not None and (primary.kind, primary.secret) == ("unknown", None)
+    assert primary.why_unknown == (
+        "RAILS_ENV is set by a secret flyrun cannot read, so flyrun cannot tell which entry "
+        "of config/database.yml the app reads"
+    )
+    assert primary.hint == (
+        "Move RAILS_ENV from the app's secrets to fly.toml [env] (fly secrets unset RAILS_ENV), "
+        "where flyrun can read it"
+    )
+
+
+def test_an_environment_database_yml_lacks_is_named() -> None:
+    env = [("fly.toml [env]", "RAILS_ENV", "qa")]
+    primary = locate_databases(STAGING, env).primary
+    assert primary is not None and primary.why_unknown == (
+        "config/database.yml names no qa database and no DATABASE_URL is set"
+    )

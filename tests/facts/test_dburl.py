@@ -63,6 +63,15 @@ def test_rails8_multi_db_needs_three_extra_urls() -> None:
     assert derived_database("production.sqlite", "cache") == "production_cache.sqlite"
 
 
+def test_extra_databases_are_those_of_the_apps_rails_environment() -> None:
+    """A staging app's URL variables come from database.yml's staging entry, the one Rails
+    reads (runner/facts/erb.py rails_env), as the live-data check plans them."""
+    staging = RAILS8 + "staging:\n  primary:\n    adapter: sqlite3\n    database: /data/s.sqlite3\n"
+    staging += "  queue:\n    adapter: sqlite3\n    database: /data/s_queue.sqlite3\n"
+    assert extra_databases(staging, "staging") == ("queue",)
+    assert extra_databases(staging) == ("cache", "queue", "cable")
+
+
 def test_dockerfile_rails_urls_and_single_db_need_none() -> None:
     with_urls = RAILS8.replace(
         "    migrations_paths: db/cache_migrate\n",

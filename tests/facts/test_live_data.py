@@ -12,6 +12,8 @@ from runner.facts.live_data import (
     VolumeFile,
     decide,
 )
+from runner.facts.mounts import machine_mounts
+from runner.flyctl.parse import Machine, MachineMount, Volume
 
 DATA = [Mount("data", "/data")]
 SPEC = Spec("/data", "production.sqlite", "data")
@@ -283,3 +285,75 @@ def test_litestack_files_are_litestacks_not_strays() -> None:
     )
     files = [VolumeFile("/data/production/cache.sqlite3", 4096)]
     assert decide(facts, SPEC, DATA, volume_files=files).ok
+
+
+# --- the machines' own mounts (fly machines list), whatever fly.toml declares --------------
+
+MACHINE_DATA = [Mount("data", "/data", ("app",))]
+DEFAULT = Spec("/mnt/data", "production.sqlite", "data")
+
+
+def test_a_path_under_a_mount_only_the_machines_have_is_live_data() -> None:
+    """fly.toml declares no mount; the machine mounts `data` at /data, whose listing holds
+    the configured file: refused, never called the root filesystem."""
+    facts = locate_databases(yml("/data/production.sqlite3"))
+    listing = [VolumeFile("/data/production.sqlite3", 3 << 20)]
+    decision = decide(facts, DEFAULT, [], volume_files=listing, machine_mounts=MACHINE_DATA)
+    (refusal,) = decision.refusals
+    assert "is /data/production.sqlite3 on volume 'data'" in refusal.found
+    assert "the volume holds it (3.0 MB)" in refusal.found
+    assert refusal.spec_change == ("mount_path: /data", "database: production.sqlite3")
+    assert refusal.fix.endswith(
+        "fly.toml has no [mounts], yet the machines mount volume 'data' at /data (fly "
+        "machines list): with that spec flyrun adds it to fly.toml's [mounts], so deploys keep it"
+    )
+    assert not any("root filesystem" in note for note in decision.notes)
+    # Without the machines' mounts the same facts once read as the root filesystem.
+    blind = decide(facts, DEFAULT, [], volume_files=listing)
+    assert blind.ok and "root filesystem" in blind.notes[-1]
+
+
+def test_a_fly_toml_mount_elsewhere_is_named_in_the_fix() -> None:
+    """fly.toml says `data` at /storage (not deployed yet); the machine mounts it at /data."""
+    facts = locate_databases(yml("/data/production.sqlite3"))
+    declared = [Mount("data", "/storage")]
+    decision = decide(facts, DEFAULT, declared, machine_mounts=MACHINE_DATA, unseen="offline")
+    (refusal,) = decision.refusals
+    assert "flyrun could not look inside the volume (offline), so it takes" in refusal.found
+    assert refusal.fix.endswith(
+        "fly.toml's [mounts] says 'data' at /storage while the machines mount volume 'data' at "
+        "/data (fly machines list): set its source = 'data' and destination = '/data' too"
+    )
+
+
+def test_a_stray_file_names_the_volume_looked_into() -> None:
+    facts = locate_databases(yml("db/p.sqlite3"))
+    listing = [VolumeFile("/data/old.sqlite3", 7000)]
+    decision = decide(
+        facts,
+        Spec("/mnt/new", "production.sqlite", "new"),
+        [],
+        volume_files=listing,
+        machine_mounts=MACHINE_DATA,
+        listed_volume="data",
+    )
+    (refusal,) = decision.refusals
+    assert refusal.found.startswith("volume 'data' already holds /data/old.sqlite3 (6.8 KB)")
+    assert refusal.spec_change == (
+        "volume.name: data",
+        "mount_path: /data",
+        "database: old.sqlite3",
+    )
+
+
+def test_machine_mounts_name_each_volume_and_group() -> None:
+    machines = [
+        Machine("m1", "iad", "stopped", "app", (MachineMount("/data", "", "vol_1"),)),
+        Machine("m2", "iad", "started", "worker", (MachineMount("/q", "queue", "vol_2"),)),
+        Machine("m3", "iad", "started", "app", (MachineMount("/data", "", "vol_1"),)),
+    ]
+    volumes = [Volume("vol_1", "data", "iad", 1, "created", "m1")]
+    assert machine_mounts(machines, volumes) == (
+        Mount("data", "/data", ("app",)),
+        Mount("queue", "/q", ("worker",)),
+    )

@@ -75,3 +75,26 @@ def test_a_started_machine_that_mounts_it_is_looked_into(tmp_path: Path) -> None
     held = _canned(STARTED, "1572864\t/mnt/shop_data/production.sqlite3\nflyrun-listing-done\n")
     with pytest.raises(PreflightRefused, match=r"the volume holds it \(1.5 MB\)"):
         LiveDataCheck().run(context(tmp_path, held, files=FILES))
+
+
+def test_the_volume_holding_the_database_is_looked_into_when_it_is_not_the_specs(
+    tmp_path: Path,
+) -> None:
+    """The spec names a new volume; the started machine mounts `data` at /data, where
+    database.yml keeps the database (fly.toml declares no mount): flyrun looks there."""
+    files = {
+        "fly.toml": 'app = "shop"\nprimary_region = "iad"\n',
+        "config/database.yml": DATABASE_YML.replace("/mnt/shop_data/", "/data/"),
+    }
+    data = Machine("m1", "iad", "started", "app", (MachineMount("/data", "data", "vol_9"),))
+    listing = "1572864\t/data/production.sqlite3\nflyrun-listing-done\n"
+    canned = Canned(
+        volumes_=(volume(3, vid="vol_9", name="data"),), machines_=(data,), listing=listing
+    )
+    with pytest.raises(PreflightRefused) as info:
+        LiveDataCheck().run(context(tmp_path, canned, files=files))
+    said = str(info.value)
+    assert "the app's database is /data/production.sqlite3 on volume 'data'" in said
+    assert "the volume holds it (1.5 MB)" in said
+    assert "set `volume.name: data`, `mount_path: /data` and `database: production.sqlite3`" in said
+    assert "ssh m1" in canned.asked
