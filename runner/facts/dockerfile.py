@@ -124,12 +124,27 @@ def runtime_stages(text: str) -> tuple[Stage, ...]:
     return tuple(reversed(chain))
 
 
+Args = tuple[tuple[str, str], ...]  # fly.toml [build.args], hashable for the caches below
+
+
+def _frozen(build_args: Mapping[str, str] | None) -> Args:
+    return tuple(sorted((build_args or {}).items()))
+
+
 def env_vars(
     text: str, file: str = "Dockerfile", build_args: Mapping[str, str] | None = None
 ) -> tuple[EnvVar, ...]:
     """Every variable the running image gets from `ENV` (later ones override earlier)."""
+    return _env_vars(text, file, _frozen(build_args))
+
+
+# Cached by text, like every file fact (runner/facts/__init__.py): an app's facts ask for its
+# ENV and WORKDIR several times a pass, and walking the stages with their variables is
+# the costliest read of a Dockerfile (bench/PROFILE.md).
+@lru_cache(maxsize=4096)
+def _env_vars(text: str, file: str, build_args: Args) -> tuple[EnvVar, ...]:
     found: list[EnvVar] = []
-    for instruction, scope in _walk(text, build_args or {}, file):
+    for instruction, scope in _walk(text, dict(build_args), file):
         if instruction.keyword == "ENV":
             where = f"{file}:{instruction.line} ENV"
             for name, raw in _env_pairs(_protect(instruction.rest)):
@@ -264,8 +279,13 @@ def workdir(
     """The runtime image's last `WORKDIR`, variables resolved, a relative one joined to the
     one before (Docker's rule). Unknown when the Dockerfile sets none: the base image's
     working directory is not in it."""
+    return _workdir(text or "", _frozen(build_args), file)
+
+
+@lru_cache(maxsize=4096)
+def _workdir(text: str, build_args: Args, file: str) -> Workdir:
     found = Workdir(None, None, f"{file} sets no WORKDIR (the base image's is not in it)")
-    for instruction, scope in _walk(text or "", build_args or {}, file):
+    for instruction, scope in _walk(text, dict(build_args), file):
         if instruction.keyword != "WORKDIR":
             continue
         where = f"{file}:{instruction.line} WORKDIR {instruction.rest.strip()}"
