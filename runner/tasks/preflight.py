@@ -233,17 +233,18 @@ class EnvDatabaseUrlCheck:
 
 
 class SecretReplaceableCheck:
-    """Apply only: an existing DATABASE_URL secret flyrun cannot verify equal is never
-    replaced (check reports it `unknown` instead)."""
+    """An existing DATABASE_URL secret flyrun cannot verify equal is never replaced: apply
+    refuses, and check says so (a failure, not `unknown`: its next command would be an
+    apply that refuses)."""
 
     name: ClassVar[str] = "secret_replaceable"
     summary: ClassVar[str] = (
-        "apply never replaces a DATABASE_URL secret it cannot verify (unless allowed)"
+        "never replace a DATABASE_URL secret flyrun cannot verify (unless allowed)"
     )
     remote: ClassVar[bool] = True
 
     def run(self, ctx: TaskContext) -> None:
-        if not ctx.apply or ctx.replace_database_url:
+        if ctx.replace_database_url:
             return
         wanted = wanted_urls(ctx, ctx.spec.mount_path, ctx.spec.database)
         for want, verdict in unverified(ctx, wanted):

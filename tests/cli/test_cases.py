@@ -94,16 +94,17 @@ def test_old_flyctl_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert code == 1 and "Upgrade flyctl to v0.1.0" in out
 
 
-def test_unverifiable_secret_unknown_in_check_refused_in_apply(
+def test_unverifiable_secret_refused_in_check_and_apply(
     fly_app: FlyApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Check fails as apply will: exit 2 would say "run apply", and that apply refuses."""
     state = fly_app.state
     add_secret(state, "shop", "DATABASE_URL", "postgres://u:p@db.internal/shop")
     fly_app.edit_state(state)
     files, sim = tree_digest(fly_app.app_dir), fly_app.state_path.read_bytes()
     code, report = fly_app.run_json(capsys, "check")
-    assert code == 2
-    assert _task(report, "secret")["status"] == "unknown"
+    assert code == 1 and report["apps"][0]["status"] == "failed"
+    assert "replace_database_url" in report["apps"][0]["tasks"][0]["message"]
     code, report = fly_app.run_json(capsys, "apply")
     assert code == 1 and report["apps"][0]["status"] == "failed"
     assert "replace_database_url" in report["apps"][0]["tasks"][0]["message"]

@@ -71,18 +71,17 @@ def test_env_database_url_elsewhere_is_refused_redacted(tmp_path: Path) -> None:
     )  # in the mount: reused
 
 
-def test_an_unverifiable_secret_is_refused_in_apply_only(tmp_path: Path) -> None:
-    canned = Canned(secrets_=(secret("522d6815e668a102"),))
-    SecretReplaceableCheck().run(context(tmp_path, canned))  # check: the task says unknown
-    ctx = context(tmp_path, canned)
+def test_an_unverifiable_secret_is_refused_in_check_and_apply(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    with pytest.raises(PreflightRefused, match="cannot be verified equal"):
-        SecretReplaceableCheck().run(replace(ctx, apply=True))
-    allowed = replace(
-        context(tmp_path, canned, options=Options(replace_database_url=True)), apply=True
-    )
+    canned = Canned(secrets_=(secret("522d6815e668a102"),))
+    ctx = context(tmp_path, canned)
+    for mode in (ctx, replace(ctx, apply=True)):  # check says what apply would do
+        with pytest.raises(PreflightRefused, match="cannot be verified equal"):
+            SecretReplaceableCheck().run(mode)
+    allowed = context(tmp_path, canned, options=Options(replace_database_url=True))
     SecretReplaceableCheck().run(allowed)
+    SecretReplaceableCheck().run(replace(allowed, apply=True))
 
 
 def test_machines_of_a_group_fly_toml_lacks_are_refused_online_only(tmp_path: Path) -> None:
