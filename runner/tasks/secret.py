@@ -75,6 +75,20 @@ def wanted_urls(ctx: TaskContext, mount_path: str, database: str) -> tuple[Wante
     return (primary, *extras)
 
 
+def _from_env(want: Wanted, mount_path: str, database: str) -> str:
+    """A URL the app already gets from a file: said, and when it names another file than
+    the spec's `database`, said too (flyrun keeps the app's live file; the spec's name is
+    not used, and would be adopted by writing that file's name in the spec)."""
+    said = f"{want.name} comes from {want.source} and points into the mount"
+    name = posixpath.basename(parse_url(want.value).path or "")
+    if want.name != SECRET or name in ("", database):
+        return said
+    return (
+        f"{said}, at {name}, not the spec's database {database}: the app keeps {name} (write "
+        f"`database: {name}` in the spec to say so)"
+    )
+
+
 def verify(record: SecretRecord | None, digest: str, value: str, state: str) -> Verdict:
     """Legacy digests are MD5 of the value; newer ones are checked against flyrun's record."""
     if _MD5.match(digest):
@@ -176,7 +190,7 @@ class SecretTask:
                 if want.secret:
                     to_set.append(want)
                 else:
-                    fine.append(f"{want.name} comes from {want.source} and points into the mount")
+                    fine.append(_from_env(want, ctx.spec.mount_path, ctx.spec.database))
                 continue
             verdict = verify(ctx.facts.record(want.name), current.digest, want.value, state)
             if verdict.landed:

@@ -104,3 +104,17 @@ def test_multi_db_urls_follow_the_reused_env_database(tmp_path: Path) -> None:
     assert run.stdin == "CACHE_DATABASE_URL=sqlite3:///mnt/shop_data/production_cache.sqlite3\n"
     assert any("comes from fly.toml [env]" in note for note in outcome.notes)
     assert outcome.provided("env") == ("DATABASE_URL",)
+
+
+def test_a_reused_env_url_naming_another_file_says_the_spec_is_not_used(tmp_path: Path) -> None:
+    """Safe (the app keeps its live file) but the spec's `database` is not honoured: said."""
+    files = {
+        "fly.toml": 'app = "shop"\n\n[env]\n  DATABASE_URL = "sqlite3:///mnt/shop_data/live.db"\n'
+    }
+    outcome = SecretTask().check(context(tmp_path, Canned(), files=files, args=ARGS))
+    said = " ".join((outcome.message, *outcome.notes))
+    assert "at live.db, not the spec's database production.sqlite" in said
+    assert "write `database: live.db` in the spec" in said
+    same = {"fly.toml": files["fly.toml"].replace("live.db", "production.sqlite")}
+    outcome = SecretTask().check(context(tmp_path, Canned(), files=same, args=ARGS))
+    assert "not the spec's" not in " ".join((outcome.message, *outcome.notes))
