@@ -191,6 +191,19 @@ class GemCheck:
             )
 
 
+# A Postgres URL baked into a file can be brought along once it is the app's secret, as
+# `fly postgres attach` leaves it: import_data reads that secret (docs/import.md).
+_IMPORT_HINT = (
+    "; or let flyrun copy it: remove it from {where}, set it as the app's secret "
+    "(`fly secrets set DATABASE_URL=…`, deploy), and add `import_data: {{from: postgres}}` to "
+    "the spec (docs/import.md)."
+)
+
+
+def _postgres(url: str) -> bool:
+    return url.split("://", 1)[0].lower() in ("postgres", "postgresql")
+
+
 class EnvDatabaseUrlCheck:
     """A DATABASE_URL baked into fly.toml [env] or the Dockerfile is reused when it points
     into the mount; anything else would fight the volume, so it is refused with the reason."""
@@ -227,7 +240,8 @@ class EnvDatabaseUrlCheck:
                 "DATABASE_URL elsewhere",
                 f"{shown}: another database",
                 "flyrun never overrides another database silently: the data would stay behind "
-                "in it. Move the data to SQLite first, then remove that DATABASE_URL.",
+                "in it. Move the data to SQLite first, then remove that DATABASE_URL"
+                + (_IMPORT_HINT.format(where=env.where) if _postgres(env.value) else "."),
                 location=at,
             )
 

@@ -59,10 +59,11 @@ def test_sqlite3_gem_names_the_line_to_add(tmp_path: Path) -> None:
 
 
 def test_env_database_url_elsewhere_is_refused_redacted(tmp_path: Path) -> None:
-    fly = 'app = "shop"\n[env]\n  DATABASE_URL = "postgres://u:secret@db/x"\n'
+    fly = 'app = "shop"\n[env]\n  DATABASE_URL = "postgres://u:pw-7f3a@db/x"\n'
     with pytest.raises(PreflightRefused) as info:
         EnvDatabaseUrlCheck().run(context(tmp_path, files={"fly.toml": fly}))
-    assert "secret" not in str(info.value) and "postgres://…" in str(info.value)
+    assert "pw-7f3a" not in str(info.value) and "postgres://…" in str(info.value)
+    assert "add `import_data: {from: postgres}` to the spec" in str(info.value)  # a way on
     docker = (
         "FROM ruby\nENV RAILS_ENV=production \\\n    DATABASE_URL=sqlite3:///mnt/shop_data/x.db\n"
     )
