@@ -183,6 +183,9 @@ def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
     when a spec or playbook it was made from changed; None for `apply SPEC…`."""
     if args.command != "apply":
         return None
+    import shlex
+    from dataclasses import replace as dataclass_replace
+
     from runner.errors import RunnerError
     from runner.plan_file import is_plan, load_plan, stale_files  # lazy: apply only
 
@@ -195,6 +198,9 @@ def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
     saved = load_plan(plans[0])
     # the plan's options are this run's from here: a refusal's reports say them too
     args.carry = next_options(args, saved.words())  # the closing line's next command
+    flyctl = getattr(args, "flyctl", None)
+    if flyctl is not None:
+        saved = dataclass_replace(saved, account=("--flyctl", shlex.quote(str(flyctl))))
     args.shard = saved.shard  # the JSON report names the plan's slice (`report merge`)
     stale = stale_files(saved)
     if stale:
@@ -202,6 +208,11 @@ def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
             f"stale plan {plans[0]}, nothing was changed: {'; '.join(stale)}. {saved.remake()}"
         )
     return saved
+
+
+def _placeholders(options: list[str]) -> str:
+    """`--limit PATTERN --shard I/N`: the options as a suggested command writes them."""
+    return " ".join(f"{o} {'PATTERN' if o == '--limit' else 'I/N'}" for o in options)
 
 
 def _refuse_plan_options(args: argparse.Namespace, plan: Path) -> None:
@@ -219,7 +230,7 @@ def _refuse_plan_options(args: argparse.Namespace, plan: Path) -> None:
         raise RunnerError(
             f"{' and '.join(given)} cannot select apps of a saved plan: {plan} already names "
             "its apps (those its check chose); to apply other apps, make a new plan with "
-            "`flyrun check SPEC… --limit PATTERN --out PLAN`"
+            f"`flyrun check SPEC… {_placeholders(given)} --out PLAN`"
         )
 
 

@@ -65,6 +65,9 @@ class SavedPlan:
     # commands a message suggests (none in a plan made before flyrun recorded them)
     limit: tuple[str, ...] = ()
     shard: tuple[int, int] | None = None
+    # this run's own `--flyctl` words (not in the file): a suggested check must ask the same
+    # flyctl, and so the same Fly account, as the apply that refused
+    account: tuple[str, ...] = ()
 
     def words(self) -> tuple[str, ...]:
         """The plan's options as quoted shell words, for a next command that acts on the
@@ -84,6 +87,7 @@ class SavedPlan:
         words = [
             *map(shlex.quote, self.specs),
             *self.words(),
+            *self.account,
             "--out",
             shlex.quote(user_path(self.path)),
         ]

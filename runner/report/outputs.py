@@ -114,6 +114,16 @@ def subscribers(outputs: Outputs, stdout: TextIO, notes: TextIO) -> list[Subscri
                 replace_database_url=outputs.replace_database_url,
                 limit=outputs.limit,
                 shard=outputs.shard,
+                account=_account(outputs.carry),
             )
         )
     return found
+
+
+def _account(carry: tuple[str, ...]) -> tuple[str, ...]:
+    """The `--flyctl PATH` words of the closing line's options (runner/cli_args.py
+    `next_options`): the plan's `flyrun apply PLAN` must ask the same flyctl."""
+    if "--flyctl" not in carry:
+        return ()
+    at = carry.index("--flyctl")
+    return carry[at : at + 2]

@@ -6,6 +6,7 @@ pipeline cannot apply it by mistake (runner/plan_file.py has the format)."""
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,6 +26,7 @@ class PlanWriter:
         replace_database_url: bool,
         limit: tuple[str, ...] = (),
         shard: tuple[int, int] | None = None,
+        account: tuple[str, ...] = (),
     ) -> None:
         self.path = path
         self.notes = notes
@@ -32,6 +34,7 @@ class PlanWriter:
         self.replace_database_url = replace_database_url
         self.limit = limit  # the options that chose the apps: `apply PLAN` suggests them
         self.shard = shard
+        self.account = account  # `--flyctl PATH` words: the apply asks the same flyctl
         self.order: tuple[str, ...] = ()
         self.entries: dict[str, Mapping[str, Any]] = {}
 
@@ -60,7 +63,8 @@ class PlanWriter:
             effects = sum(len(s["effects"]) for e in entries for s in e["steps"])
             self.notes.write(
                 f"flyrun: plan saved to {self.path} ({effects} effect{'s' * (effects != 1)}, "
-                f"{len(entries)} app{'s' * (len(entries) != 1)}): `flyrun apply {self.path}` "
+                f"{len(entries)} app{'s' * (len(entries) != 1)}): "
+                f"`flyrun apply {' '.join((shlex.quote(str(self.path)), *self.account))}` "
                 "performs exactly these, and refuses if anything they were decided on changed\n"
             )
 

@@ -38,6 +38,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.chdir(root)
         assert main(["check", str(app.spec), "--flyctl", str(app.shim), "--out", "plan.json"]) == 2
     assert "plan saved to plan.json (9 effects, 1 app)" in out.getvalue()  # after the text
+    assert f"`flyrun apply plan.json --flyctl {app.shim}` performs exactly these" in out.getvalue()
     return root
 
 
@@ -165,7 +166,11 @@ def test_a_stale_plan_is_refused_changing_nothing(
     calls = len(fly_app.calls())
     code, report = _apply(fly_app, capsys, planned)
     assert code == 1 and report["summary"]["exit_code"] == 1
-    remake = "Make a new plan with `flyrun check shop/fly-sqlite.yml --out plan.json`"
+    # the apply's own --flyctl too: the new plan must ask the same flyctl (the same account)
+    remake = (
+        "Make a new plan with `flyrun check shop/fly-sqlite.yml "
+        f"--flyctl {fly_app.shim} --out plan.json`"
+    )
     assert named in json.dumps(report) and remake in json.dumps(report)
     assert tree_digest(fly_app.app_dir) == files and fly_app.state_path.read_bytes() == sim
     assert _mutations(fly_app.calls()[calls:]) == []
@@ -327,7 +332,8 @@ def test_apply_plan_refuses_limit_and_shard_applying_nothing(
     assert main(["apply", "plan.json", *extra, "--flyctl", str(fleet.shim)]) == 1
     err = capsys.readouterr().err
     assert f"error: {given} cannot select apps of a saved plan: plan.json already names" in err
-    assert "make a new plan with `flyrun check SPEC… --limit PATTERN --out PLAN`" in err
+    wanted = " ".join(f"{o} {'PATTERN' if o == '--limit' else 'I/N'}" for o in given.split(" and "))
+    assert f"make a new plan with `flyrun check SPEC… {wanted} --out PLAN`" in err
     assert tree_digest(fleet.app_dir) == files
     assert fleet.calls()[calls:] == []  # not even a query: refused before anything ran
 
@@ -386,7 +392,8 @@ def test_after_apply_plan_the_next_command_keeps_the_plans_selection(
     assert f"then run `flyrun check inventory.yml {kept} --flyctl {fleet.shim}` again" in out
     assert (  # one sentence for what changed, one for what to do: the plan's own command
         "stale plan, nothing was changed: Gemfile changed since the plan was made. "
-        f"Make a new plan with `flyrun check inventory.yml {kept} --out plan.json`\n" in out
+        f"Make a new plan with `flyrun check inventory.yml {kept} --flyctl {fleet.shim} "
+        "--out plan.json`\n" in out
     )
     assert json.loads((tmp_path / "report.json").read_text()).get("shard") == shard
 
