@@ -149,7 +149,30 @@ def start() -> Cluster:
     )
     pg_ctl = [str(binaries / "pg_ctl"), "-D", data, "-l", str(root / "log"), "-w"]
     _server([*pg_ctl, "-t", str(TIMEOUT), "-o", options, "start"], root)
+    _watchdog(binaries, root)
     return Cluster(root, binaries, port, password)
+
+
+# Waits for this process to end, then stops the server and deletes its folder unless `stop`
+# already did: a test run killed from outside (SIGTERM, SIGKILL) never runs its teardown,
+# and the server would outlive it. $1: the pid; $2: the folder; $3: pg_ctl; $4…: runuser.
+WATCHDOG = (
+    'while kill -0 "$1" 2>/dev/null; do sleep 0.5; done; [ -d "$2/data" ] || exit 0; '
+    'pid="$1"; root="$2"; pg_ctl="$3"; shift 3; '
+    '"$@" "$pg_ctl" -D "$root/data" -m immediate -w stop >/dev/null 2>&1; rm -rf "$root"'
+)
+
+
+def _watchdog(binaries: Path, root: Path) -> None:
+    runuser = ["runuser", "-u", SERVER_USER, "--"] if _as_root() else []
+    argv = ["sh", "-c", WATCHDOG, "pg-watchdog", str(os.getpid()), str(root)]
+    subprocess.Popen(  # a fixed argv: the shell script above, no input
+        [*argv, str(binaries / "pg_ctl"), *runuser],
+        start_new_session=True,  # not in the test run's process group: a Ctrl-C spares it
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def stop(cluster: Cluster) -> None:

@@ -11,6 +11,8 @@ import json
 import os
 import sqlite3
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -330,3 +332,23 @@ def test_the_server_start_flyrun_writes_imports_then_migrates_in_one_rake_run(
     assert f"{PREFIX}already imported at " in must(again).stdout
     assert failed.returncode != 0 and "flyrun-test: server starts" not in failed.stdout
     assert f"{PREFIX}FAILED: " in failed.stderr and not (failing / "production.sqlite").exists()
+
+
+def test_a_killed_test_run_does_not_leave_its_cluster_running(tmp_path: Path) -> None:
+    """pg_cluster's watchdog: a process that started a cluster and was killed (no teardown)
+    leaves no server running and no folder behind."""
+    if _needs():
+        pytest.skip("needs PostgreSQL (see the cluster fixture)")
+    script = (
+        "import os, signal, sys; sys.path.insert(0, sys.argv[1]);"
+        "from tests.e2e import pg_cluster; c = pg_cluster.start(); print(c.root, flush=True);"
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    repo = str(Path(__file__).resolve().parents[2])
+    done = subprocess.run([sys.executable, "-c", script, repo], capture_output=True, text=True)
+    root = Path(done.stdout.strip())
+    assert done.returncode == -9 and root.name.startswith("flyrun-pg-"), done.stderr
+    deadline = time.monotonic() + 30
+    while root.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not root.exists()  # stopped (pg_ctl -w) before the folder went
