@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -793,6 +794,7 @@ def test_rails_root_is_rails_without_a_workdir_and_the_default_mount_is_judged_t
     assert "mount_path: not set, so '/mnt/data', but '/mnt/data' is Rails.root" in problem
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git (.ci/run installs it)")
 def test_in_a_git_work_tree_only_tracked_files_count(in_tmp: Path) -> None:
     """storage/ holds the developer's own databases, which git ignores: the usual
     /rails/storage mount stays fine; a tracked file there is the app's and refuses it."""
