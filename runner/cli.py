@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
-from runner.cli_args import next_options, parse_args
+from runner.cli_args import flyctl_words, next_options, parse_args
 
 if TYPE_CHECKING:
     from runner.errors import SpecError
@@ -113,6 +113,7 @@ def _outputs(args: argparse.Namespace) -> Outputs:
         limit=tuple(getattr(args, "limit", None) or ()),
         replace_database_url=getattr(args, "replace_database_url", False),
         shard=getattr(args, "shard", None),
+        account=flyctl_words(args),
         carry=args.carry,
     ).with_env(os.environ)
 
@@ -183,7 +184,6 @@ def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
     when a spec or playbook it was made from changed; None for `apply SPEC…`."""
     if args.command != "apply":
         return None
-    import shlex
     from dataclasses import replace as dataclass_replace
 
     from runner.errors import RunnerError
@@ -198,9 +198,7 @@ def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
     saved = load_plan(plans[0])
     # the plan's options are this run's from here: a refusal's reports say them too
     args.carry = next_options(args, saved.words())  # the closing line's next command
-    flyctl = getattr(args, "flyctl", None)
-    if flyctl is not None:
-        saved = dataclass_replace(saved, account=("--flyctl", shlex.quote(str(flyctl))))
+    saved = dataclass_replace(saved, account=flyctl_words(args))
     args.shard = saved.shard  # the JSON report names the plan's slice (`report merge`)
     stale = stale_files(saved)
     if stale:

@@ -89,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def flyctl_words(args: argparse.Namespace) -> tuple[str, ...]:
+    """`--flyctl PATH` as quoted shell words (none when not given): a command flyrun
+    suggests asks the same flyctl, and so the same Fly account, as this run."""
+    flyctl = getattr(args, "flyctl", None)
+    return ("--flyctl", shlex.quote(str(flyctl))) if flyctl is not None else ()
+
+
 def next_options(args: argparse.Namespace, plan: Sequence[str] | None = None) -> tuple[str, ...]:
     """The options of this run that decide WHAT a next validate/check/apply does (which
     apps, which playbook, which flyctl and so which Fly account, whether a DATABASE_URL may
@@ -96,8 +103,7 @@ def next_options(args: argparse.Namespace, plan: Sequence[str] | None = None) ->
     (runner/report/closing.py). `plan`: a saved plan's own options (`apply PLAN`, which takes
     none of these but --flyctl: runner/plan_file.py `SavedPlan.words`).
     How a run goes (--jobs, timeouts, formats) is not carried; no option holds a secret."""
-    flyctl = getattr(args, "flyctl", None)
-    account = ["--flyctl", shlex.quote(str(flyctl))] if flyctl is not None else []
+    account = flyctl_words(args)
     if plan is not None:
         return (*plan, *account)
     words: list[str] = []

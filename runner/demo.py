@@ -27,6 +27,7 @@ from typing import TextIO
 
 from runner.disk import read_text, user_path
 from runner.errors import RunnerError, SpecError, SpecProblem
+from runner.report.inert import LineStream
 from runner.resources import bundled
 
 EXAMPLE = "shop"
@@ -311,40 +312,15 @@ def _init_first(copies: set[str], mine: str, init: str) -> dict[str, str]:
     }
 
 
-class Renamed:
+class Renamed(LineStream):
     """A text stream that writes every line with paths renamed (whole lines: a path is
     never cut between two writes)."""
 
     def __init__(self, stream: TextIO, names: dict[str, str]) -> None:
-        self.stream = stream
         self.names = sorted(names.items(), key=lambda pair: -len(pair[0]))  # longest first
-        self._partial = ""
-
-    def write(self, text: str) -> int:
-        data = self._partial + text
-        cut = data.rfind("\n") + 1
-        self._partial = data[cut:]
-        if cut:
-            self.stream.write(self._renamed(data[:cut]))
-        return len(text)
+        super().__init__(stream, self._renamed)
 
     def _renamed(self, text: str) -> str:
         for old, new in self.names:
             text = text.replace(old, new)
         return text
-
-    def flush(self) -> None:
-        if self._partial:
-            self.stream.write(self._renamed(self._partial))
-            self._partial = ""
-        self.stream.flush()
-
-    def isatty(self) -> bool:
-        return self.stream.isatty()
-
-    def fileno(self) -> int:
-        return self.stream.fileno()
-
-    @property
-    def encoding(self) -> str:
-        return str(getattr(self.stream, "encoding", "utf-8"))

@@ -53,33 +53,41 @@ def refusals(paths: Iterable[tuple[str, Path]]) -> dict[str, str]:
     return found
 
 
-# The app files flyrun reads or edits (runner/facts/__init__.py, the handlers): a report
-# written over one would replace the app's own file with JSON or XML at the end of the run.
-APP_FILES = (
-    "fly.toml",
-    "Dockerfile",
-    "Gemfile",
-    "Gemfile.lock",
-    "Procfile",
-    "Procfile.fly",
-    "bin/docker-entrypoint",
-    "config/database.yml",
-    "config/environments/production.rb",
-    "db/schema.rb",
-    "lib/tasks/fly.rake",
-    "lib/tasks/flyrun_import.rake",
-    ".flyrun-state.json",
-)
+def app_files() -> tuple[str, ...]:
+    """The app files flyrun reads or edits, by the names the facts use: a report written
+    over one would replace the app's own file with JSON or XML at the end of the run. (The
+    Dockerfile is `[build] dockerfile`, usually this name; Procfile.fly is fly-rails'.)"""
+    # Imported here: asked once the specs are loaded, when these modules are; this module
+    # is also under `flyrun report merge`, which loads none of them.
+    from runner.facts import (
+        DATABASE_YML,
+        ENTRYPOINT,
+        FLY_RAKE,
+        GEMFILE,
+        GEMFILE_LOCK,
+        PROCFILE,
+        PRODUCTION_RB,
+    )
+    from runner.facts.flytoml import FILE as FLY_TOML
+    from runner.importer import RAKE_PATH
+    from runner.spec.model import STATE_FILE
+    from runner.tasks.import_checks import SCHEMA_RB
+
+    return (
+        *(FLY_TOML, "Dockerfile", GEMFILE, GEMFILE_LOCK, PROCFILE, f"{PROCFILE}.fly"),
+        *(ENTRYPOINT, DATABASE_YML, PRODUCTION_RB, SCHEMA_RB, FLY_RAKE, RAKE_PATH, STATE_FILE),
+    )
 
 
 def inputs_refused(
     paths: Iterable[tuple[str, Path]], inputs: Iterable[Path], folders: Iterable[Path]
 ) -> dict[str, str]:
     """option → `OPTION PATH: it is …` for each report file that is one of the run's inputs:
-    a spec or playbook (`inputs`), or an app file of one of the app `folders` (APP_FILES)."""
+    a spec or playbook (`inputs`), or an app file of one of the app `folders` (app_files)."""
     taken = {path.resolve(): f"the spec or playbook {path.name}" for path in inputs}
+    names = app_files()
     for folder in folders:
-        taken.update({(folder / name).resolve(): f"the app's {name}" for name in APP_FILES})
+        taken.update({(folder / name).resolve(): f"the app's {name}" for name in names})
     return {
         option: f"{option} {path}: it is {taken[path.resolve()]}, which this run reads"
         for option, path in paths

@@ -10,6 +10,7 @@ which breaks both forms; only `runner/report/github.py` writes real commands, on
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TextIO
 
 _COMMAND = re.compile(r"^(\s*):(?=:)")
@@ -30,11 +31,14 @@ def inert_json(text: str) -> str:
     return text.replace(_LEGACY, "##\\u005b")
 
 
-class InertStream:
-    """A text stream wrapper that writes every line inert (lines are completed first)."""
+class LineStream:
+    """A text stream wrapper that writes whole lines through `transform`: lines are
+    completed first (a `\r`, a status line's redraw, ends one too), so nothing it looks
+    for is ever cut between two writes. The rest is the wrapped stream's."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, transform: Callable[[str], str]) -> None:
         self.stream = stream
+        self.transform = transform
         self._partial = ""
 
     def write(self, text: str) -> int:
@@ -42,12 +46,12 @@ class InertStream:
         cut = max(data.rfind("\n"), data.rfind("\r")) + 1
         self._partial = data[cut:]
         if cut:
-            self.stream.write(inert_text(data[:cut]))
+            self.stream.write(self.transform(data[:cut]))
         return len(text)
 
     def flush(self) -> None:
         if self._partial:
-            self.stream.write(inert_text(self._partial))
+            self.stream.write(self.transform(self._partial))
             self._partial = ""
         self.stream.flush()
 
@@ -60,3 +64,10 @@ class InertStream:
     @property
     def encoding(self) -> str:
         return str(getattr(self.stream, "encoding", "utf-8"))
+
+
+class InertStream(LineStream):
+    """A text stream wrapper that writes every line inert."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream, inert_text)

@@ -28,6 +28,7 @@ class Outputs:
     replace_database_url: bool = False
     limit: tuple[str, ...] = ()  # `--limit`, recorded in the plan
     shard: tuple[int, int] | None = None  # `--shard I/N`, recorded in the JSON report and plan
+    account: tuple[str, ...] = ()  # `--flyctl PATH` words: a saved plan's apply asks it too
     carry: tuple[str, ...] = ()  # options the closing line's next command keeps (closing.py)
 
     def with_env(self, env: Mapping[str, str]) -> Outputs:
@@ -52,7 +53,7 @@ class Outputs:
     def inputs(self, specs: Iterable[Any]) -> dict[str, str]:
         """option → why, for each report file that is one of the run's inputs
         (`--json fly-sqlite.yml` would replace the spec at the end): the loaded apps' spec
-        files, playbooks and app files (runner/report/files.py APP_FILES)."""
+        files, playbooks and app files (runner/report/files.py app_files)."""
         inputs = [p for s in specs for p in (s.spec_file, getattr(s, "playbook", None)) if p]
         folders = [s.path for s in specs if isinstance(getattr(s, "path", None), Path)]
         return inputs_refused(self.files(), inputs, folders)
@@ -114,16 +115,7 @@ def subscribers(outputs: Outputs, stdout: TextIO, notes: TextIO) -> list[Subscri
                 replace_database_url=outputs.replace_database_url,
                 limit=outputs.limit,
                 shard=outputs.shard,
-                account=_account(outputs.carry),
+                account=outputs.account,
             )
         )
     return found
-
-
-def _account(carry: tuple[str, ...]) -> tuple[str, ...]:
-    """The `--flyctl PATH` words of the closing line's options (runner/cli_args.py
-    `next_options`): the plan's `flyrun apply PLAN` must ask the same flyctl."""
-    if "--flyctl" not in carry:
-        return ()
-    at = carry.index("--flyctl")
-    return carry[at : at + 2]

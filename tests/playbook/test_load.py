@@ -78,10 +78,12 @@ def test_a_value_no_branch_accepts_is_said_at_the_value_with_the_rule() -> None:
 
 
 def test_reference_problems_come_in_line_order() -> None:
+    """A missing preflight check (line 3) is found after a bad `notify` (line 4): said in
+    line order all the same."""
     problems = _problems(
         HEAD
-        + "  - {id: a, name: a, type: migrations, args: {process_group: app}, notify: nope}\n"
-        + "  - {id: b, name: '${volume.nam}', type: migrations, args: {process_group: app}}\n"
+        + "  - {id: a, name: a, type: secret, args: {mount_path: /m, database: d}}\n"
+        + "  - {id: b, name: b, type: migrations, args: {process_group: app}, notify: nope}\n"
     )
     lines = [int(p.split(":")[1]) for p in problems]
     assert lines == sorted(lines) and len(problems) == 2
