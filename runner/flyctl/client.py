@@ -16,7 +16,7 @@ import shutil
 import threading
 import time
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -118,12 +118,14 @@ class Flyctl:
         # One slot per flyctl process running; worker processes share one (runner/fleet.py).
         self._slots: Slots = slots or threading.BoundedSemaphore(max_processes)
         self._sleep = time.sleep
+        self._slotted = False  # group_context's runner takes the slots itself, at the spawn
 
     def _context(self) -> CommandRunner:
         if self._runner is None:
             from runner.flyctl.process import group_context  # lazy: invoke costs start-up time
 
-            self._runner = group_context()
+            self._runner = group_context(self._slots)
+            self._slotted = True
         return self._runner
 
     def command_line(self, argv: tuple[str, ...]) -> str:
@@ -150,9 +152,10 @@ class Flyctl:
             "echo": False,
             "replace_env": False,
         }
-        with self._slots:
+        context = self._context()
+        with nullcontext() if self._slotted else self._slots:
             try:
-                result = self._context().run(self.command_line(argv), **kwargs)
+                result = context.run(self.command_line(argv), **kwargs)
             except CommandTimedOut as exc:
                 option = "--deploy-timeout" if long else "--flyctl-timeout (FLYRUN_FLYCTL_TIMEOUT)"
                 raise FlyctlError(

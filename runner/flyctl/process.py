@@ -5,7 +5,12 @@ Why: invoke kills only the process it started and forwards Ctrl-C by writing `\\
 child's stdin (which fails once stdin is closed, e.g. during `secrets import`). A hung flyctl
 (or a child it started) would then outlive its timeout and keep invoke's pipes open. Here a
 timeout kills the whole group, and Ctrl-C sends SIGINT to every running group, which is what
-a terminal does to its foreground processes; flyctl then exits 127 (README "Exit codes")."""
+a terminal does to its foreground processes; flyctl then exits 127 (README "Exit codes").
+
+The `--jobs` bound (`slots`, runner/flyctl/client.py) is taken just before the process
+starts and given back the moment it is reaped, not around invoke's whole call: invoke's
+set-up before the spawn and its thread joins after the exit then happen outside the slot,
+so the next flyctl starts sooner (bench/PROFILE.md)."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import shlex
 import signal
 import subprocess
 import threading
+from contextlib import AbstractContextManager
 from typing import Any
 
 from invoke.context import Context
@@ -28,8 +34,20 @@ class GroupRunner(Local):
     """invoke's `Local` runner, one process group per command."""
 
     input_sleep = 0.005  # invoke polls the process this often (default 10 ms)
+    slots: AbstractContextManager[Any] | None = None  # set by group_context
+    _holding = False
 
     def start(self, command: str, shell: str, env: dict[str, Any]) -> None:
+        if self.slots is not None:
+            self.slots.__enter__()
+            self._holding = True
+        try:
+            self._spawn(command, shell, env)
+        except BaseException:
+            self._give_back()
+            raise
+
+    def _spawn(self, command: str, shell: str, env: dict[str, Any]) -> None:
         # The command line is `shlex.join` of flyctl's argv (runner/flyctl/client.py), so it
         # is split back and run without a shell: one exec less per call (bench/PROFILE.md),
         # and no shell ever reads an argument. A binary that cannot be started goes through
@@ -48,6 +66,19 @@ class GroupRunner(Local):
         with _LOCK:
             _ACTIVE.add(self.process.pid)
 
+    def wait(self) -> None:
+        # Blocks in waitpid (the GIL released) instead of invoke's polling, and frees the
+        # slot at once. Ctrl-C in the main thread interrupts it; invoke then forwards the
+        # interrupt (send_interrupt) and waits again. A timeout kills the group: it returns.
+        self.process.wait()
+        self._give_back()
+
+    def _give_back(self) -> None:
+        if self._holding:
+            self._holding = False
+            assert self.slots is not None
+            self.slots.__exit__(None, None, None)
+
     def kill(self) -> None:
         _signal_group(self.process.pid, signal.SIGKILL)
 
@@ -56,6 +87,7 @@ class GroupRunner(Local):
 
     def stop(self) -> None:
         super().stop()
+        self._give_back()  # an exception between start and wait
         process = getattr(self, "process", None)
         if process is not None:
             with _LOCK:
@@ -76,10 +108,11 @@ def interrupt_all() -> None:
         _signal_group(pid, signal.SIGINT)
 
 
-def group_context() -> Context:
-    """An invoke Context whose local runner is `GroupRunner`."""
+def group_context(slots: AbstractContextManager[Any] | None = None) -> Context:
+    """An invoke Context whose local runner is `GroupRunner`, each process holding one of
+    `slots` while it runs."""
     context = Context()
-    context.config.runners.local = GroupRunner
+    context.config.runners.local = type("SlottedRunner", (GroupRunner,), {"slots": slots})
     return context
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from invoke.context import MockContext
@@ -129,3 +130,58 @@ def test_whoami_not_json_is_a_flyctl_error() -> None:
     ctx = MockContext(run={"fly auth whoami --json": Result("user@example.com\n")})
     with pytest.raises(FlyctlError, match="not JSON"):
         Flyctl("fly", ctx).whoami()
+
+
+class _Recorder:
+    """Slots that record when they are taken and given back."""
+
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+
+    def __enter__(self) -> None:
+        self.events.append("take")
+
+    def __exit__(self, *exc: object) -> None:
+        self.events.append("give")
+
+
+def test_a_slot_is_held_only_while_the_flyctl_process_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """invoke's set-up before the spawn and its thread joins after the exit happen outside
+    the slot (runner/flyctl/process.py), so the next flyctl of a fleet starts sooner."""
+    import subprocess
+
+    from invoke.runners import Runner
+
+    fly = tmp_path / "fly"
+    fly.write_text('#!/bin/sh\necho \'{"email": "a@b.c"}\'\n')
+    fly.chmod(0o755)
+    events: list[str] = []
+    setup, finish, popen = Runner._setup, Runner._collate_result, subprocess.Popen
+
+    def spawned(*args: Any, **kwargs: Any) -> Any:
+        events.append("spawn")
+        return popen(*args, **kwargs)
+
+    def recorded(name: str, method: Any) -> Any:
+        def wrapper(self: Runner, *args: Any) -> Any:
+            events.append(name)
+            return method(self, *args)
+
+        return wrapper
+
+    monkeypatch.setattr(Runner, "_setup", recorded("setup", setup))
+    monkeypatch.setattr(Runner, "_collate_result", recorded("collate", finish))
+    monkeypatch.setattr("runner.flyctl.process.subprocess.Popen", spawned)
+    client = Flyctl(str(fly), slots=_Recorder(events))
+    assert client.whoami() == "a@b.c"
+    assert events == ["setup", "take", "spawn", "give", "collate"]
+
+
+def test_a_slot_is_given_back_when_flyctl_cannot_start(tmp_path: Path) -> None:
+    events: list[str] = []
+    client = Flyctl(str(tmp_path / "missing"), slots=_Recorder(events))
+    with pytest.raises(FlyctlError):
+        client.whoami()
+    assert events and events.count("take") == events.count("give")

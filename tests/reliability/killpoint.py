@@ -56,7 +56,7 @@ def main() -> int:
     from runner.cli import main as flyrun
 
     state = Path(os.environ["SIM_STATE"])
-    runner.flyctl.process.group_context = lambda: InProcessFlyctl(state)  # type: ignore[assignment,return-value]
+    runner.flyctl.process.group_context = lambda *_: InProcessFlyctl(state)  # type: ignore[assignment]
     if os.environ.get("KILL_AT"):
         where, number = os.environ["KILL_AT"].split(":")
         _watch(where, int(number))
