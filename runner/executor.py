@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from runner import locks, plan_file, state_file, vcs
 from runner.disk import read_text, unwritable, user_path, write_atomic
@@ -33,9 +34,9 @@ from runner.events import (
     AppPlanned,
     AppResult,
     AppStarted,
-    Bus,
     EffectFinished,
     EffectStarted,
+    Event,
     TaskFinished,
     TaskResult,
     TaskStarted,
@@ -67,6 +68,18 @@ from runner.tasks.base import Options, Performed, TaskContext
 PENDING = (Status.CHANGED, Status.UNKNOWN)
 
 
+class Gate(Protocol):
+    """runner/fleet.py's Gate: True once the run's flyctl session check passed."""
+
+    def wait(self) -> bool: ...
+
+
+class Emitter(Protocol):
+    """Where events go: a Bus, or runner/fleet.py's HeldBus in front of one."""
+
+    def emit(self, event: Event) -> None: ...
+
+
 @dataclass
 class AppRun:
     """One app's run: its spec, facts and plan, and the results emitted so far."""
@@ -74,7 +87,7 @@ class AppRun:
     spec: AppSpec
     facts: AppFacts
     plan: Plan
-    bus: Bus
+    bus: Emitter
     results: list[TaskResult] = field(default_factory=list)
     layout: tuple[str | None, tuple[str, ...]] = (None, ())
     findings: tuple[str, ...] = ()
@@ -91,11 +104,14 @@ class AppRun:
 class Executor:
     flyctl: Flyctl | None
     options: Options
-    bus: Bus
+    bus: Emitter
     cancel: threading.Event = field(default_factory=threading.Event)
     lock_wait: float = locks.DEFAULT_WAIT
     planning: bool = False  # check --out: emit each app's plan entry (AppPlanned)
     guard: PlanGuard | None = None  # apply PLAN: exactly its effects, while it is current
+    # The run's session check, still running when the apps start (runner/run.py): an app
+    # waits at it once its read-only queries are in flight, and stops there if it fails.
+    gate: Gate | None = None
 
     def check(self, spec: AppSpec) -> AppResult:
         return self._guarded(spec, apply=False)
@@ -154,6 +170,9 @@ class Executor:
             )
             return None
         facts.remote.prefetch()
+        if self.gate is not None and not self.gate.wait():
+            facts.remote.settle()  # no query of an app that never ran outlives it
+            return None
         return AppRun(spec, facts, plan, self.bus, emitted)
 
     # --- check ------------------------------------------------------------------------------
@@ -446,7 +465,7 @@ def _app_locks(spec: AppSpec, wait: float) -> Iterator[None]:
         yield
 
 
-def _emit(bus: Bus, spec: AppSpec, result: TaskResult) -> TaskResult:
+def _emit(bus: Emitter, spec: AppSpec, result: TaskResult) -> TaskResult:
     bus.emit(TaskFinished(spec.app, result))
     return result
 

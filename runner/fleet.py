@@ -25,7 +25,7 @@ from runner.model import Status
 
 APPS_PER_PROCESS = 24  # below this a worker process costs more than it saves
 RunOne = Callable[[int], AppResult]
-MakeRunOne = Callable[[Bus, threading.Event, Any], RunOne]  # (bus, cancel, flyctl slots)
+MakeRunOne = Callable[["Bus | HeldBus", threading.Event, Any], RunOne]  # (bus, cancel, slots)
 
 
 def plan_processes(apps: int, jobs: int, forced: str | None = None) -> int:
@@ -43,6 +43,70 @@ class _Cell:
 
     def __init__(self) -> None:
         self.value = 0
+
+
+class Gate:
+    """Where apps wait, their read-only queries already in flight, for the run's flyctl
+    session check (runner/flyctl/session.py) to pass or fail; in shared memory for worker
+    processes (made before the fork)."""
+
+    def __init__(self, *, shared: bool) -> None:
+        self._done: Any
+        if shared:
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            self._done, self._ok = context.Event(), context.Value("b", 0, lock=False)
+        else:
+            self._done, self._ok = threading.Event(), _Cell()
+
+    def open(self, ok: bool) -> None:
+        self._ok.value = int(ok)
+        self._done.set()
+
+    def wait(self) -> bool:
+        """True once the session passed; False when it failed or was interrupted."""
+        self._done.wait()
+        return bool(self._ok.value)
+
+
+class HeldBus:
+    """A bus that holds back the apps' events until the session check's verdict: then it
+    delivers them in order and passes the rest through (`release`), or discards them all
+    (`drop`: the run reports the refusal instead)."""
+
+    def __init__(self, bus: Bus) -> None:
+        self._bus = bus
+        self._lock = threading.Lock()
+        self._held: list[Any] | None = []
+        self._dropping = False
+
+    def emit(self, event: Any) -> None:
+        with self._lock:
+            if self._held is not None:
+                self._held.append(event)
+            elif not self._dropping:
+                self._bus.emit(event)
+
+    def release(self) -> None:
+        with self._lock:
+            for event in self._held or ():
+                self._bus.emit(event)
+            self._held = None
+
+    def drop(self) -> None:
+        with self._lock:
+            self._held, self._dropping = None, True
+
+
+def make_slots(jobs: int, *, shared: bool) -> Any:
+    """The bound of `jobs` flyctl processes at once: shared by worker processes (made before
+    the fork), or for threads of this one."""
+    if shared:
+        import multiprocessing
+
+        return multiprocessing.get_context("fork").BoundedSemaphore(jobs)
+    return threading.BoundedSemaphore(jobs)
 
 
 class Dispatcher:
@@ -136,15 +200,22 @@ class _Done:
 
 
 def run_processes(
-    make_run_one: MakeRunOne, dispatcher: Dispatcher, processes: int, jobs: int, bus: Bus
+    make_run_one: MakeRunOne,
+    dispatcher: Dispatcher,
+    processes: int,
+    jobs: int,
+    bus: Bus | HeldBus,
+    slots: Any = None,
+    forked: Callable[[], None] = lambda: None,
 ) -> bool:
-    """Fork `processes` workers sharing one bound of `jobs` flyctl processes; relay their
-    events to `bus` as they come. True on Ctrl-C."""
+    """Fork `processes` workers sharing one bound of `jobs` flyctl processes (`slots`, from
+    make_slots, or a new one); relay their events to `bus` as they come. `forked` runs in
+    this process once the workers started (threads are safe from then on). True on Ctrl-C."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     queue = context.SimpleQueue()
-    slots = context.BoundedSemaphore(jobs)
+    slots = slots if slots is not None else make_slots(jobs, shared=True)
     workers = [
         context.Process(
             target=_worker, args=(n, make_run_one, dispatcher, jobs, queue, slots), daemon=True
@@ -153,10 +224,11 @@ def run_processes(
     ]
     for process in workers:
         process.start()
+    forked()
     return _relay(queue, workers, bus, dispatcher)
 
 
-def _relay(queue: Any, workers: Sequence[Any], bus: Bus, dispatcher: Dispatcher) -> bool:
+def _relay(queue: Any, workers: Sequence[Any], bus: Bus | HeldBus, dispatcher: Dispatcher) -> bool:
     done, interrupted = 0, False
     while done < len(workers):
         try:
@@ -164,6 +236,9 @@ def _relay(queue: Any, workers: Sequence[Any], bus: Bus, dispatcher: Dispatcher)
         except KeyboardInterrupt:  # a terminal sends it to the workers too; a kill may not
             interrupted = True
             dispatcher.stop()
+            from runner.flyctl.process import interrupt_all  # lazy: only on Ctrl-C
+
+            interrupt_all()  # this process's own flyctl calls (the session check's)
             for process in workers:
                 if process.is_alive() and process.pid is not None:
                     os.kill(process.pid, signal.SIGINT)
@@ -205,7 +280,9 @@ def _worker(
         queue.put(_Done(number, interrupted or cancel.is_set()))
 
 
-def report_not_started(bus: Bus, items: Sequence[Any], started: set[str], reason: str) -> None:
+def report_not_started(
+    bus: Bus | HeldBus, items: Sequence[Any], started: set[str], reason: str
+) -> None:
     """Apps never started (too many failures, Ctrl-C): each reported with app status
     `skipped` and a task saying why, so every report covers every app of the run."""
     for item in items:

@@ -28,14 +28,17 @@ from runner.events import (
 from runner.executor import Executor
 from runner.fleet import (
     Dispatcher,
+    Gate,
+    HeldBus,
     RunOne,
+    make_slots,
     plan_processes,
     report_not_started,
     run_processes,
     run_threads,
 )
 from runner.flyctl.client import Flyctl, Slots, Timeouts, find_flyctl
-from runner.flyctl.session import check_session
+from runner.flyctl.session import BackgroundSession, Verdict, check_session
 from runner.model import OFFLINE, Status
 from runner.plan_file import SavedPlan
 from runner.plan_guard import PlanGuard
@@ -92,20 +95,23 @@ def run(
     bus = Bus([collector, *subscribers])
     start = time.monotonic()
     offline = request.offline or request.mode == "validate"
-    flyctl, described, refused = _session(request, env, offline)
-    names = tuple(item.app for item in request.specs)
-    bus.emit(RunStarted(request.mode, names, described))
-    cancel = threading.Event()
     options = Options(request.replace_database_url, offline, request.allow_dirty)
-    executor = Executor(flyctl, options, bus, cancel, request.lock_wait, request.planning)
-    interrupted = False
-    if refused is not None:
-        _all_refused(bus, request.specs, refused)
+    cancel = threading.Event()
+    binary, missing = _binary(request, env, offline)
+    if binary is not None and request.saved is None:
+        described, interrupted = _with_session(binary, request, bus, cancel, collector, options)
     else:
-        if request.saved is not None:  # every app's inputs compared before any app changes
-            executor.guard = PlanGuard(request.saved)
-            executor.guard.verify(request.specs, flyctl)
-        interrupted = _run_all(executor, request, bus, cancel, collector)
+        flyctl, described, refused = _session(binary, missing, request, offline)
+        bus.emit(RunStarted(request.mode, tuple(item.app for item in request.specs), described))
+        executor = Executor(flyctl, options, bus, cancel, request.lock_wait, request.planning)
+        interrupted = False
+        if refused is not None:
+            _all_refused(bus, request.specs, refused)
+        else:
+            if request.saved is not None:  # every app's inputs compared before any app changes
+                executor.guard = PlanGuard(request.saved)
+                executor.guard.verify(request.specs, flyctl)
+            interrupted = _run_all(executor, request, bus, cancel, collector)
     result = RunResult(
         request.mode,
         collector.apps(
@@ -129,20 +135,92 @@ class Refusal:
     message: str
 
 
-def _session(
+def _refusal(exc: PreflightRefused) -> Refusal:
+    return Refusal(exc.check, f"{exc.check} refused: {exc.found}. {exc.fix}")
+
+
+def _binary(
     request: RunRequest, env: Mapping[str, str], offline: bool
+) -> tuple[str | None, Refusal | None]:
+    """flyctl's path (None offline), or why there is none."""
+    if offline:
+        return None, None
+    try:
+        return find_flyctl(request.flyctl, env), None
+    except FlyctlNotFound as exc:  # refused like a session: every app fails, and says why
+        return None, Refusal("flyctl", str(exc))
+
+
+def _session(
+    binary: str | None, missing: Refusal | None, request: RunRequest, offline: bool
 ) -> tuple[Flyctl | None, str, Refusal | None]:
+    """The session checked before any app starts (offline, flyctl missing, apply PLAN)."""
     if offline:
         return None, "offline: flyctl is not used", None
-    try:
-        binary = find_flyctl(request.flyctl, env)
-    except FlyctlNotFound as exc:  # refused like a session: every app fails, and says why
-        return None, "", Refusal("flyctl", str(exc))
+    if binary is None:
+        return None, "", missing
     flyctl = Flyctl(binary, timeouts=request.timeouts, max_processes=request.jobs)
     try:
         return flyctl, check_session(flyctl), None
     except PreflightRefused as exc:
-        return flyctl, "", Refusal(exc.check, f"{exc.check} refused: {exc.found}. {exc.fix}")
+        return flyctl, "", _refusal(exc)
+
+
+def _with_session(
+    binary: str,
+    request: RunRequest,
+    bus: Bus,
+    cancel: threading.Event,
+    collector: Collector,
+    options: Options,
+) -> tuple[str, bool]:
+    """Every app, with the session check running meanwhile (runner/flyctl/session.py
+    BackgroundSession): the apps' events are held until it passed (then shown in order)
+    and dropped if it failed, when every app reports the refusal, as when it runs first.
+    Returns the session's description and whether Ctrl-C stopped the run."""
+    # invoke, imported once here rather than in the session thread and in every worker
+    # process after the fork (≈ 40 ms of CPU each)
+    import runner.flyctl.process  # noqa: F401
+
+    processes = plan_processes(len(request.specs), request.jobs, os.environ.get("FLYRUN_PROCESSES"))
+    shared = processes > 1
+    slots = make_slots(request.jobs, shared=shared)
+    gate, held = Gate(shared=shared), HeldBus(bus)
+    dispatcher = Dispatcher(len(request.specs), request.max_fail_percent, shared=shared)
+    names = tuple(item.app for item in request.specs)
+    verdicts: list[Verdict] = []
+
+    def done(verdict: Verdict) -> None:
+        verdicts.append(verdict)
+        try:
+            bus.emit(RunStarted(request.mode, names, verdict.described))
+            if verdict.described:
+                held.release()
+            else:  # refused, interrupted or a bug: no app went past the gate
+                dispatcher.stop()
+                held.drop()
+        finally:
+            gate.open(bool(verdict.described))
+
+    def client(reserved: int) -> Flyctl:
+        return Flyctl(binary, timeouts=request.timeouts, max_processes=reserved)
+
+    session = BackgroundSession(client, slots, request.jobs, done)
+    flyctl = Flyctl(binary, timeouts=request.timeouts, slots=slots)
+    executor = Executor(flyctl, options, held, cancel, request.lock_wait, request.planning)
+    executor.gate = gate
+    run = _Fleet(processes, slots, dispatcher, session.start)
+    interrupted = _run_all(executor, request, held, cancel, collector, run)
+    session.join()
+    verdict = verdicts[0] if verdicts else Verdict(interrupted=True)
+    if verdict.error is not None:
+        raise verdict.error
+    if verdict.refused is not None:
+        _all_refused(bus, request.specs, _refusal(verdict.refused))
+    elif not verdict.described:  # Ctrl-C during the session check: no app ran
+        report_not_started(bus, request.specs, set(), NOT_STARTED_INTERRUPTED)
+        interrupted = True
+    return verdict.described, interrupted
 
 
 def _all_refused(bus: Bus, items: tuple[Item, ...], refused: Refusal) -> None:
@@ -172,15 +250,35 @@ def _one(executor: Executor, mode: str, item: Item) -> AppResult:
     return executor.apply(item) if mode == "apply" else executor.check(item)
 
 
+@dataclass(frozen=True)
+class _Fleet:
+    """How the apps run, when chosen before them (the background session needs the slots
+    and the dispatcher first): worker processes, the flyctl bound, and what to start once
+    the workers are forked (threads are safe from then on)."""
+
+    processes: int
+    slots: Slots | None
+    dispatcher: Dispatcher
+    forked: Callable[[], None]
+
+
 def _run_all(
-    executor: Executor, request: RunRequest, bus: Bus, cancel: threading.Event, started: Collector
+    executor: Executor,
+    request: RunRequest,
+    bus: Bus | HeldBus,
+    cancel: threading.Event,
+    started: Collector,
+    fleet: _Fleet | None = None,
 ) -> bool:
     """Every app, in threads or worker processes (runner/fleet.py); True on Ctrl-C."""
     items = request.specs
-    processes = plan_processes(len(items), request.jobs, os.environ.get("FLYRUN_PROCESSES"))
-    dispatcher = Dispatcher(len(items), request.max_fail_percent, shared=processes > 1)
+    if fleet is None:
+        processes = plan_processes(len(items), request.jobs, os.environ.get("FLYRUN_PROCESSES"))
+        dispatcher = Dispatcher(len(items), request.max_fail_percent, shared=processes > 1)
+        fleet = _Fleet(processes, None, dispatcher, lambda: None)
+    processes, dispatcher = fleet.processes, fleet.dispatcher
 
-    def make_run_one(relay: Bus, stop: threading.Event, slots: Slots | None) -> RunOne:
+    def make_run_one(relay: Bus | HeldBus, stop: threading.Event, slots: Slots | None) -> RunOne:
         local = executor
         if slots is not None:  # in a worker process: its own client, the shared bound
             flyctl = executor.flyctl
@@ -198,8 +296,11 @@ def _run_all(
 
     try:
         if processes > 1:
-            interrupted = run_processes(make_run_one, dispatcher, processes, request.jobs, bus)
+            interrupted = run_processes(
+                make_run_one, dispatcher, processes, request.jobs, bus, fleet.slots, fleet.forked
+            )
         else:
+            fleet.forked()
             run_one = make_run_one(bus, cancel, None)
             interrupted = run_threads(run_one, dispatcher, request.jobs, stop)
     except KeyboardInterrupt:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,7 +22,6 @@ _DONE = "flyrun-listing-done"
 # The marker in the key of a script's output (FACT, MACHINE, SSH, SCRIPT), which tells it from
 # a volume listing's (VOLUME_FILES, MACHINE, MOUNT_PATH) when a saved plan reads it again.
 SSH = "ssh"
-_PREFETCH = threading.local()  # set in prefetch threads: a fetch there is not a use
 _BEGIN, _END, _ABSENT = "flyrun-file-begin", "flyrun-file-end", "flyrun-file-absent"
 # Lists regular files whose first 15 bytes are SQLite's magic, with their sizes. POSIX sh
 # and coreutils only (the app's image); the closing marker proves the script ran to the end.
@@ -96,9 +95,8 @@ class RemoteFacts:
         if mine:
             _fill(future, fetch)
         result = future.result()
-        if not getattr(_PREFETCH, "active", False):
-            with self._lock:
-                self.used.setdefault(key, result)
+        with self._lock:
+            self.used.setdefault(key, result)
         return result
 
     def volumes(self) -> tuple[Volume, ...]:
@@ -149,12 +147,28 @@ class RemoteFacts:
         fact is read)."""
         if self.flyctl is None:
             return
-        fetchers = {VOLUMES: self.volumes, SECRETS: self.secrets, MACHINES: self.machines}
+        client, app = self.flyctl, self.app
+        fetchers: dict[str, Callable[[], Any]] = {
+            VOLUMES: lambda: client.volumes(app),
+            SECRETS: lambda: client.secrets(app),
+            MACHINES: lambda: client.machines(app),
+        }
         for name in names:
-            with self._lock:
+            with self._lock:  # claimed here, so `settle` sees every query started
                 if name in self._cache:
                     continue
-            threading.Thread(target=_quietly(fetchers[name]), daemon=True).start()
+                future: Future[Any] = Future()
+                self._cache[name] = future
+            # _fill keeps any error for the reader: a prefetch thread never prints one, and
+            # what only a prefetch fetched is not a use (`used`)
+            threading.Thread(target=_fill, args=(future, fetchers[name]), daemon=True).start()
+
+    def settle(self) -> None:
+        """Wait until every query started for this app has ended (an app that stops
+        before reading them leaves no flyctl running)."""
+        with self._lock:
+            futures = list(self._cache.values())
+        wait(futures)
 
     def invalidate(self, names: Iterable[str]) -> None:
         wanted = set(names)
@@ -170,17 +184,6 @@ def _fill(future: Future[Any], fetch: Callable[[], Any]) -> None:
         future.set_result(fetch())
     except BaseException as exc:  # re-raised to every reader, KeyboardInterrupt included
         future.set_exception(exc)
-
-
-def _quietly(read: Callable[[], Any]) -> Callable[[], None]:
-    def run() -> None:
-        _PREFETCH.active = True
-        try:
-            read()
-        except BaseException:  # the reader sees it; a prefetch thread must not print it
-            return
-
-    return run
 
 
 def _quote(path: str) -> str:

@@ -1,12 +1,15 @@
-"""Once per run, before any app: a recent enough flyctl that is logged in (README
-"Preflight")."""
+"""Once per run, before any app is shown or decided: a recent enough flyctl that is logged
+in (README "Preflight")."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from runner.errors import FlyctlError, PreflightRefused
-from runner.flyctl.client import Flyctl
+from runner.flyctl.client import Flyctl, Slots
 
 MIN_FLYCTL = (0, 1, 0)  # older ones lack per-command --json and `volumes create --yes`
 
@@ -54,3 +57,59 @@ def first_line(stderr: str) -> str:
         if line.strip():
             return line.strip().removeprefix("Error:").removeprefix("Error ").strip()
     return ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a session check in the background ended."""
+
+    described: str = ""  # `flyctl v0.4.87, logged in as …` when it passed
+    refused: PreflightRefused | None = None
+    interrupted: bool = False  # Ctrl-C reached its flyctl
+    error: Exception | None = None  # a bug: re-raised by the run
+
+
+class BackgroundSession:
+    """`check_session` in a thread of its own, so that a fleet's first apps query flyctl
+    meanwhile (bench/PROFILE.md); nothing of those apps is shown or decided before the
+    verdict (runner/run.py). It runs on `min(2, jobs)` of the run's flyctl slots, taken
+    here, before any app can take them: the check never queues behind the apps' queries and
+    the --jobs bound holds. They are given back when it ends, then `done(verdict)` is called
+    once, in that thread."""
+
+    def __init__(
+        self,
+        flyctl: Callable[[int], Flyctl],
+        slots: Slots,
+        jobs: int,
+        done: Callable[[Verdict], None],
+    ) -> None:
+        self._reserved = min(2, jobs)
+        for _ in range(self._reserved):
+            slots.__enter__()
+        self._slots = slots
+        self._flyctl = flyctl(self._reserved)  # a client bound to the reserved slots alone
+        self._done = done
+        self._thread = threading.Thread(target=self._run, name="flyrun-session", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self) -> None:
+        if self._thread.ident is not None:  # Ctrl-C may come before it started
+            self._thread.join()
+
+    def _run(self) -> None:
+        verdict = Verdict(interrupted=True)
+        try:
+            verdict = Verdict(check_session(self._flyctl))
+        except PreflightRefused as exc:
+            verdict = Verdict(refused=exc)
+        except KeyboardInterrupt:
+            pass
+        except Exception as exc:
+            verdict = Verdict(error=exc)
+        finally:
+            for _ in range(self._reserved):
+                self._slots.__exit__(None, None, None)
+            self._done(verdict)
