@@ -300,7 +300,6 @@ def _text_stream(args: argparse.Namespace) -> TextIO:
 
 
 def _run(args: argparse.Namespace, request: RunRequest) -> int:
-    from runner.report.text import TextReporter, use_colour
     from runner.run import run
 
     if args.command == "validate" and args.format == "text":
@@ -308,6 +307,8 @@ def _run(args: argparse.Namespace, request: RunRequest) -> int:
 
         validate: Callable[[Event], None] = ValidateReporter(sys.stdout, sys.stderr, args.carry)
         return run(request, [validate, *_machine_outputs(args)], dict(os.environ))
+    from runner.report.text import TextReporter, use_colour  # lazy: validate's report is its own
+
     text = _text_stream(args)
     colour = not args.no_color and use_colour(text)
     live = len(request.specs) == 1 or request.jobs == 1

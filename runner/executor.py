@@ -21,9 +21,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from runner import locks, plan_file, state_file, vcs
+from runner import locks
 from runner.disk import read_text, unwritable, user_path, write_atomic
 from runner.errors import FileError, FlyctlError, Location, PreflightRefused, RunnerError
 from runner.events import (
@@ -60,10 +60,12 @@ from runner.model import (
     skipped,
     unknown,
 )
-from runner.plan_guard import PlanGuard
 from runner.playbook import Plan, Step, load_playbook, render
 from runner.spec import AppSpec
 from runner.tasks.base import Options, Performed, TaskContext
+
+if TYPE_CHECKING:
+    from runner.plan_guard import PlanGuard  # apply PLAN only
 
 PENDING = (Status.CHANGED, Status.UNKNOWN)
 
@@ -218,6 +220,8 @@ class Executor:
             for step, outcome in done:
                 run.finish(_result(step, outcome))
             if self.planning:
+                from runner import plan_file  # lazy: only `check --out` writes a plan
+
                 steps = [(step.id, outcome) for step, outcome in done]
                 entry = plan_file.app_entry(run.spec, run.facts, steps)
                 self.bus.emit(AppPlanned(run.spec.app, entry))
@@ -304,6 +308,8 @@ class Executor:
         writes = {e.path: e.label for e in planned if isinstance(e, WriteFile)}
         if not writes:
             return None
+        from runner import vcs  # lazy: only apply asks git (subprocess costs validate 2 ms)
+
         labels = ", ".join(writes.values())
         found = vcs.uncommitted(run.spec.path, list(writes))
         if found.dirty and not self.options.allow_dirty:
@@ -434,6 +440,8 @@ class Executor:
             finally:
                 facts.invalidate(effect.invalidates)
         else:
+            from runner import state_file  # lazy: only apply records
+
             digest = None
             if isinstance(effect.change, SecretSet):
                 secret = facts.remote.secret(effect.change.name)
@@ -578,6 +586,8 @@ def _unwritable(spec: AppSpec, planned: list[Effect]) -> TaskResult | None:
         targets.append((spec.state_file, spec.state_file.parent))
     problems = unwritable(targets)
     if records:
+        from runner import state_file  # lazy: only apply records
+
         try:
             state_file.check_usable(spec.state_file)
         except RunnerError as exc:

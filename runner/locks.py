@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import tempfile
 import time
@@ -38,6 +37,8 @@ def app_key(app: str) -> Path:
 
 
 def _lock_file(key: Path) -> Path:
+    import hashlib  # lazy: only apply takes a lock (OpenSSL's start-up costs validate 3 ms)
+
     digest = hashlib.sha256(str(key).encode("utf-8", "surrogateescape")).hexdigest()[:32]
     return lock_dir() / f"{digest}.lock"
 

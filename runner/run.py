@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from runner.errors import FlyctlNotFound, PreflightRefused
 from runner.events import (
@@ -40,10 +41,11 @@ from runner.fleet import (
 from runner.flyctl.client import Flyctl, Slots, Timeouts, find_flyctl
 from runner.flyctl.session import BackgroundSession, Verdict, check_session
 from runner.model import OFFLINE, Status
-from runner.plan_file import SavedPlan
-from runner.plan_guard import PlanGuard
 from runner.spec import AppFailure, AppSpec
 from runner.tasks.base import Options
+
+if TYPE_CHECKING:
+    from runner.plan_file import SavedPlan
 
 Item = AppSpec | AppFailure
 EXIT_OK, EXIT_FAILED, EXIT_PENDING, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -109,6 +111,8 @@ def run(
             _all_refused(bus, request.specs, refused)
         else:
             if request.saved is not None:  # every app's inputs compared before any app changes
+                from runner.plan_guard import PlanGuard  # lazy: apply PLAN only
+
                 executor.guard = PlanGuard(request.saved)
                 executor.guard.verify(request.specs, flyctl)
             interrupted = _run_all(executor, request, bus, cancel, collector)

@@ -16,7 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runner import state_file
 from runner.errors import FileError
 from runner.facts import dockerfile as docker
 from runner.facts.dotenv import Dotenv, file_names
@@ -37,6 +36,7 @@ from runner.facts.redact import Redactor
 from runner.facts.remote import Queries, RemoteFacts
 
 if TYPE_CHECKING:
+    from runner import state_file
     from runner.facts.import_source import SourceLookup
 
 FLY_RAKE = "lib/tasks/fly.rake"
@@ -188,6 +188,8 @@ class AppFacts:
     def state(self) -> dict[str, state_file.SecretRecord]:
         """This app's records in the state file (read once per pass)."""
         if self._state is None:
+            from runner import state_file  # lazy: validate never reads the state file
+
             self._state = state_file.records(state_file.load(self.state_path), self.app)
             if self.state_read is None:
                 self.state_read = dict(self._state)

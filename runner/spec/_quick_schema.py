@@ -6,7 +6,27 @@ SCHEMA_SHA256 = "4057b8b396d45eebdb178ce779a021b48c7208bf69d4513637b23af05b235d5
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
-from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+
+
+class JsonSchemaException(ValueError):
+    pass
+
+
+class JsonSchemaValueException(JsonSchemaException):
+    def __init__(self, message, value=None, name=None, definition=None, rule=None):
+        super().__init__(message)
+        self.message = message
+        self.value = value
+        self.name = name
+        self.definition = definition
+        self.rule = rule
+
+
+class JsonSchemaValuesException(JsonSchemaException):
+    def __init__(self, errors):
+        self.message = "; ".join(error.message for error in errors)
+        super().__init__(self.message)
+        self.errors = errors
 
 
 REGEX_PATTERNS = {

@@ -17,7 +17,6 @@ from runner.disk import read_text
 from runner.errors import FileError
 from runner.facts.dockerfile import workdir
 from runner.spec.rules import FlyTomlInfo, MountPlace
-from runner.vcs import tracked
 
 DEFAULT_ROOT = "/rails"  # runner/facts/__init__.py rails_root
 _LISTED = 200  # files looked at on disk: enough to show some and to know there are any
@@ -31,6 +30,8 @@ def mount_place(folder: Path, fly: FlyTomlInfo, mount_path: str) -> MountPlace:
     on_disk = _files(folder, relative)
     if not on_disk:
         return MountPlace(mount_path, root)
+    from runner.vcs import tracked  # lazy: git is asked only when the mount has files on disk
+
     known = tracked(folder, relative)
     if known is None:
         return MountPlace(mount_path, root, on_disk, tracked=False)

@@ -3,7 +3,9 @@ of schemas/spec.schema.json compiled to Python by fastjsonschema.
 
 Why a file: compiling at run time costs ~45 ms, a fifth of `flyrun validate` (bench/README.md,
 startup.py). The module records the schema's SHA-256; tests/spec/test_schema_fast.py fails
-when the schema changed and this was not run again."""
+when the schema changed and this was not run again. It defines the two exceptions
+fastjsonschema's code raises instead of importing them, so validating a spec imports nothing
+of fastjsonschema (its package costs ~3 ms of `flyrun validate`)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,32 @@ fastjsonschema's draft-07 validator of the spec schema (runner/spec/schema.py `q
 # fmt: off
 SCHEMA_SHA256 = "{digest}"
 '''
+# The line fastjsonschema's code starts with, and what replaces it: its exceptions as
+# fastjsonschema defines them (runner/spec/schema.py `quick_valid` asks only whether one was
+# raised), without importing its package.
+IMPORT = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n"
+EXCEPTIONS = """
+
+class JsonSchemaException(ValueError):
+    pass
+
+
+class JsonSchemaValueException(JsonSchemaException):
+    def __init__(self, message, value=None, name=None, definition=None, rule=None):
+        super().__init__(message)
+        self.message = message
+        self.value = value
+        self.name = name
+        self.definition = definition
+        self.rule = rule
+
+
+class JsonSchemaValuesException(JsonSchemaException):
+    def __init__(self, errors):
+        self.message = "; ".join(error.message for error in errors)
+        super().__init__(self.message)
+        self.errors = errors
+"""
 
 
 def schema_digest() -> str:
@@ -39,6 +67,9 @@ def generate() -> str:
     schema = copy.deepcopy(schema)
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
     code: str = fastjsonschema.compile_to_code(schema)
+    if code.count(IMPORT) != 1:
+        raise SystemExit(f"fastjsonschema's code no longer imports its exceptions as {IMPORT!r}")
+    code = code.replace(IMPORT, EXCEPTIONS)
     return HEADER.format(name=SCHEMA_NAME, digest=schema_digest()) + code
 
 

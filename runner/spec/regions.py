@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from runner.facts.regions_near import nearest_current
 from runner.resources import data_path
 from runner.spec.yamlmarks import describe
 
@@ -46,6 +45,8 @@ def region_error(code: Any) -> str | None:
     listing = ", ".join(sorted(known.current))
     if code in known.retired:
         city = known.retired[code]
+        from runner.facts.regions_near import nearest_current  # lazy: retired regions only
+
         try:
             nearest, km = nearest_current(code)
         except ValueError:  # no coordinates for it: the list will do

@@ -17,7 +17,6 @@ from typing import Any
 
 from runner.errors import Location, SpecProblem
 from runner.facts.mount_rules import app_folder_problem, system_folder_problem
-from runner.facts.regions_near import nearest_current
 from runner.facts.url_chars import url_unsafe_message
 from runner.spec.model import DEFAULT_PROCESS_GROUP
 from runner.spec.regions import region_error, regions
@@ -325,6 +324,8 @@ def _no_fly_toml(view: AppView, fly: FlyTomlInfo) -> SpecProblem:
 def _retired(view: AppView, fly: FlyTomlInfo, primary: str) -> SpecProblem:
     """A retired primary_region, reported at its fly.toml line (a spec region cannot fix
     it: flyctl puts machines and first volumes in primary_region)."""
+    from runner.facts.regions_near import nearest_current  # lazy: retired regions only
+
     nearest, km = nearest_current(primary)
     places = regions()
     message = (

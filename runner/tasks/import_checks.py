@@ -13,15 +13,19 @@ under way; refused when it is needed and cannot be read or is not a postgres:// 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from runner.errors import Location, PreflightRefused
 from runner.facts import GEMFILE
-from runner.facts.import_source import DIGEST, PRIMARY, Comparison, SourceLookup
 from runner.importer import SOURCE_ENV
 from runner.tasks.base import TaskContext
 from runner.tasks.import_common import database_path, import_secret, lookup, record
 from runner.tasks.secret import SECRET, verify, wanted_urls
+
+# runner.facts.import_source is imported where the checks run (lazy: `flyrun validate` loads
+# this module for the registry; an import spec's validate never reads the source).
+if TYPE_CHECKING:
+    from runner.facts.import_source import Comparison, SourceLookup
 
 SCHEMA_RB, STRUCTURE_SQL = "db/schema.rb", "db/structure.sql"
 _SHOWN = 8  # schema refusals listed in the message (all are counted)
@@ -104,6 +108,8 @@ class ImportSourceCheck:
     def run(self, ctx: TaskContext) -> tuple[str, ...] | None:
         if ctx.spec.import_data is None:
             return None
+        from runner.facts.import_source import PRIMARY  # lazy: import specs only
+
         done = cut_over(ctx)
         if done and import_secret(ctx) is None:
             return ("import: DATABASE_URL already points at SQLite; the Postgres URL is not read",)
@@ -180,6 +186,8 @@ def _counted(ctx: TaskContext, compared: Comparison | None, done: bool) -> Compa
     DATABASE_URL only when the secret has no undeployed change (the machine has the
     deployed value), the secret's digest only before the cutover (after it, it is
     flyrun's SQLite URL's)."""
+    from runner.facts.import_source import DIGEST, PRIMARY, Comparison
+
     if compared is None:
         return Comparison(None, reason="not compared")
     current = ctx.facts.remote.secret(PRIMARY)

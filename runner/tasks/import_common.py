@@ -9,12 +9,17 @@ imports the other."""
 
 from __future__ import annotations
 
-from runner.facts.import_record import RecordLookup, read_record
-from runner.facts.import_source import PRIMARY, SourceLookup, SourceUrl
-from runner.facts.remote import Offline
-from runner.flyctl.parse import Machine, Secret
+from typing import TYPE_CHECKING
+
 from runner.importer import SOURCE_ENV
 from runner.tasks.base import TaskContext
+
+# The import's fact modules are imported where they are used (lazy: `flyrun validate` loads
+# the task modules for the registry but never runs them).
+if TYPE_CHECKING:
+    from runner.facts.import_record import RecordLookup
+    from runner.facts.import_source import SourceLookup, SourceUrl
+    from runner.flyctl.parse import Machine, Secret
 
 
 def importing(ctx: TaskContext) -> bool:
@@ -23,6 +28,8 @@ def importing(ctx: TaskContext) -> bool:
 
 def lookup(ctx: TaskContext) -> SourceLookup | None:
     """The source as read this run (None: no import, or offline)."""
+    from runner.facts.remote import Offline
+
     imported = ctx.spec.import_data
     if imported is None or not ctx.facts.remote.online:
         return None
@@ -53,6 +60,8 @@ def adopts(ctx: TaskContext, current: Secret) -> str | None:
     change of the secret leaves it unknown. `url_env` is not taken on its word: its value
     must have compared equal to the machine's DATABASE_URL, or to a legacy MD5 digest
     (runner/facts/import_source.py `compare`; docs/import.md "The Postgres URL")."""
+    from runner.facts.import_source import PRIMARY
+
     if current.name != PRIMARY or not importing(ctx):
         return None
     url = source(ctx)
@@ -97,6 +106,8 @@ def database_path(ctx: TaskContext) -> str:
 
 def record(ctx: TaskContext) -> RecordLookup:
     """The import's record on the volume, from a started machine that mounts it."""
+    from runner.facts.import_record import read_record
+
     spec = ctx.spec
     machines = ctx.facts.remote.machines()
     return read_record(

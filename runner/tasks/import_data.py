@@ -22,9 +22,8 @@ leaves a record beside the database (runner/facts/import_record.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from runner.facts.import_record import RecordLookup, read_record
 from runner.flyctl import commands
 from runner.importer import SOURCE_ENV
 from runner.model import Effect, Outcome, Status, failed, ok, skipped, unknown
@@ -33,11 +32,16 @@ from runner.tasks.import_checks import cut_over
 from runner.tasks.import_common import group_machines, import_secret, source
 from runner.tasks.secret import SECRET
 
+if TYPE_CHECKING:
+    from runner.facts.import_record import RecordLookup
+
 GUIDE = 'docs/import.md, "If an import fails"'
 PREFIX = "flyrun import:"
 
 
 def record(ctx: TaskContext) -> RecordLookup:
+    from runner.facts.import_record import read_record  # lazy: import specs only
+
     spec = ctx.spec
     database = f"{spec.mount_path}/{spec.database}"
     return read_record(

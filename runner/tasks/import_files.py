@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 from runner.errors import RunnerError
 from runner.facts import ENTRYPOINT, FLY_RAKE
 from runner.facts.layout import detect_layout
-from runner.handlers.import_step import add_import_line, add_import_prerequisite
 from runner.importer import RAKE_PATH, TASK, rake_text
 from runner.model import Outcome, failed, refused
 from runner.tasks.base import TaskContext, no_args, object_schema
@@ -54,6 +53,9 @@ class ImportStepTask:
     def check(self, ctx: TaskContext) -> Outcome:
         """Runs on the text the `migrations` task leaves (check mode's overlay), so the
         import lands before the migration that task put on the server."""
+        # lazy: only an import spec runs this task
+        from runner.handlers.import_step import add_import_line, add_import_prerequisite
+
         try:
             files = ctx.facts.app_files()
             layout = detect_layout(files, str(ctx.args["process_group"]))

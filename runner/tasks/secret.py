@@ -9,17 +9,15 @@ next run sees the digest changed after that intent and knows the change is its o
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from runner.facts import DATABASE_YML
 from runner.facts.dburl import derived_database, env_name, extra_databases, in_mount, parse_url
 from runner.flyctl import commands
-from runner.flyctl.parse import Secret
 from runner.importer import SOURCE_ENV
 from runner.model import (
     Effect,
@@ -32,9 +30,14 @@ from runner.model import (
     ok,
     unknown,
 )
-from runner.state_file import SecretRecord, sha256
 from runner.tasks.base import TaskContext, object_schema
 from runner.tasks.import_common import adopts, importing, source, source_problem
+
+# runner.state_file (and hashlib, whose OpenSSL start-up costs 3 ms) is imported where a
+# secret is verified or recorded (lazy: `flyrun validate` never compares a secret).
+if TYPE_CHECKING:
+    from runner.flyctl.parse import Secret
+    from runner.state_file import SecretRecord
 
 SECRET = "DATABASE_URL"
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
@@ -91,6 +94,10 @@ def _from_env(want: Wanted, mount_path: str, database: str) -> str:
 
 def verify(record: SecretRecord | None, digest: str, value: str, state: str) -> Verdict:
     """Legacy digests are MD5 of the value; newer ones are checked against flyrun's record."""
+    import hashlib
+
+    from runner.state_file import sha256
+
     if _MD5.match(digest):
         if hashlib.md5(value.encode("utf-8")).hexdigest() == digest:
             return Verdict(True, "legacy MD5 digest matches")
@@ -136,6 +143,8 @@ def set_effects(
     """Intent first, then the staged import, then the record of what landed. `extra` values
     travel in the same import but are not recorded (the import's Postgres URL: not even its
     hash goes to a committed file)."""
+    from runner.state_file import sha256
+
     state, app = ctx.spec.state_file, ctx.spec.app
     intents: list[Effect] = []
     for want in wanted:
@@ -213,6 +222,8 @@ class SecretTask:
         if to_set:
             return _set(ctx, to_set, fine)
         if landed:
+            from runner.state_file import sha256
+
             names = ", ".join(w.name for w in landed)
             records = tuple(
                 RecordState(ctx.spec.state_file, ctx.spec.app, SecretSet(w.name, sha256(w.value)))
