@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from runner import locks
 from runner.disk import read_text, unwritable, user_path, write_atomic
@@ -34,9 +34,9 @@ from runner.events import (
     AppPlanned,
     AppResult,
     AppStarted,
+    Bus,
     EffectFinished,
     EffectStarted,
-    Event,
     TaskFinished,
     TaskResult,
     TaskStarted,
@@ -70,18 +70,6 @@ if TYPE_CHECKING:
 PENDING = (Status.CHANGED, Status.UNKNOWN)
 
 
-class Gate(Protocol):
-    """runner/fleet.py's Gate: True once the run's flyctl session check passed."""
-
-    def wait(self) -> bool: ...
-
-
-class Emitter(Protocol):
-    """Where events go: a Bus, or runner/fleet.py's HeldBus in front of one."""
-
-    def emit(self, event: Event) -> None: ...
-
-
 @dataclass
 class AppRun:
     """One app's run: its spec, facts and plan, and the results emitted so far."""
@@ -89,7 +77,7 @@ class AppRun:
     spec: AppSpec
     facts: AppFacts
     plan: Plan
-    bus: Emitter
+    bus: Bus
     results: list[TaskResult] = field(default_factory=list)
     layout: tuple[str | None, tuple[str, ...]] = (None, ())
     findings: tuple[str, ...] = ()
@@ -106,22 +94,30 @@ class AppRun:
 class Executor:
     flyctl: Flyctl | None
     options: Options
-    bus: Emitter
+    bus: Bus
     cancel: threading.Event = field(default_factory=threading.Event)
     lock_wait: float = locks.DEFAULT_WAIT
     planning: bool = False  # check --out: emit each app's plan entry (AppPlanned)
     guard: PlanGuard | None = None  # apply PLAN: exactly its effects, while it is current
-    # The run's session check, still running when the apps start (runner/run.py): an app
-    # waits at it once its read-only queries are in flight, and stops there if it fails.
-    gate: Gate | None = None
 
-    def check(self, spec: AppSpec) -> AppResult:
-        return self._guarded(spec, apply=False)
+    def check(self, spec: AppSpec, facts: AppFacts | None = None) -> AppResult:
+        return self._guarded(spec, facts, apply=False)
 
-    def apply(self, spec: AppSpec) -> AppResult:
-        return self._guarded(spec, apply=True)
+    def apply(self, spec: AppSpec, facts: AppFacts | None = None) -> AppResult:
+        return self._guarded(spec, facts, apply=True)
 
-    def _guarded(self, spec: AppSpec, *, apply: bool) -> AppResult:
+    def early_queries(self, spec: AppSpec) -> AppFacts:
+        """The app's facts with its read-only queries started, before the app itself (while
+        the run's session check runs, runner/run.py); check/apply then take them."""
+        facts = self._facts(spec)
+        facts.remote.prefetch()
+        return facts
+
+    def _facts(self, spec: AppSpec) -> AppFacts:
+        flyctl = None if self.options.offline else self.flyctl
+        return AppFacts(spec.path, spec.app, flyctl, spec.state_file)
+
+    def _guarded(self, spec: AppSpec, facts: AppFacts | None, *, apply: bool) -> AppResult:
         """A bug while handling one app fails that app (with the traceback in its report);
         the run goes on with the other apps and exits 3 at the end."""
         self.bus.emit(AppStarted(spec.app, spec.spec_file))
@@ -130,7 +126,7 @@ class Executor:
         run: AppRun | None = None
         internal = False
         try:
-            run = self._prepare(spec, emitted)
+            run = self._prepare(spec, facts or self._facts(spec), emitted)
             if run is not None:
                 if apply:
                     with _app_locks(spec, self.lock_wait):
@@ -160,10 +156,7 @@ class Executor:
         self.bus.emit(AppFinished(result))
         return result
 
-    def _prepare(self, spec: AppSpec, emitted: list[TaskResult]) -> AppRun | None:
-        facts = AppFacts(
-            spec.path, spec.app, None if self.options.offline else self.flyctl, spec.state_file
-        )
+    def _prepare(self, spec: AppSpec, facts: AppFacts, emitted: list[TaskResult]) -> AppRun | None:
         try:
             plan = render(load_playbook(spec.playbook), spec)
         except RunnerError as exc:
@@ -172,9 +165,6 @@ class Executor:
             )
             return None
         facts.remote.prefetch()
-        if self.gate is not None and not self.gate.wait():
-            facts.remote.settle()  # no query of an app that never ran outlives it
-            return None
         return AppRun(spec, facts, plan, self.bus, emitted)
 
     # --- check ------------------------------------------------------------------------------
@@ -473,7 +463,7 @@ def _app_locks(spec: AppSpec, wait: float) -> Iterator[None]:
         yield
 
 
-def _emit(bus: Emitter, spec: AppSpec, result: TaskResult) -> TaskResult:
+def _emit(bus: Bus, spec: AppSpec, result: TaskResult) -> TaskResult:
     bus.emit(TaskFinished(spec.app, result))
     return result
 

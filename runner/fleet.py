@@ -24,8 +24,8 @@ from runner.events import AppFinished, AppResult, AppStarted, Bus, TaskFinished,
 from runner.model import Status
 
 APPS_PER_PROCESS = 24  # below this a worker process costs more than it saves
-RunOne = Callable[[int], AppResult]
-MakeRunOne = Callable[["Bus | HeldBus", threading.Event, Any], RunOne]  # (bus, cancel, slots)
+RunOne = Callable[[int], AppResult | None]  # None: never started (session refused)
+MakeRunOne = Callable[[Bus, threading.Event, Any], RunOne]  # (bus, cancel, flyctl slots)
 
 
 def plan_processes(apps: int, jobs: int, forced: str | None = None) -> int:
@@ -46,9 +46,9 @@ class _Cell:
 
 
 class Gate:
-    """Where apps wait, their read-only queries already in flight, for the run's flyctl
-    session check (runner/flyctl/session.py) to pass or fail; in shared memory for worker
-    processes (made before the fork)."""
+    """Where each app waits, its read-only queries already in flight, before it starts, for
+    the run's flyctl session check (runner/flyctl/session.py) to pass or fail; in shared
+    memory for worker processes (made before the fork)."""
 
     def __init__(self, *, shared: bool) -> None:
         self._done: Any
@@ -68,35 +68,6 @@ class Gate:
         """True once the session passed; False when it failed or was interrupted."""
         self._done.wait()
         return bool(self._ok.value)
-
-
-class HeldBus:
-    """A bus that holds back the apps' events until the session check's verdict: then it
-    delivers them in order and passes the rest through (`release`), or discards them all
-    (`drop`: the run reports the refusal instead)."""
-
-    def __init__(self, bus: Bus) -> None:
-        self._bus = bus
-        self._lock = threading.Lock()
-        self._held: list[Any] | None = []
-        self._dropping = False
-
-    def emit(self, event: Any) -> None:
-        with self._lock:
-            if self._held is not None:
-                self._held.append(event)
-            elif not self._dropping:
-                self._bus.emit(event)
-
-    def release(self) -> None:
-        with self._lock:
-            for event in self._held or ():
-                self._bus.emit(event)
-            self._held = None
-
-    def drop(self) -> None:
-        with self._lock:
-            self._held, self._dropping = None, True
 
 
 def make_slots(jobs: int, *, shared: bool) -> Any:
@@ -172,7 +143,7 @@ def run_threads(
                 interrupted.set()
                 dispatcher.stop()
                 return
-            if result.status is Status.FAILED:
+            if result is not None and result.status is Status.FAILED:
                 dispatcher.failed()
 
     if jobs == 1:
@@ -204,7 +175,7 @@ def run_processes(
     dispatcher: Dispatcher,
     processes: int,
     jobs: int,
-    bus: Bus | HeldBus,
+    bus: Bus,
     slots: Any = None,
     forked: Callable[[], None] = lambda: None,
 ) -> bool:
@@ -228,7 +199,7 @@ def run_processes(
     return _relay(queue, workers, bus, dispatcher)
 
 
-def _relay(queue: Any, workers: Sequence[Any], bus: Bus | HeldBus, dispatcher: Dispatcher) -> bool:
+def _relay(queue: Any, workers: Sequence[Any], bus: Bus, dispatcher: Dispatcher) -> bool:
     done, interrupted = 0, False
     while done < len(workers):
         try:
@@ -280,9 +251,7 @@ def _worker(
         queue.put(_Done(number, interrupted or cancel.is_set()))
 
 
-def report_not_started(
-    bus: Bus | HeldBus, items: Sequence[Any], started: set[str], reason: str
-) -> None:
+def report_not_started(bus: Bus, items: Sequence[Any], started: set[str], reason: str) -> None:
     """Apps never started (too many failures, Ctrl-C): each reported with app status
     `skipped` and a task saying why, so every report covers every app of the run."""
     for item in items:

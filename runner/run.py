@@ -30,7 +30,6 @@ from runner.executor import Executor
 from runner.fleet import (
     Dispatcher,
     Gate,
-    HeldBus,
     RunOne,
     make_slots,
     plan_processes,
@@ -100,6 +99,10 @@ def run(
     options = Options(request.replace_database_url, offline, request.allow_dirty)
     cancel = threading.Event()
     binary, missing = _binary(request, env, offline)
+    if binary is not None:
+        from runner.flyctl.process import new_run  # lazy: invoke costs start-up time
+
+        new_run()
     if binary is not None and request.saved is None:
         described, interrupted = _with_session(binary, request, bus, cancel, collector, options)
     else:
@@ -179,30 +182,27 @@ def _with_session(
     options: Options,
 ) -> tuple[str, bool]:
     """Every app, with the session check running meanwhile (runner/flyctl/session.py
-    BackgroundSession): the apps' events are held until it passed (then shown in order)
-    and dropped if it failed, when every app reports the refusal, as when it runs first.
-    Returns the session's description and whether Ctrl-C stopped the run."""
+    BackgroundSession): each app starts its read-only queries, then waits at the gate, and
+    starts (its first event) only once the check passed. When it fails, no app started, and
+    every app reports the refusal, as when it ran first. Returns the session's description
+    and whether Ctrl-C stopped the run."""
     # invoke, imported once here rather than in the session thread and in every worker
     # process after the fork (≈ 40 ms of CPU each)
-    import runner.flyctl.process  # noqa: F401
+    from runner.flyctl.process import interrupt_all
 
     processes = plan_processes(len(request.specs), request.jobs, os.environ.get("FLYRUN_PROCESSES"))
     shared = processes > 1
-    slots = make_slots(request.jobs, shared=shared)
-    gate, held = Gate(shared=shared), HeldBus(bus)
+    slots, gate = make_slots(request.jobs, shared=shared), Gate(shared=shared)
     dispatcher = Dispatcher(len(request.specs), request.max_fail_percent, shared=shared)
     names = tuple(item.app for item in request.specs)
     verdicts: list[Verdict] = []
 
-    def done(verdict: Verdict) -> None:
+    def done(verdict: Verdict) -> None:  # in the session's thread
         verdicts.append(verdict)
         try:
             bus.emit(RunStarted(request.mode, names, verdict.described))
-            if verdict.described:
-                held.release()
-            else:  # refused, interrupted or a bug: no app went past the gate
+            if not verdict.described:  # refused, interrupted or a bug: no app starts
                 dispatcher.stop()
-                held.drop()
         finally:
             gate.open(bool(verdict.described))
 
@@ -210,19 +210,33 @@ def _with_session(
         return Flyctl(binary, timeouts=request.timeouts, max_processes=reserved)
 
     session = BackgroundSession(client, slots, request.jobs, done)
+
+    def verdict_reached() -> bool:
+        """Wait for the verdict (the check ends soon after Ctrl-C: its flyctl gets the
+        interrupt); True when Ctrl-C came meanwhile."""
+        stopped = False
+        while True:
+            try:
+                session.finish()
+                return stopped
+            except KeyboardInterrupt:
+                stopped = True
+                cancel.set()
+                dispatcher.stop()
+                interrupt_all()
+
     flyctl = Flyctl(binary, timeouts=request.timeouts, slots=slots)
-    executor = Executor(flyctl, options, held, cancel, request.lock_wait, request.planning)
-    executor.gate = gate
-    run = _Fleet(processes, slots, dispatcher, session.start)
-    interrupted = _run_all(executor, request, held, cancel, collector, run)
-    session.join()
-    verdict = verdicts[0] if verdicts else Verdict(interrupted=True)
+    executor = Executor(flyctl, options, bus, cancel, request.lock_wait, request.planning)
+    fleet = _Fleet(processes, slots, dispatcher, session.start, gate, verdict_reached)
+    interrupted = _run_all(executor, request, bus, cancel, collector, fleet)
+    verdict = verdicts[0]
     if verdict.error is not None:
         raise verdict.error
+    rest = tuple(item for item in request.specs if item.app not in collector.started)
     if verdict.refused is not None:
-        _all_refused(bus, request.specs, _refusal(verdict.refused))
-    elif not verdict.described:  # Ctrl-C during the session check: no app ran
-        report_not_started(bus, request.specs, set(), NOT_STARTED_INTERRUPTED)
+        _all_refused(bus, rest, _refusal(verdict.refused))
+    elif not verdict.described:  # the check's flyctl was interrupted: no app started
+        report_not_started(bus, rest, set(), NOT_STARTED_INTERRUPTED)
         interrupted = True
     return verdict.described, interrupted
 
@@ -238,7 +252,16 @@ def _all_refused(bus: Bus, items: tuple[Item, ...], refused: Refusal) -> None:
         bus.emit(AppFinished(AppResult(item.app, item.spec_file, (task,))))
 
 
-def _one(executor: Executor, mode: str, item: Item) -> AppResult:
+def _one(executor: Executor, mode: str, item: Item, gate: Gate | None) -> AppResult | None:
+    """One app; with a `gate` its queries start first, and the app itself only once the
+    session check passed (None: it never started)."""
+    facts = None
+    if gate is not None:
+        facts = executor.early_queries(item) if isinstance(item, AppSpec) else None
+        if not gate.wait():
+            if facts is not None:
+                facts.remote.settle()  # no query of an app that never started outlives it
+            return None
     if isinstance(item, AppFailure):  # its folder or fly.toml: it fails alone
         executor.bus.emit(AppStarted(item.app, item.spec_file))
         tasks = []
@@ -251,7 +274,9 @@ def _one(executor: Executor, mode: str, item: Item) -> AppResult:
         result = AppResult(item.app, item.spec_file, tuple(tasks))
         executor.bus.emit(AppFinished(result))
         return result
-    return executor.apply(item) if mode == "apply" else executor.check(item)
+    if mode == "apply":
+        return executor.apply(item, facts)
+    return executor.check(item, facts)
 
 
 @dataclass(frozen=True)
@@ -264,12 +289,14 @@ class _Fleet:
     slots: Slots | None
     dispatcher: Dispatcher
     forked: Callable[[], None]
+    gate: Gate | None = None  # each app waits here before it starts
+    verdict: Callable[[], bool] = lambda: False  # waits for the gate's verdict; True on Ctrl-C
 
 
 def _run_all(
     executor: Executor,
     request: RunRequest,
-    bus: Bus | HeldBus,
+    bus: Bus,
     cancel: threading.Event,
     started: Collector,
     fleet: _Fleet | None = None,
@@ -282,14 +309,14 @@ def _run_all(
         fleet = _Fleet(processes, None, dispatcher, lambda: None)
     processes, dispatcher = fleet.processes, fleet.dispatcher
 
-    def make_run_one(relay: Bus | HeldBus, stop: threading.Event, slots: Slots | None) -> RunOne:
+    def make_run_one(relay: Bus, stop: threading.Event, slots: Slots | None) -> RunOne:
         local = executor
         if slots is not None:  # in a worker process: its own client, the shared bound
             flyctl = executor.flyctl
             if flyctl is not None:
                 flyctl = Flyctl(flyctl.binary, timeouts=flyctl.timeouts, slots=slots)
             local = replace(executor, flyctl=flyctl, bus=relay, cancel=stop)
-        return lambda index: _one(local, request.mode, items[index])
+        return lambda index: _one(local, request.mode, items[index], fleet.gate)
 
     def stop() -> None:
         cancel.set()  # running apps stop before their next effect; queued ones never start
@@ -311,6 +338,9 @@ def _run_all(
         interrupted = True
     if interrupted:  # also when an app's thread caught it: its prefetch calls may still run
         stop()
+    if fleet.verdict():  # from here every app that started has said so (the Collector)
+        stop()
+        interrupted = True
     reason = _why_not_started(interrupted, dispatcher.stopped_early, request.max_fail_percent)
     if reason is not None:  # every report covers every app of the run
         report_not_started(bus, items, set(started.started), reason)

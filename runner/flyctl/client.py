@@ -124,8 +124,8 @@ class Flyctl:
         if self._runner is None:
             from runner.flyctl.process import group_context  # lazy: invoke costs start-up time
 
+            self._slotted = True  # first: a thread seeing the runner must see this too
             self._runner = group_context(self._slots)
-            self._slotted = True
         return self._runner
 
     def command_line(self, argv: tuple[str, ...]) -> str:

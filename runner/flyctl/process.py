@@ -28,6 +28,9 @@ from invoke.runners import Local
 
 _ACTIVE: set[int] = set()
 _LOCK = threading.Lock()
+# Set by interrupt_all: after a Ctrl-C no flyctl starts, e.g. a query that was waiting for a
+# slot, which the interrupt could not reach and which would outlive flyrun. A run clears it.
+_STOPPED = threading.Event()
 
 
 class GroupRunner(Local):
@@ -42,10 +45,17 @@ class GroupRunner(Local):
             self.slots.__enter__()
             self._holding = True
         try:
+            if _STOPPED.is_set():
+                raise KeyboardInterrupt
             self._spawn(command, shell, env)
         except BaseException:
             self._give_back()
             raise
+        with _LOCK:
+            _ACTIVE.add(self.process.pid)
+            late = _STOPPED.is_set()
+        if late:  # interrupt_all ran between the check above and now
+            _signal_group(self.process.pid, signal.SIGINT)
 
     def _spawn(self, command: str, shell: str, env: dict[str, Any]) -> None:
         # The command line is `shlex.join` of flyctl's argv (runner/flyctl/client.py), so it
@@ -63,8 +73,6 @@ class GroupRunner(Local):
             self.process = subprocess.Popen(shlex.split(command), **options)
         except OSError:
             self.process = subprocess.Popen(command, shell=True, executable=shell, **options)
-        with _LOCK:
-            _ACTIVE.add(self.process.pid)
 
     def wait(self) -> None:
         # Blocks in waitpid (the GIL released) instead of invoke's polling, and frees the
@@ -103,9 +111,15 @@ def interrupt_all() -> None:
     """Ctrl-C in the main thread: pass it on to every running flyctl (worker threads never
     see the KeyboardInterrupt themselves)."""
     with _LOCK:
+        _STOPPED.set()
         groups = list(_ACTIVE)
     for pid in groups:
         _signal_group(pid, signal.SIGINT)
+
+
+def new_run() -> None:
+    """A run starts: flyctl may start again (in-process tests run many)."""
+    _STOPPED.clear()
 
 
 def group_context(slots: AbstractContextManager[Any] | None = None) -> Context:

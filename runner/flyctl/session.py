@@ -91,13 +91,19 @@ class BackgroundSession:
         self._flyctl = flyctl(self._reserved)  # a client bound to the reserved slots alone
         self._done = done
         self._thread = threading.Thread(target=self._run, name="flyrun-session", daemon=True)
+        self._ended = threading.Event()
 
     def start(self) -> None:
         self._thread.start()
 
-    def join(self) -> None:
-        if self._thread.ident is not None:  # Ctrl-C may come before it started
-            self._thread.join()
+    def finish(self) -> None:
+        """Wait until `done` was called; a check never started (Ctrl-C came first) ends
+        here, interrupted."""
+        if self._thread.ident is None:
+            self._end(Verdict(interrupted=True))
+        # An Event, not Thread.join: on Python 3.11 a join that Ctrl-C interrupts marks the
+        # thread as ended (bpo-45274's fix), and the next join returns at once.
+        self._ended.wait()
 
     def _run(self) -> None:
         verdict = Verdict(interrupted=True)
@@ -110,6 +116,12 @@ class BackgroundSession:
         except Exception as exc:
             verdict = Verdict(error=exc)
         finally:
+            self._end(verdict)
+
+    def _end(self, verdict: Verdict) -> None:
+        try:
             for _ in range(self._reserved):
                 self._slots.__exit__(None, None, None)
             self._done(verdict)
+        finally:
+            self._ended.set()

@@ -268,9 +268,9 @@ def test_after_ctrl_c_the_apps_never_started_are_reported_not_started(
 
     real = runner.run._one
 
-    def ctrl_c_in_shop1(executor: Any, mode: str, item: Any) -> Any:
+    def ctrl_c_in_shop1(executor: Any, mode: str, item: Any, gate: Any) -> Any:
         if item.app != "shop1":
-            return real(executor, mode, item)
+            return real(executor, mode, item, gate)
         executor.bus.emit(AppStarted(item.app, item.spec_file))
         raise KeyboardInterrupt
 

@@ -25,11 +25,11 @@ def _first_runs_last(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     gate = threading.Event()
     started: list[str] = []
 
-    def held(executor: Any, mode: str, item: Any) -> Any:
+    def held(executor: Any, mode: str, item: Any, session: Any) -> Any:
         if item.app == "shop0":
             assert gate.wait(30), "the apps did not run in parallel"
         started.append(item.app)
-        result = real(executor, mode, item)
+        result = real(executor, mode, item, session)
         if item.app == "shop2":
             gate.set()
         return result

@@ -6,8 +6,10 @@ until an app's query has started, so the overlap is proven by the order of event
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -158,3 +160,153 @@ def test_ctrl_c_during_the_session_check_reports_every_app_not_started(
     pids = [line.split()[1] for line in _lines(log) if line.startswith("S ")]
     alive = [pid for pid in pids if Path(f"/proc/{pid}").exists()]
     assert alive == [], "a flyctl call outlived the run"
+
+
+def _slow(shim: Path, log: Path, *, session: float = 0, lists: float = 0) -> Path:
+    """flyctl logging `S PID WORDS` / `E PID`; the session calls sleep `session` s, the
+    apps' `… list` queries `lists` s."""
+    wrapper = shim.parent / "slow-flyctl"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'echo "S $$ $1 $2" >> {log}\n'
+        f'case "$1" in version|auth) sleep {session};;\n'
+        f"  volumes|secrets|machines) sleep {lists};;\nesac\n"
+        f'"{shim}" "$@"\ncode=$?\necho "E $$" >> {log}\nexit $code\n'
+    )
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+    return wrapper
+
+
+@pytest.mark.parametrize(
+    ("count", "broken", "extra", "processes"),
+    [
+        (3, (0,), ["--jobs", "1"], "1"),
+        (4, (0, 1), ["--jobs", "2"], "1"),
+        (6, (0, 1, 2, 3), ["--jobs", "2"], "2"),
+    ],
+)
+def test_max_fail_percent_with_apps_failing_before_the_gate(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    count: int,
+    broken: tuple[int, ...],
+    extra: list[str],
+    processes: str,
+) -> None:
+    """Apps that fail without a query (a missing folder) also wait for the session's
+    verdict: each app is reported once, the failure counts, exit 1 (they once finished
+    before it and were reported `not started` as well, and the run exited 0)."""
+    monkeypatch.setenv("FLYRUN_PROCESSES", processes)
+    inventory, shim = make_fleet(tmp_path, count)
+    for i in broken:
+        shutil.rmtree(tmp_path / f"shop{i}")
+    argv = ["check", str(inventory), "--flyctl", str(shim), "--format", "json"]
+    code = main([*argv, *extra, "--max-fail-percent", "0"])
+    report = json.loads(capsys.readouterr().out)
+    names = [a["app"] for a in report["apps"]]
+    assert len(names) == len(set(names)) == count, names
+    assert code == 1
+
+
+def _start(argv: list[str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "runner", *argv, "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        start_new_session=True,
+    )
+
+
+def _alive(log: Path) -> list[str]:
+    pids = [line.split()[1] for line in log.read_text().splitlines() if line.startswith("S ")]
+    alive = [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+    for pid in alive:  # leave nothing behind (each flyctl call is its own process group)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(int(pid), signal.SIGKILL)
+    return alive
+
+
+def _wait_for(log: Path, word: str) -> None:
+    for _ in range(200):
+        if log.exists() and word in log.read_text():
+            return
+        time.sleep(0.05)
+
+
+def test_ctrl_c_while_only_the_session_runs(tmp_path: Path) -> None:
+    """No app waits at the gate (--shard selects none): Ctrl-C while the run waits for the
+    session's verdict interrupts its flyctl calls and the run still writes its report."""
+    inventory, shim = make_fleet(tmp_path, 2)
+    log = tmp_path / "calls.log"
+    flyctl = _slow(shim, log, session=6)
+    flyrun = _start(["check", str(inventory), "--flyctl", str(flyctl), "--shard", "3/3"], tmp_path)
+    try:
+        _wait_for(log, "version")
+        time.sleep(0.3)
+        flyrun.send_signal(signal.SIGINT)
+        out, err = flyrun.communicate(timeout=30)
+    finally:
+        flyrun.kill()
+    _alive(log)
+    assert flyrun.returncode == 130, err
+    ended = [line for line in log.read_text().splitlines() if line.startswith("E ")]
+    assert ended == [], "the session's flyctl calls ran to their end after Ctrl-C"
+    assert out.strip(), "no JSON report"
+
+
+def test_ctrl_c_during_the_session_with_jobs_1_leaves_no_flyctl(tmp_path: Path) -> None:
+    """--jobs 1: the app's queries wait for the slot the session holds; after Ctrl-C none of
+    them starts when the interrupted session gives it back (runner/flyctl/process.py), so
+    none outlives flyrun."""
+    inventory, shim = make_fleet(tmp_path, 40)  # reporting 40 apps gives the thread time
+    log = tmp_path / "calls.log"
+    flyctl = _slow(shim, log, session=3, lists=5)
+    flyrun = _start(["check", str(inventory), "--flyctl", str(flyctl), "--jobs", "1"], tmp_path)
+    try:
+        _wait_for(log, "S ")
+        time.sleep(0.5)
+        flyrun.send_signal(signal.SIGINT)
+        _, err = flyrun.communicate(timeout=30)
+    finally:
+        flyrun.kill()
+    assert flyrun.returncode == 130, err
+    time.sleep(0.3)
+    assert _alive(log) == [], "a flyctl call outlived the run:\n" + log.read_text()
+
+
+def test_ctrl_c_during_a_retry_backoff_of_the_session_jobs_1(tmp_path: Path) -> None:
+    """--jobs 1, Ctrl-C while the session sleeps before retrying a transient whoami error
+    (no flyctl to interrupt): every app is reported once."""
+    inventory, shim = make_fleet(tmp_path, 3)
+    log = tmp_path / "calls.log"
+    once = tmp_path / "once"
+    flaky = shim.parent / "flaky"
+    flaky.write_text(
+        "#!/bin/sh\n"
+        f'echo "S $$ $1 $2" >> {log}\n'
+        f'if [ "$1" = auth ] && [ ! -e {once} ]; then touch {once}; '
+        f'echo "Error: connection reset" >&2; echo "E $$" >> {log}; exit 1; fi\n'
+        f'"{shim}" "$@"\ncode=$?\necho "E $$" >> {log}\nexit $code\n'
+    )
+    flaky.chmod(0o755)
+    flyrun = _start(["check", str(inventory), "--flyctl", str(flaky), "--jobs", "1"], tmp_path)
+    try:
+        for _ in range(500):
+            if once.exists():
+                break
+            time.sleep(0.01)
+        time.sleep(0.4)  # within the 1 s backoff
+        flyrun.send_signal(signal.SIGINT)
+        out, err = flyrun.communicate(timeout=30)
+    finally:
+        flyrun.kill()
+    time.sleep(0.3)
+    _alive(log)
+    assert flyrun.returncode == 130, err
+    names = [a["app"] for a in json.loads(out)["apps"]]
+    assert len(names) == len(set(names)) == 3, names
