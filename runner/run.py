@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from runner.errors import FlyctlNotFound, PreflightRefused
@@ -188,7 +189,7 @@ def _with_session(
     and whether Ctrl-C stopped the run."""
     # invoke, imported once here rather than in the session thread and in every worker
     # process after the fork (≈ 40 ms of CPU each)
-    from runner.flyctl.process import interrupt_all
+    import runner.flyctl.process  # noqa: F401
 
     processes = plan_processes(len(request.specs), request.jobs, os.environ.get("FLYRUN_PROCESSES"))
     shared = processes > 1
@@ -210,24 +211,10 @@ def _with_session(
         return Flyctl(binary, timeouts=request.timeouts, max_processes=reserved)
 
     session = BackgroundSession(client, slots, request.jobs, done)
-
-    def verdict_reached() -> bool:
-        """Wait for the verdict (the check ends soon after Ctrl-C: its flyctl gets the
-        interrupt); True when Ctrl-C came meanwhile."""
-        stopped = False
-        while True:
-            try:
-                session.finish()
-                return stopped
-            except KeyboardInterrupt:
-                stopped = True
-                cancel.set()
-                dispatcher.stop()
-                interrupt_all()
-
     flyctl = Flyctl(binary, timeouts=request.timeouts, slots=slots)
     executor = Executor(flyctl, options, bus, cancel, request.lock_wait, request.planning)
-    fleet = _Fleet(processes, slots, dispatcher, session.start, gate, verdict_reached)
+    reached = partial(_verdict_reached, session, cancel, dispatcher)
+    fleet = _Fleet(processes, slots, dispatcher, session.start, gate, reached)
     interrupted = _run_all(executor, request, bus, cancel, collector, fleet)
     verdict = verdicts[0]
     if verdict.error is not None:
@@ -239,6 +226,25 @@ def _with_session(
         report_not_started(bus, rest, set(), NOT_STARTED_INTERRUPTED)
         interrupted = True
     return verdict.described, interrupted
+
+
+def _verdict_reached(
+    session: BackgroundSession, cancel: threading.Event, dispatcher: Dispatcher
+) -> bool:
+    """Wait for the session check's verdict (it ends soon after Ctrl-C: its flyctl gets
+    the interrupt); True when Ctrl-C came meanwhile."""
+    from runner.flyctl.process import interrupt_all  # imported already (_with_session)
+
+    stopped = False
+    while True:
+        try:
+            session.finish()
+            return stopped
+        except KeyboardInterrupt:
+            stopped = True
+            cancel.set()
+            dispatcher.stop()
+            interrupt_all()
 
 
 def _all_refused(bus: Bus, items: tuple[Item, ...], refused: Refusal) -> None:
