@@ -55,6 +55,10 @@ def _main(argv: Sequence[str] | None, raw: TextIO) -> int:
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
+        if args.command in ("validate", "check", "apply") and not getattr(args, "running", False):
+            # reading the specs, or apply's confirmation: no app ran, the reports say so
+            message = "interrupted before any app ran: nothing was changed"
+            return _early_failure(args, message, None, code=EXIT_INTERRUPTED)
         print(
             "flyrun: interrupted; an app may be partly converted: run `flyrun check` to see "
             "what is left, and `flyrun apply` again to finish",
@@ -76,19 +80,25 @@ def _main(argv: Sequence[str] | None, raw: TextIO) -> int:
         return EXIT_INTERNAL
 
 
-def _early_failure(args: argparse.Namespace, message: str, error: SpecError | None) -> int:
-    """The run stopped before any app (a spec or playbook problem, a stale plan): the
-    text on stderr, and one report in every requested format."""
+def _early_failure(
+    args: argparse.Namespace, message: str, error: SpecError | None, *, code: int = EXIT_FAILED
+) -> int:
+    """The run stopped before any app (a spec or playbook problem, a stale plan, Ctrl-C):
+    the text on stderr, and one report in every requested format."""
     from runner.events import RunFinished, RunResult
 
     problems = tuple((p.location, p.message) for p in error.problems) if error else ()
-    print(error if error is not None else f"flyrun: error: {message}", file=sys.stderr)
+    interrupted = code == EXIT_INTERRUPTED
+    shown = f"flyrun: {message}" if interrupted else f"flyrun: error: {message}"
+    print(error if error is not None else shown, file=sys.stderr)
     mode = args.command if args.command in ("validate", "check", "apply") else "check"
     offline = mode == "validate" or getattr(args, "offline", False)  # what the run would be
-    result = RunResult(mode, (), offline=offline, error=message, problems=problems)
+    result = RunResult(
+        mode, (), offline=offline, interrupted=interrupted, error=message, problems=problems
+    )
     for subscriber in _machine_outputs(args):
-        subscriber(RunFinished(result, EXIT_FAILED))
-    return EXIT_FAILED
+        subscriber(RunFinished(result, code))
+    return code
 
 
 def _machine_outputs(args: argparse.Namespace) -> list[Callable[[Event], None]]:
@@ -301,6 +311,8 @@ def _text_stream(args: argparse.Namespace) -> TextIO:
 
 def _run(args: argparse.Namespace, request: RunRequest) -> int:
     from runner.run import run
+
+    args.running = True  # from here a Ctrl-C is the run's to report (runner/run.py)
 
     if args.command == "validate" and args.format == "text":
         from runner.report.validate import ValidateReporter

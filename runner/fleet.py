@@ -201,24 +201,31 @@ def run_processes(
 
 def _relay(queue: Any, workers: Sequence[Any], bus: Bus, dispatcher: Dispatcher) -> bool:
     done, interrupted = 0, False
-    while done < len(workers):
-        try:
-            message = queue.get()
-        except KeyboardInterrupt:  # a terminal sends it to the workers too; a kill may not
-            interrupted = True
-            dispatcher.stop()
-            from runner.flyctl.process import interrupt_all  # lazy: only on Ctrl-C
 
-            interrupt_all()  # this process's own flyctl calls (the session check's)
-            for process in workers:
-                if process.is_alive() and process.pid is not None:
-                    os.kill(process.pid, signal.SIGINT)
-            continue
-        if isinstance(message, _Done):
-            done += 1
-            interrupted |= message.interrupted
-        else:
-            bus.emit(message)
+    def on_interrupt(signum: int, frame: object) -> None:
+        # A handler that returns, never a KeyboardInterrupt: one raised inside queue.get()
+        # can cut a message in half, and the next read fails (EOFError), losing the report.
+        nonlocal interrupted
+        interrupted = True
+        dispatcher.stop()
+        from runner.flyctl.process import interrupt_all  # lazy: only on Ctrl-C
+
+        interrupt_all()  # this process's own flyctl calls (the session check's)
+        for process in workers:  # a terminal sends it to the workers too; a kill may not
+            if process.is_alive() and process.pid is not None:
+                os.kill(process.pid, signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        while done < len(workers):
+            message = queue.get()
+            if isinstance(message, _Done):
+                done += 1
+                interrupted |= message.interrupted
+            else:
+                bus.emit(message)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     for process in workers:
         process.join(5)
     return interrupted

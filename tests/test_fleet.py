@@ -29,3 +29,40 @@ def test_worker_processes_only_for_a_fleet() -> None:
     assert plan_processes(40, 8) == 1  # too few apps to pay for a process
     assert plan_processes(400, 1) == 1  # one job: nothing to spread
     assert plan_processes(10, 8, forced="3") == 3
+
+
+def test_ctrl_c_while_relaying_never_cuts_a_worker_message() -> None:
+    """Ctrl-C reaches the relay (the parent) while it reads and delivers the workers'
+    events: the run is marked interrupted and every message still arrives whole (a
+    KeyboardInterrupt inside the read once left the pipe out of step: EOFError, exit 3)."""
+    import os
+    import signal
+    import threading
+    from pathlib import Path
+    from typing import Any
+
+    from runner.events import AppResult, Bus
+    from runner.fleet import run_processes
+
+    def make_run_one(bus: Any, cancel: threading.Event, slots: Any) -> Any:
+        def run_one(index: int) -> AppResult:
+            for _ in range(5):
+                bus.emit(("chunk", index, "x" * 200_000))  # several pipe reads each
+            return AppResult(f"app{index}", Path("fly-sqlite.yml"), ())
+
+        return run_one
+
+    received: list[Any] = []
+
+    def deliver(message: Any) -> None:
+        if not received:
+            os.kill(os.getpid(), signal.SIGINT)  # handled in this thread, mid-relay
+        received.append(message)
+
+    dispatcher = Dispatcher(12, None, shared=True)
+    try:
+        interrupted = run_processes(make_run_one, dispatcher, 2, 2, Bus([deliver]))
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C escaped the relay")
+    assert interrupted
+    assert received and all(len(m[2]) == 200_000 for m in received)

@@ -77,3 +77,30 @@ def test_flyrun_schema_report_prints_the_schema_reports_are_valid_in(
     assert list(Draft202012Validator(schema).iter_errors(report)) == []
     assert main(["schema", "--report", "--plan"]) == 1  # one schema at a time
     assert "--plan: not allowed with argument --report" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["check", "apply"])
+def test_ctrl_c_before_any_app_ran_writes_every_report_and_says_nothing_changed(
+    fly_app: FlyApp,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    command: str,
+) -> None:
+    """Ctrl-C while the specs are read: exit 130, the report files still written (a CI
+    shard's report says it was interrupted), and no claim that an app may be half done."""
+    import runner.cli
+
+    def interrupted(*args: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner.cli, "_load_specs", interrupted)
+    saved = tmp_path / "report.json"
+    argv = [command, str(fly_app.spec), "--format", "json", "--json", str(saved)]
+    code, report, err = _json(capsys, *argv)
+    assert code == 130
+    assert report["summary"]["exit_code"] == 130 and report["summary"]["interrupted"] is True
+    assert report["apps"] == [] and report["mode"] == command
+    assert json.loads(saved.read_text()) == report
+    assert "interrupted before any app ran: nothing was changed" in err
+    assert "partly converted" not in err
