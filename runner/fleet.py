@@ -215,7 +215,8 @@ def _relay(queue: Any, workers: Sequence[Any], bus: Bus, dispatcher: Dispatcher)
             if process.is_alive() and process.pid is not None:
                 os.kill(process.pid, signal.SIGINT)
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)
+    main = threading.current_thread() is threading.main_thread()  # where signals go
+    previous = signal.signal(signal.SIGINT, on_interrupt) if main else None
     try:
         while done < len(workers):
             message = queue.get()
@@ -225,7 +226,8 @@ def _relay(queue: Any, workers: Sequence[Any], bus: Bus, dispatcher: Dispatcher)
             else:
                 bus.emit(message)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if previous is not None:  # None: not this thread's, or not set from Python
+            signal.signal(signal.SIGINT, previous)
     for process in workers:
         process.join(5)
     return interrupted

@@ -72,7 +72,7 @@ def test_the_first_apps_query_flyctl_while_the_session_is_checked(
     assert main(["check", str(inventory), "--flyctl", str(flyctl), "--jobs", "4"]) == 2
     out = capsys.readouterr().out
     assert {"overlap version", "overlap auth"} <= set(_lines(log))
-    # the session's line comes first, then every app, each whole (held until it passed)
+    # the session's line comes first: an app starts (its first event) only once it passed
     assert out.index("logged in as") < out.index("APP [")
     assert out.count("APP [") == 6 and "6 apps: 6 with" in out
 
