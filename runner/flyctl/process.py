@@ -27,7 +27,7 @@ from invoke.context import Context
 from invoke.runners import Local
 
 _ACTIVE: set[int] = set()
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # re-entrant: interrupt_all also runs in a signal handler
 # Set by interrupt_all: after a Ctrl-C no flyctl starts, e.g. a query that was waiting for a
 # slot, which the interrupt could not reach and which would outlive flyrun. A run clears it.
 _STOPPED = threading.Event()
