@@ -194,10 +194,12 @@ class Collector:
         self.layouts: dict[str, AppFacts] = {}
         self.finished: dict[str, AppResult] = {}
         self.order: list[str] = []
+        self.mode = "apply"  # until RunStarted says: what an app cut short may have done
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self.inputs = {app: position for position, app in enumerate(event.apps)}
+            self.mode = event.mode
         elif isinstance(event, AppStarted):
             self.started[event.app] = event.spec
             self.partial[event.app] = []
@@ -212,7 +214,10 @@ class Collector:
     def apps(self, cut_short: str = "interrupted") -> tuple[AppResult, ...]:
         """Every app that started, in the run's input order (apps run in parallel: the order
         they started in differs from run to run, and reports must not); an unfinished one ends
-        with a failed `interrupted` task saying what was done."""
+        with an `interrupted` task saying what was done: failed in apply (the app may be
+        partly converted), unknown in check and validate (nothing changed; the verdict is
+        simply not known)."""
+        status = Status.UNKNOWN if previews(self.mode) else Status.FAILED
         results = []
         for app in sorted(self.order, key=self._rank):
             if app in self.finished:
@@ -220,7 +225,7 @@ class Collector:
                 continue
             facts = self.layouts.get(app)
             done = self.partial.get(app, [])
-            stop = TaskResult("interrupted", "interrupted", Status.FAILED, cut_short)
+            stop = TaskResult("interrupted", "interrupted", status, cut_short)
             results.append(
                 AppResult(
                     app,

@@ -34,6 +34,14 @@ def test_the_collector_keeps_what_an_app_cut_short_did() -> None:
     assert (a.layout, a.findings) == ("rake", ("database primary: /data/x",))
 
 
+def test_a_check_cut_short_is_unknown_not_failed() -> None:
+    collector = Collector()
+    collector(RunStarted("check", ("a",)))
+    collector(AppStarted("a", SPEC))
+    (a,) = collector.apps()
+    assert a.tasks[-1].id == "interrupted" and a.status is Status.UNKNOWN
+
+
 def test_the_collector_lists_apps_in_input_order_whatever_order_they_started_in() -> None:
     collector = Collector()
     collector(RunStarted("check", ("a", "b", "c")))
