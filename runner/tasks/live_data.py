@@ -59,6 +59,9 @@ def locate(
 
 
 def _group_machines(ctx: TaskContext) -> list[Machine]:
+    """The machines of the spec's process group (none offline: validate, check --offline)."""
+    if not ctx.facts.remote.online:
+        return []
     return [m for m in ctx.facts.remote.machines() if m.group == ctx.spec.process_group]
 
 

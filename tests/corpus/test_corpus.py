@@ -242,6 +242,21 @@ def test_case(
         _refused(case, run)
 
 
+@pytest.mark.parametrize("case", [c for c in load_cases() if c.converted], ids=lambda c: c.name)
+def test_a_converted_case_validates_offline(
+    case: Case, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """validate (and so check --offline) decides on the files alone: no check may ask for a
+    remote fact (it once asked for the machines of any app whose database has a path, and
+    validate failed with `offline: flyctl is not asked`)."""
+    monkeypatch.setenv("PATH", "/nonexistent")  # no flyctl to fall back on
+    code = main(["validate", str(case.folder / "app" / SPEC), "--format", "json"])
+    out, err = capsys.readouterr()
+    report: JSON = json.loads(out)
+    assert code == 0, f"validate exit {code}\n{shown(report)}\n{err}"
+    assert "flyctl is not asked" not in out
+
+
 def _check_touches_nothing(run: Run) -> tuple[int, JSON]:
     before, calls = run.snapshot(), len(run.calls())
     code, report = run("check")
