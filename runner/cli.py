@@ -101,13 +101,17 @@ def _early_failure(
     return code
 
 
-def _machine_outputs(args: argparse.Namespace) -> list[Callable[[Event], None]]:
+def _machine_outputs(
+    args: argparse.Namespace, *, checked: bool = False
+) -> list[Callable[[Event], None]]:
+    """The report formats asked for; `checked`: every report file passed `Outputs.check`
+    (the run's path), so none is probed again."""
     from runner.report.outputs import subscribers
 
     if args.command not in ("validate", "check", "apply"):
         return []  # init, demo…: no run to report
-
-    return subscribers(_outputs(args).writable(), args.raw, _text_stream(args))
+    outputs = _outputs(args)
+    return subscribers(outputs if checked else outputs.writable(), args.raw, _text_stream(args))
 
 
 def _outputs(args: argparse.Namespace) -> Outputs:
@@ -318,7 +322,8 @@ def _run(args: argparse.Namespace, request: RunRequest) -> int:
         from runner.report.validate import ValidateReporter
 
         validate: Callable[[Event], None] = ValidateReporter(sys.stdout, sys.stderr, args.carry)
-        return run(request, [validate, *_machine_outputs(args)], dict(os.environ))
+        outputs = _machine_outputs(args, checked=True)
+        return run(request, [validate, *outputs], dict(os.environ))
     from runner.report.text import TextReporter, use_colour  # lazy: validate's report is its own
 
     text = _text_stream(args)
@@ -334,7 +339,7 @@ def _run(args: argparse.Namespace, request: RunRequest) -> int:
         status_line=not live and text.isatty() and os.environ.get("TERM") != "dumb",
     )
     try:
-        return run(request, [reporter, *_machine_outputs(args)], dict(os.environ))
+        return run(request, [reporter, *_machine_outputs(args, checked=True)], dict(os.environ))
     finally:  # a run that crashed never sent RunFinished: its status line stops here
         reporter.close()
 

@@ -73,6 +73,11 @@ class RunResult:
     duration: float = 0.0
 
 
+def changed_word(mode: str) -> str:
+    """What a `changed` task is called: `would change` in check and validate (previews)."""
+    return "would change" if previews(mode) else "changed"
+
+
 def previews(mode: str) -> bool:
     """check and validate change nothing: a `changed` task there is a change that would be
     made (`would change`); only apply's were made. `mode` is RunResult's or RunStarted's."""

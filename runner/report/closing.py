@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shlex
 from collections import Counter
-from pathlib import Path
 
 from runner.disk import user_path
 from runner.events import RunResult, TaskResult, previews
@@ -18,7 +17,7 @@ from runner.model import OFFLINE, Status
 def closing_line(result: RunResult, code: int, command: str, carry: tuple[str, ...] = ()) -> str:
     """`carry`: shell words (quoted) of the options the next command keeps."""
     head = _head(result)
-    specs = " ".join(dict.fromkeys(shlex.quote(_relative(a.spec)) for a in result.apps))
+    specs = " ".join(dict.fromkeys(shlex.quote(user_path(a.spec)) for a in result.apps))
     words = " ".join((specs or "SPEC", *carry))
 
     def run(verb: str) -> str:
@@ -47,7 +46,7 @@ def _head(result: RunResult) -> str:
     by = Counter(app.status for app in apps)
     changes = sum(1 for app in apps for t in app.tasks if pending(t))
     if result.mode == "validate":
-        return _validated(result, changes)
+        return _validated(result, by, changes)
     parts = [f"{by[Status.OK]} converged"] if by[Status.OK] else []
     if by[Status.CHANGED] and previews(result.mode):
         parts.append(f"{by[Status.CHANGED]} with {changes} pending change{'s' * (changes != 1)}")
@@ -59,12 +58,11 @@ def _head(result: RunResult) -> str:
     return f"{len(apps)} app{'s' * (len(apps) != 1)}: " + (", ".join(parts) or "none")
 
 
-def _validated(result: RunResult, changes: int) -> str:
+def _validated(result: RunResult, by: Counter[Status], changes: int) -> str:
     """`3 apps: 2 valid (4 pending changes), 1 failed`: validate says whether each app is
     valid, not what Fly would say (it never asks: its remote tasks are `unknown`)."""
     apps = result.apps
-    failed = sum(1 for app in apps if app.status is Status.FAILED)
-    skipped = sum(1 for app in apps if app.status is Status.SKIPPED)
+    failed, skipped = by[Status.FAILED], by[Status.SKIPPED]
     valid = len(apps) - failed - skipped
     more = f" ({changes} pending change{'s' * (changes != 1)})" if changes else ""
     parts = [f"{valid} valid{more}"] if valid else []
@@ -83,8 +81,3 @@ def pending(task: TaskResult) -> bool:
     if task.status is Status.UNKNOWN:
         return not offline(task)
     return task.status is Status.CHANGED
-
-
-def _relative(path: Path) -> str:
-    """As the user would type it: relative below the current folder, else absolute."""
-    return user_path(path)

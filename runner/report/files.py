@@ -91,11 +91,12 @@ def inputs_refused(
     names = app_files()
     for folder in folders:
         taken.update({(folder / name).resolve(): f"the app's {name}" for name in names})
-    return {
-        option: f"{option} {path}: it is {taken[path.resolve()]}, which this run reads"
-        for option, path in paths
-        if path.resolve() in taken
-    }
+    refused = {}
+    for option, path in paths:
+        real = path.resolve()
+        if real in taken:
+            refused[option] = f"{option} {path}: it is {taken[real]}, which this run reads"
+    return refused
 
 
 def unwritable(target: Path) -> str | None:

@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from runner.errors import Location
-from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult, previews
+from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult, changed_word
 from runner.model import Status
 from runner.report.files import write_report
 from runner.report.paths import repo_relative
@@ -58,8 +58,8 @@ def _outcome(case: ET.Element, task: TaskResult, mode: str) -> str:
         ET.SubElement(case, "skipped", message=_clean(reason))
         return "skipped"
     out = ET.SubElement(case, "system-out")  # validate's pending edits too: it exits 0
-    word = "would change" if task.status is Status.CHANGED and previews(mode) else None
-    out.text = _clean(f"{word or task.status.value}: {details(task)}")
+    word = changed_word(mode) if task.status is Status.CHANGED else task.status.value
+    out.text = _clean(f"{word}: {details(task)}")
     return "passed"
 
 

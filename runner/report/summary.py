@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult, previews
+from runner.events import AppResult, Event, RunFinished, RunResult, TaskResult, changed_word
 from runner.model import Status
 from runner.report.closing import closing_line, offline
 from runner.report.paths import repo_relative
@@ -48,7 +48,7 @@ def fenced(text: str, language: str = "") -> list[str]:
 
 def _word(task: TaskResult, mode: str) -> str:
     if task.status is Status.CHANGED:
-        return "would change" if previews(mode) else "changed"
+        return changed_word(mode)
     return task.status.value
 
 

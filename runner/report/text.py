@@ -25,7 +25,7 @@ from runner.events import (
     RunStarted,
     TaskFinished,
     TaskResult,
-    previews,
+    changed_word,
 )
 from runner.model import Status
 from runner.report.closing import closing_line, offline
@@ -189,7 +189,7 @@ class TextReporter:
             self.stream.flush()
 
     def _verb(self) -> str:
-        return "would change" if previews(self.mode) else "changed"
+        return changed_word(self.mode)
 
     def _paint(self, status: Status, text: str) -> str:
         return f"\033[{_COLOURS[status]}m{text}\033[0m" if self.colour else text

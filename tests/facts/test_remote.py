@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from runner.facts import AppFacts
-from runner.facts.remote import RemoteFacts
+from runner.facts.remote import Offline, RemoteFacts
 from runner.flyctl import commands
 from runner.flyctl.parse import Machine, MachineMount, Secret, Volume
 from runner.model import Deployed, Effect, RecordState, WriteFile
@@ -95,7 +95,10 @@ def test_prefetch_leaves_what_is_cached_alone() -> None:
 
 
 def test_prefetch_offline_asks_nothing() -> None:
-    RemoteFacts(None, "shop").prefetch()  # no client: nothing to start, nothing raised
+    remote = RemoteFacts(None, "shop")
+    remote.prefetch()  # no client: nothing to start, nothing raised
+    with pytest.raises(Offline):  # a reader still learns why, not a prefetch's error
+        remote.volumes()
 
 
 def _read_all(facts: AppFacts) -> None:

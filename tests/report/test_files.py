@@ -55,6 +55,7 @@ def test_a_symlink_is_checked_and_written_through_wherever_it_points(tmp_path: P
     link, real = tmp_path / "ci" / "r.json", tmp_path / "reports" / "r.json"
     link.symlink_to(real)
     assert refusals([("--json", link)]) == {}
+    assert (tmp_path / "reports").is_dir()  # checked (and made) where the link points
     assert write_report(link, "{}\n", "JSON report")
     assert link.is_symlink() and real.read_text() == "{}\n"
     fifo_link = tmp_path / "ci" / "fifo.json"
