@@ -24,6 +24,7 @@ from runner.facts.gemfile import GemCheck
 from runner.facts.live_data import IMPORTABLE
 from runner.resources import load_json
 from runner.spec import load_specs
+from runner.spec.model import STATE_FILE
 from runner.spec.regions import region_error
 from runner.spec.rules import VOLUME_NAME_MAX
 from runner.spec.schema import app_name_error
@@ -68,7 +69,7 @@ def draft(app_dir: Path, region: str | None = None, *, usage: str = INIT_USAGE) 
         raise RunnerError(f'{shown} has no `app = "…"`: add the Fly app\'s name there')
     _check_app_name(fly.app, text, shown)
     chosen = _region(region, fly.primary_region, shown, usage)
-    postgres = on_postgres(AppFacts(app_dir, fly.app, None, app_dir / ".flyrun-state.json"))
+    postgres = on_postgres(AppFacts(app_dir, fly.app, None, app_dir / STATE_FILE))
     return Draft(fly.app, chosen, volume_name(fly.app), postgres)
 
 

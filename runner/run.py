@@ -101,7 +101,9 @@ def run(
     cancel = threading.Event()
     binary, missing = _binary(request, env, offline)
     if binary is not None:
-        from runner.flyctl.process import new_run  # lazy: invoke costs start-up time
+        # lazy: invoke costs start-up time; imported here, before any thread or fork, so the
+        # session thread and the worker processes find it (≈ 40 ms of CPU each otherwise)
+        from runner.flyctl.process import new_run
 
         new_run()
     if binary is not None and request.saved is None:
@@ -187,14 +189,9 @@ def _with_session(
     starts (its first event) only once the check passed. When it fails, no app started, and
     every app reports the refusal, as when it ran first. Returns the session's description
     and whether Ctrl-C stopped the run."""
-    # invoke, imported once here rather than in the session thread and in every worker
-    # process after the fork (≈ 40 ms of CPU each)
-    import runner.flyctl.process  # noqa: F401
-
-    processes = plan_processes(len(request.specs), request.jobs, os.environ.get("FLYRUN_PROCESSES"))
+    processes, dispatcher = _fleet_plan(request)
     shared = processes > 1
     slots, gate = make_slots(request.jobs, shared=shared), Gate(shared=shared)
-    dispatcher = Dispatcher(len(request.specs), request.max_fail_percent, shared=shared)
     names = tuple(item.app for item in request.specs)
     verdicts: list[Verdict] = []
 
@@ -213,7 +210,7 @@ def _with_session(
     session = BackgroundSession(client, slots, request.jobs, done)
     flyctl = Flyctl(binary, timeouts=request.timeouts, slots=slots)
     executor = Executor(flyctl, options, bus, cancel, request.lock_wait, request.planning)
-    reached = partial(_verdict_reached, session, cancel, dispatcher)
+    reached = partial(_verdict_reached, session)
     fleet = _Fleet(processes, slots, dispatcher, session.start, gate, reached)
     interrupted = _run_all(executor, request, bus, cancel, collector, fleet)
     verdict = verdicts[0]
@@ -222,19 +219,15 @@ def _with_session(
     rest = tuple(item for item in request.specs if item.app not in collector.started)
     if verdict.refused is not None:
         _all_refused(bus, rest, _refusal(verdict.refused))
-    elif not verdict.described:  # the check's flyctl was interrupted: no app started
+    elif verdict.interrupted:  # the check's flyctl was interrupted: no app started
         report_not_started(bus, rest, set(), NOT_STARTED_INTERRUPTED)
         interrupted = True
     return verdict.described, interrupted
 
 
-def _verdict_reached(
-    session: BackgroundSession, cancel: threading.Event, dispatcher: Dispatcher
-) -> bool:
-    """Wait for the session check's verdict (it ends soon after Ctrl-C: its flyctl gets
-    the interrupt); True when Ctrl-C came meanwhile."""
-    from runner.flyctl.process import interrupt_all  # imported already (_with_session)
-
+def _verdict_reached(session: BackgroundSession, stop: Callable[[], None]) -> bool:
+    """Wait for the session check's verdict (it ends soon after Ctrl-C: `stop` interrupts
+    its flyctl too); True when Ctrl-C came meanwhile."""
     stopped = False
     while True:
         try:
@@ -242,9 +235,13 @@ def _verdict_reached(
             return stopped
         except KeyboardInterrupt:
             stopped = True
-            cancel.set()
-            dispatcher.stop()
-            interrupt_all()
+            stop()
+
+
+def _fleet_plan(request: RunRequest) -> tuple[int, Dispatcher]:
+    """How many worker processes run the apps (runner/fleet.py), and what hands them out."""
+    processes = plan_processes(len(request.specs), request.jobs, os.environ.get("FLYRUN_PROCESSES"))
+    return processes, Dispatcher(len(request.specs), request.max_fail_percent, shared=processes > 1)
 
 
 def _all_refused(bus: Bus, items: tuple[Item, ...], refused: Refusal) -> None:
@@ -294,9 +291,10 @@ class _Fleet:
     processes: int
     slots: Slots | None
     dispatcher: Dispatcher
-    forked: Callable[[], None]
+    forked: Callable[[], None] = lambda: None
     gate: Gate | None = None  # each app waits here before it starts
-    verdict: Callable[[], bool] = lambda: False  # waits for the gate's verdict; True on Ctrl-C
+    # waits for the gate's verdict, given how to stop the run on Ctrl-C; True on Ctrl-C
+    verdict: Callable[[Callable[[], None]], bool] = lambda stop: False
 
 
 def _run_all(
@@ -310,9 +308,8 @@ def _run_all(
     """Every app, in threads or worker processes (runner/fleet.py); True on Ctrl-C."""
     items = request.specs
     if fleet is None:
-        processes = plan_processes(len(items), request.jobs, os.environ.get("FLYRUN_PROCESSES"))
-        dispatcher = Dispatcher(len(items), request.max_fail_percent, shared=processes > 1)
-        fleet = _Fleet(processes, None, dispatcher, lambda: None)
+        processes, dispatcher = _fleet_plan(request)
+        fleet = _Fleet(processes, None, dispatcher)
     processes, dispatcher = fleet.processes, fleet.dispatcher
 
     def make_run_one(relay: Bus, stop: threading.Event, slots: Slots | None) -> RunOne:
@@ -344,7 +341,7 @@ def _run_all(
         interrupted = True
     if interrupted:  # also when an app's thread caught it: its prefetch calls may still run
         stop()
-    if fleet.verdict():  # from here every app that started has said so (the Collector)
+    if fleet.verdict(stop):  # from here every app that started has said so (the Collector)
         stop()
         interrupted = True
     reason = _why_not_started(interrupted, dispatcher.stopped_early, request.max_fail_percent)

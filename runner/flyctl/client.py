@@ -118,13 +118,12 @@ class Flyctl:
         # One slot per flyctl process running; worker processes share one (runner/fleet.py).
         self._slots: Slots = slots or threading.BoundedSemaphore(max_processes)
         self._sleep = time.sleep
-        self._slotted = False  # group_context's runner takes the slots itself, at the spawn
+        self._slotted = runner is None  # group_context's runner takes a slot at the spawn
 
     def _context(self) -> CommandRunner:
         if self._runner is None:
             from runner.flyctl.process import group_context  # lazy: invoke costs start-up time
 
-            self._slotted = True  # first: a thread seeing the runner must see this too
             self._runner = group_context(self._slots)
         return self._runner
 

@@ -37,13 +37,12 @@ class GroupRunner(Local):
     """invoke's `Local` runner, one process group per command."""
 
     input_sleep = 0.005  # invoke polls the process this often (default 10 ms)
-    slots: AbstractContextManager[Any] | None = None  # set by group_context
+    slots: AbstractContextManager[Any]  # set by group_context
     _holding = False
 
     def start(self, command: str, shell: str, env: dict[str, Any]) -> None:
-        if self.slots is not None:
-            self.slots.__enter__()
-            self._holding = True
+        self.slots.__enter__()
+        self._holding = True
         try:
             if _STOPPED.is_set():
                 raise KeyboardInterrupt
@@ -84,7 +83,6 @@ class GroupRunner(Local):
     def _give_back(self) -> None:
         if self._holding:
             self._holding = False
-            assert self.slots is not None
             self.slots.__exit__(None, None, None)
 
     def kill(self) -> None:
@@ -122,7 +120,7 @@ def new_run() -> None:
     _STOPPED.clear()
 
 
-def group_context(slots: AbstractContextManager[Any] | None = None) -> Context:
+def group_context(slots: AbstractContextManager[Any]) -> Context:
     """An invoke Context whose local runner is `GroupRunner`, each process holding one of
     `slots` while it runs."""
     context = Context()
