@@ -218,7 +218,11 @@ def _judge(
     live = before.path if held is None or held > 0 else None
     if before.kind == "litestack":
         return _litestack(before, after, mount, live, spec)
-    if live is not None and after.path != live:
+    # live data kept only where flyrun points *and* on the spec's volume: the same path on
+    # another volume (the machines mount `olddata` at /data, the spec says `data` at /data)
+    # would come up as a new, empty volume at that path, the live one left detached
+    elsewhere = after.path != live or (mount is not None and mount.source != spec.volume)
+    if live is not None and elsewhere:
         return _elsewhere(before, after, mount, live, held, place), None, None
     if live is None and not _on_volume(after, spec) and first:
         return _refuse(before, *not_on_volume(after, spec)), None, None

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from runner.flyctl.parse import Machine, Volume
+from runner.flyctl.parse import Machine, MachineMount, Volume
 
 _COMPANIONS = ("-wal", "-shm", "-journal")  # SQLite's side files belong to their database
 
@@ -82,14 +82,24 @@ def machine_mounts(
     group. They say where a database path is today, whether or not fly.toml declares them
     (a hand-made machine, or a [mounts] removed from fly.toml but never deployed). A mount
     without a volume name is named from the volume list by its id."""
-    names = {v.id: v.name for v in volumes}
+    names = volume_names(volumes)
     found = (
-        Mount(m.name or names.get(m.volume, m.volume), m.path, (machine.group,))
+        Mount(mounted_volume(m, names), m.path, (machine.group,))
         for machine in machines
         for m in machine.mounts
         if m.path.startswith("/")
     )
     return tuple(dict.fromkeys(found))
+
+
+def volume_names(volumes: Iterable[Volume]) -> dict[str, str]:
+    """Volume id → name, to name a machine's mount that gives only the id."""
+    return {v.id: v.name for v in volumes}
+
+
+def mounted_volume(mount: MachineMount, names: Mapping[str, str]) -> str:
+    """The name of the volume a machine's mount attaches (its id when no name is known)."""
+    return mount.name or names.get(mount.volume, mount.volume)
 
 
 def mount_of(path: str, mounts: Iterable[MountLike]) -> MountLike | None:

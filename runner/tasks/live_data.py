@@ -20,7 +20,14 @@ from runner.facts import DATABASE_YML, GEMFILE_LOCK
 from runner.facts.database import DatabaseFacts, locate_databases
 from runner.facts.erb import Setting
 from runner.facts.live_data import GROUPS, Decision, Spec, decide
-from runner.facts.mounts import Mount, VolumeFile, machine_mounts, under
+from runner.facts.mounts import (
+    Mount,
+    VolumeFile,
+    machine_mounts,
+    mount_of,
+    mounted_volume,
+    volume_names,
+)
 from runner.facts.remote import Offline, VolumeListing
 from runner.flyctl.parse import Machine
 from runner.tasks.base import TaskContext
@@ -65,15 +72,14 @@ def _group_machines(ctx: TaskContext) -> list[Machine]:
     return [m for m in ctx.facts.remote.machines() if m.group == ctx.spec.process_group]
 
 
-def _listed_volume(ctx: TaskContext, located: DatabaseFacts) -> str:
+def _listed_volume(ctx: TaskContext, located: DatabaseFacts, mounts: tuple[Mount, ...]) -> str:
     """The volume to look into: the one the group's machines mount where the app's database
-    is (it may not be the spec's), else the spec's."""
+    is (it may not be the spec's; a mount named by volume id only is named from the
+    volume list), else the spec's."""
     path = located.primary.path if located.primary is not None else None
-    for machine in _group_machines(ctx) if path is not None else ():
-        for mount in machine.mounts:
-            if mount.name and path is not None and under(path, mount.path):
-                return mount.name
-    return ctx.spec.volume.name
+    group = [m for m in mounts if ctx.spec.process_group in (m.processes or ())]
+    mount = mount_of(path, group) if path is not None else None
+    return mount.source if mount is not None else ctx.spec.volume.name
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,13 @@ def _listing(ctx: TaskContext, verified: dict[str, str], volume: str) -> _Look:
     ):
         return _Look([], f"volume {volume} does not exist yet: it holds no data")
     machines = _group_machines(ctx)
-    mounted = [(m, mount.path) for m in machines for mount in m.mounts if mount.name == volume]
+    names = volume_names(ctx.facts.remote.volumes())
+    mounted = [
+        (m, mount.path)
+        for m in machines
+        for mount in m.mounts
+        if mounted_volume(mount, names) == volume
+    ]
     if "DATABASE_URL" in verified and machines and len(mounted) == len(machines):
         why = "the secret is verified and the machines use it"
         return _Look(None, f"not looked inside the volume: {why}", why)
@@ -142,7 +154,8 @@ def decision(ctx: TaskContext) -> tuple[Decision, DatabaseFacts, str]:
     verified = _verified(ctx, wanted_urls(ctx, spec.mount_path, spec.database))
     adopted, origins = _adopted(ctx, verified)
     located = locate(ctx, {**verified, **adopted}, origins)
-    listed = _listed_volume(ctx, located)
+    mounts = _machine_mounts(ctx)
+    listed = _listed_volume(ctx, located, mounts)
     look = _listing(ctx, verified, listed)
     wanted = Spec(
         spec.mount_path,
@@ -159,7 +172,7 @@ def decision(ctx: TaskContext) -> tuple[Decision, DatabaseFacts, str]:
         wanted,
         ctx.facts.fly_toml().mounts,
         volume_files=look.files,
-        machine_mounts=_machine_mounts(ctx),
+        machine_mounts=mounts,
         listed_volume=listed,
         unseen=look.why,
     )
