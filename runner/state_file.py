@@ -45,6 +45,14 @@ def sha256(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+def legacy_md5_match(value: str, digest: str) -> bool | None:
+    """Whether a secret's legacy digest (MD5 of its value, older flyctl) is `value`'s; None
+    when `digest` is not one (newer digests are Fly's own and cannot be recomputed)."""
+    if len(digest) != 32 or any(c not in "0123456789abcdef" for c in digest):
+        return None
+    return hashlib.md5(value.encode("utf-8")).hexdigest() == digest
+
+
 def load(state_file: Path) -> dict[str, Any]:
     """The whole file, validated (an empty document when it does not exist)."""
     name = state_file.name

@@ -15,8 +15,6 @@ parsed between markers, so a banner or a pseudo-terminal changes nothing.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
@@ -31,7 +29,6 @@ from runner.importer import SOURCE_ENV
 SCHEMES = ("postgres", "postgresql")
 PRIMARY = "DATABASE_URL"
 DIGEST = "digest"  # Comparison.variable: compared with the secret's legacy MD5 digest
-_MD5 = re.compile(r"[0-9a-f]{32}")
 _BEGIN, _END = "flyrun-env-begin", "flyrun-env-end"
 # One line per variable between the markers; `printf %s` prints the value as it is.
 ENV_SCRIPT = (
@@ -200,8 +197,10 @@ def compare(remote: RemoteFacts, group: str, url: SourceUrl) -> Comparison:
     secret = next((s for s in remote.secrets() if s.name == PRIMARY), None)
     if secret is None:
         return Comparison(None, reason=f"{why}, and the app has no DATABASE_URL secret")
-    if _MD5.fullmatch(secret.digest):
-        equal = hashlib.md5(url.value.encode("utf-8")).hexdigest() == secret.digest
+    from runner.state_file import legacy_md5_match  # lazy: validate never compares
+
+    equal = legacy_md5_match(url.value, secret.digest)
+    if equal is not None:
         return Comparison(equal, "the DATABASE_URL secret's legacy MD5 digest", DIGEST)
     return Comparison(
         None,

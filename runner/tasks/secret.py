@@ -10,7 +10,6 @@ next run sees the digest changed after that intent and knows the change is its o
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -40,7 +39,6 @@ if TYPE_CHECKING:
     from runner.state_file import SecretRecord
 
 SECRET = "DATABASE_URL"
-_MD5 = re.compile(r"^[0-9a-f]{32}$")
 
 
 @dataclass(frozen=True)
@@ -94,12 +92,11 @@ def _from_env(want: Wanted, mount_path: str, database: str) -> str:
 
 def verify(record: SecretRecord | None, digest: str, value: str, state: str) -> Verdict:
     """Legacy digests are MD5 of the value; newer ones are checked against flyrun's record."""
-    import hashlib
+    from runner.state_file import legacy_md5_match, sha256
 
-    from runner.state_file import sha256
-
-    if _MD5.match(digest):
-        if hashlib.md5(value.encode("utf-8")).hexdigest() == digest:
+    legacy = legacy_md5_match(value, digest)
+    if legacy is not None:
+        if legacy:
             return Verdict(True, "legacy MD5 digest matches")
         return Verdict(False, "its legacy MD5 digest shows a different value")
     if record is not None and record.digest == digest and record.value_sha256 is not None:
