@@ -69,7 +69,6 @@ class Sources:
     verified: tuple[tuple[str, str], ...]
     gemfile_lock: str | None
     rails_root: str | Workdir
-    rails_env: str | None
     dotenv: Dotenv | None = None
     origins: tuple[tuple[str, str], ...] = ()  # how a verified value is known (erb.Env)
 
@@ -105,7 +104,6 @@ class DatabaseFacts:
             verified=verified,
             gemfile_lock=src.gemfile_lock,
             rails_root=src.rails_root,
-            rails_env=src.rails_env,
             dotenv=src.dotenv,
             origins={k: v for k, v in src.origins if k not in values},
         )
@@ -119,12 +117,11 @@ def locate_databases(
     verified: Mapping[str, str] | None = None,
     gemfile_lock: str | None = None,
     rails_root: str | Workdir = "/rails",
-    rails_env: str | None = None,
     dotenv: Dotenv | None = None,
     origins: Mapping[str, str] | None = None,
 ) -> DatabaseFacts:
-    """Locate every database of the app's Rails environment (`rails_env`, else RAILS_ENV or
-    RACK_ENV as the machines see them, else production). `database_yml` is
+    """Locate every database of the app's Rails environment (RAILS_ENV or RACK_ENV as the
+    machines see them, else production). `database_yml` is
     config/database.yml's text (None: absent); `env` holds `(where, name, value)` (or
     Settings, which may be unknown) from fly.toml [env] (`fly.toml [env]`) and the Dockerfile
     (`Dockerfile:12 ENV`); `secrets` are the app's secret names, whose values flyrun cannot
@@ -139,7 +136,6 @@ def locate_databases(
         tuple(sorted((verified or {}).items())),
         gemfile_lock,
         rails_root,
-        rails_env,
         dotenv,
         tuple(sorted((origins or {}).items())),
     )
@@ -175,8 +171,7 @@ def _machine_env(sources: Sources) -> tuple[Value, Env]:
         rails_root=sources.rails_root,
         origins=dict(sources.origins),
     )
-    given = sources.rails_env
-    environment = Value(given) if given is not None else _rails_env(machine)
+    environment = _rails_env(machine)
     if environment.text is None:
         return environment, machine
     dotenv = sources.dotenv

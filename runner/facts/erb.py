@@ -152,7 +152,6 @@ def make_env(
     verified: Mapping[str, str] | None = None,
     *,
     rails_root: str | Workdir = "/rails",
-    rails_env: str = "production",
     origins: Mapping[str, str] | None = None,
 ) -> Env:
     """An Env from settings (or `(where, name, value)` triples). fly.toml [env] wins over a
@@ -166,7 +165,6 @@ def make_env(
         frozenset(secrets),
         dict(verified or {}),
         root,
-        rails_env,
         origins=dict(origins or {}),
     )
 
